@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// `hubq COMMAND [flags]`: one entry point for the broker and the client commands.
+type Command = { describe: string; load: () => Promise<{ main: (args: string[]) => Promise<number> }> }
+
+const commands: Record<string, Command> = {
+  broker: { describe: 'run the broker', load: () => import('./cli.js') },
+}
+
+const usage = `Usage: hubq <command> [options]\n\nCommands:\n${Object.entries(commands)
+  .map(([name, c]) => `  ${name.padEnd(10)} ${c.describe}`)
+  .join('\n')}\n\nRun 'hubq <command> --help' for a command's options.\n`
+
+async function run(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage)
+    return name === undefined ? 2 : 0
+  }
+  const command = Object.prototype.hasOwnProperty.call(commands, name) ? commands[name] : undefined
+  if (!command) {
+    process.stderr.write(`hubq: unknown command ${JSON.stringify(name)}\n\n${usage}`)
+    return 2
+  }
+  return (await command.load()).main(rest)
+}
+
+run(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (err: unknown) => {
+    process.stderr.write(`hubq: ${err instanceof Error ? err.message : String(err)}\n`)
+    process.exitCode = 1
+  },
+)

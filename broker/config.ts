@@ -1,0 +1,101 @@
+// Broker settings from flags and environment (README "Options"); precise messages for bad values.
+import { parseArgs } from 'node:util'
+import { MAX_FRAME_CEILING } from '../shared/protocol/codec.js'
+import { DEFAULT_LIMITS, type Limits } from '../shared/protocol/requests.js'
+
+export type FsyncPolicy = { mode: 'always' } | { mode: 'interval'; ms: number } | { mode: 'off' }
+
+export interface BrokerConfig {
+  host: string
+  port: number
+  data: string
+  backend: string
+  fsync: FsyncPolicy
+  httpPort: number
+  logLevel: string
+  limits: Limits
+}
+
+export const BROKER_USAGE = `Usage: hubq broker [options]
+
+  --host HOST            listen address (env HUBQ_HOST, default 127.0.0.1)
+  --port PORT            listen port (env HUBQ_PORT, default 7400)
+  --data DIR             data folder (env HUBQ_DATA, default ./data)
+  --backend B            local (default) or 'sqs://?region=R[&endpoint=URL][&prefix=P]'
+  --fsync POLICY         always (default) | interval:MS | off
+  --http-port PORT       metrics and health port (default 7401, 0 = off)
+  --max-frame BYTES      largest frame (default 1048576, at most 16777215)
+  --max-message BYTES    largest message body (default 262144)
+  --max-connections N    connections at once (default 10000)
+  --max-batch N          messages per publish/receive batch (default 100)
+  --log-level LEVEL      fatal|error|warn|info|debug|trace|silent (default info)
+  -h, --help             this text
+`
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+function integerOption(value: string | undefined, flag: string, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${flag} must be an integer between ${min} and ${max} (got ${JSON.stringify(value)})`)
+  }
+  return n
+}
+
+export function parseFsync(value: string): FsyncPolicy {
+  if (value === 'always' || value === 'off') return { mode: value }
+  const match = /^interval:(\d+)$/.exec(value)
+  if (match) return { mode: 'interval', ms: integerOption(match[1], '--fsync interval', 1, 60_000, 0) }
+  throw new ConfigError(`--fsync must be always, interval:MS or off (got ${JSON.stringify(value)})`)
+}
+
+export function parseBrokerArgs(args: string[], env: NodeJS.ProcessEnv = process.env): BrokerConfig | 'help' {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      data: { type: 'string' },
+      backend: { type: 'string' },
+      fsync: { type: 'string' },
+      'http-port': { type: 'string' },
+      'max-frame': { type: 'string' },
+      'max-message': { type: 'string' },
+      'max-connections': { type: 'string' },
+      'max-batch': { type: 'string' },
+      'log-level': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  if (values.help) return 'help'
+  const maxFrame = integerOption(values['max-frame'], '--max-frame', 64, MAX_FRAME_CEILING, DEFAULT_LIMITS.maxFrame)
+  const limits: Limits = {
+    maxFrame,
+    maxMessage: integerOption(values['max-message'], '--max-message', 1, maxFrame, Math.min(DEFAULT_LIMITS.maxMessage, maxFrame)),
+    maxConnections: integerOption(values['max-connections'], '--max-connections', 1, 1_000_000, DEFAULT_LIMITS.maxConnections),
+    maxBatch: integerOption(values['max-batch'], '--max-batch', 1, 10_000, DEFAULT_LIMITS.maxBatch),
+  }
+  const logLevel = values['log-level'] ?? 'info'
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError(`--log-level must be one of fatal, error, warn, info, debug, trace, silent`)
+  }
+  const backend = values.backend ?? 'local'
+  if (backend !== 'local' && !backend.startsWith('sqs://')) {
+    throw new ConfigError(`--backend must be local or an sqs:// URL (got ${JSON.stringify(backend)})`)
+  }
+  return {
+    host: values.host ?? env.HUBQ_HOST ?? '127.0.0.1',
+    port: integerOption(values.port ?? env.HUBQ_PORT, '--port', 0, 65_535, 7400),
+    data: values.data ?? env.HUBQ_DATA ?? './data',
+    backend,
+    fsync: parseFsync(values.fsync ?? 'always'),
+    httpPort: integerOption(values['http-port'], '--http-port', 0, 65_535, 7401),
+    logLevel,
+    limits,
+  }
+}

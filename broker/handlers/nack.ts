@@ -1,0 +1,9 @@
+// §4.9 nack: release a message now, or after `delay` seconds.
+import { number, string } from '../../shared/protocol/requests.js'
+import type { Handler } from './types.js'
+
+export const nack: Handler = (request, session) => {
+  const receipt = string(request, 'receipt', 200)
+  const delay = number(request, 'delay', 0, 43_200, 0)
+  return session.store.nack(receipt, delay)
+}

@@ -1,0 +1,15 @@
+// §4.4 publish: one message or a `messages` batch, to a queue or a topic; confirmed once durable.
+import { badRequest } from '../../shared/errors.js'
+import { name, publishInputs } from '../../shared/protocol/requests.js'
+import type { PublishTarget } from '../store/types.js'
+import type { Handler } from './types.js'
+
+export const publish: Handler = (request, session) => {
+  const hasQueue = request.queue !== undefined
+  if (hasQueue === (request.topic !== undefined)) throw badRequest('publish needs exactly one of queue or topic')
+  const target: PublishTarget = hasQueue ? { queue: name(request, 'queue') } : { topic: name(request, 'topic') }
+  const { inputs, batch } = publishInputs(request, session.limits)
+  const result = session.store.publish(target, inputs)
+  const reply = (mids: string[]): Record<string, unknown> => (batch ? { mids } : { mid: mids[0] })
+  return result instanceof Promise ? result.then(reply) : reply(result)
+}

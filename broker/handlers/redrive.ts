@@ -1,0 +1,8 @@
+// §4.15 redrive: move a dead-letter queue's messages back where they died, receive counts reset.
+import { name } from '../../shared/protocol/requests.js'
+import type { Handler } from './types.js'
+
+export const redrive: Handler = (request, session) => {
+  const result = session.store.redrive(name(request, 'queue'))
+  return result instanceof Promise ? result.then((moved) => ({ moved })) : { moved: result }
+}

@@ -1,0 +1,9 @@
+// §4.10 touch: extend (or shorten) a delivery's visibility timeout.
+import { number, string } from '../../shared/protocol/requests.js'
+import type { Handler } from './types.js'
+
+export const touch: Handler = (request, session) => {
+  const receipt = string(request, 'receipt', 200)
+  const timeout = number(request, 'timeout', 0, 43_200)
+  return session.store.touch(receipt, timeout)
+}

@@ -1,0 +1,36 @@
+// What a handler sees and returns (one file per op; the table in index.ts routes them).
+import type { Logger } from '../../shared/logger.js'
+import type { Limits } from '../../shared/protocol/requests.js'
+import type { Delivery } from '../../shared/protocol/types.js'
+import type { MessageStore, Owner, Subscription } from '../store/types.js'
+
+export type Request = Record<string, unknown>
+
+/** Reply fields already serialised as a JSON fragment (`"messages":[...]`), spliced in as is. */
+export class RawFields {
+  constructor(readonly json: string) {}
+}
+
+export type ReplyFields = Record<string, unknown> | RawFields | void
+
+export interface BrokerInfo {
+  version: string
+  startedAt: number
+  connections(): number
+}
+
+export interface SessionContext {
+  readonly store: MessageStore
+  readonly limits: Limits
+  readonly info: BrokerInfo
+  readonly log: Logger
+  readonly owner: Owner
+  /** Aborted when the connection closes. */
+  readonly signal: AbortSignal
+  clientName: string | undefined
+  readonly subscriptions: Map<string, Subscription>
+  /** Sends an unsolicited frame (a delivery), ordered after every reply already due. */
+  push(sub: string, delivery: Delivery): void
+}
+
+export type Handler = (request: Request, session: SessionContext) => ReplyFields | Promise<ReplyFields>

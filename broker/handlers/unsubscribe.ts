@@ -1,0 +1,12 @@
+// §4.7 unsubscribe: stop pushing; what was delivered stays in flight until acked or released.
+import { notFound } from '../../shared/errors.js'
+import { string } from '../../shared/protocol/requests.js'
+import type { Handler } from './types.js'
+
+export const unsubscribe: Handler = (request, session) => {
+  const id = string(request, 'sub', 100)
+  const sub = session.subscriptions.get(id)
+  if (!sub) throw notFound(`subscription ${id} does not exist on this connection`)
+  sub.close()
+  session.subscriptions.delete(id)
+}

@@ -1,0 +1,83 @@
+// The broker: a net server handing each connection to a Session (PROTOCOL.md §1–§2).
+import net from 'node:net'
+import type { Duplex } from 'node:stream'
+import { HubqError } from '../shared/errors.js'
+import { encodeFrame } from '../shared/protocol/codec.js'
+import { DEFAULT_LIMITS, type Limits } from '../shared/protocol/requests.js'
+import { silentLogger, type Logger } from '../shared/logger.js'
+import type { MessageStore } from './store/types.js'
+import { handlers } from './handlers/index.js'
+import { VERSION } from '../shared/version.js'
+import { Session } from './session.js'
+import type { BrokerInfo } from './handlers/types.js'
+
+export { VERSION }
+
+export interface BrokerOptions {
+  store: MessageStore
+  limits?: Partial<Limits>
+  log?: Logger
+}
+
+export class Broker {
+  readonly store: MessageStore
+  readonly limits: Limits
+  readonly log: Logger
+  private readonly sessions = new Set<Session>()
+  private readonly server: net.Server
+  private readonly info: BrokerInfo
+  private stopping: Promise<void> | undefined
+
+  constructor(options: BrokerOptions) {
+    this.store = options.store
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits }
+    this.log = options.log ?? silentLogger
+    this.info = { version: VERSION, startedAt: Date.now(), connections: () => this.sessions.size }
+    this.server = net.createServer({ noDelay: true }, (socket) => this.handle(socket, `${socket.remoteAddress}:${socket.remotePort}`))
+  }
+
+  /** Opens the store and listens; resolves with the bound address (port 0 picks a free one). */
+  async start(port: number, host = '127.0.0.1'): Promise<{ host: string; port: number }> {
+    await this.store.open()
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject)
+        resolve()
+      })
+    })
+    const address = this.server.address() as net.AddressInfo
+    return { host: address.address, port: address.port }
+  }
+
+  /** Serves one connection on any duplex stream. */
+  handle(stream: Duplex, peer = 'stream'): void {
+    if (this.stopping || this.sessions.size >= this.limits.maxConnections) {
+      const error = this.stopping
+        ? new HubqError('unavailable', 'broker is shutting down')
+        : new HubqError('limit', `too many connections (max-connections ${this.limits.maxConnections})`)
+      this.log.warn({ peer, code: error.code }, 'connection refused')
+      stream.end(encodeFrame('text', JSON.stringify({ ok: false, error: error.toWire() })))
+      return
+    }
+    const session = new Session(stream, { store: this.store, limits: this.limits, info: this.info, log: this.log, handlers })
+    this.sessions.add(session)
+    session.log.info({ peer }, 'connection open')
+    stream.on('close', () => {
+      this.sessions.delete(session)
+      session.log.info({ peer }, 'connection closed')
+    })
+  }
+
+  /** Stops accepting, answers what was already read, closes every connection and the store. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
+      await Promise.all([...this.sessions].map((s) => s.drain()))
+      for (const session of this.sessions) session.end()
+      await closed
+      await this.store.close()
+    })()
+    return this.stopping
+  }
+}

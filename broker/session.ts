@@ -1,0 +1,207 @@
+// One connection: frames in, one handler per request, replies out in request order
+// (PROTOCOL.md §2 "Envelope"). Accepts any duplex stream, so tests need no port.
+import type { Duplex } from 'node:stream'
+import { FrameDecoder, encodeFrame, type FrameMode } from '../shared/protocol/codec.js'
+import { parseEnvelope, type Limits, type RequestId } from '../shared/protocol/requests.js'
+import { deliveryJson, type Delivery } from '../shared/protocol/types.js'
+import { HubqError, toHubqError } from '../shared/errors.js'
+import type { Logger } from '../shared/logger.js'
+import type { MessageStore, Owner, Subscription } from './store/types.js'
+import { RawFields, type BrokerInfo, type Handler, type ReplyFields, type SessionContext } from './handlers/types.js'
+
+interface Slot {
+  json: string | undefined
+}
+
+let nextSessionId = 0
+
+export interface SessionOptions {
+  store: MessageStore
+  limits: Limits
+  info: BrokerInfo
+  log: Logger
+  handlers: Record<string, Handler>
+}
+
+export class Session implements SessionContext {
+  readonly owner: Owner
+  readonly store: MessageStore
+  readonly limits: Limits
+  readonly info: BrokerInfo
+  readonly log: Logger
+  readonly subscriptions = new Map<string, Subscription>()
+  clientName: string | undefined
+  private readonly controller = new AbortController()
+  private readonly decoder: FrameDecoder
+  private readonly handlers: Record<string, Handler>
+  private readonly pending: Slot[] = []
+  /** Requests read while an earlier one is still running, run in order once it settles. */
+  private readonly held: string[] = []
+  private unresolved = 0
+  private mode: FrameMode = 'text'
+  private corked = false
+  private closed = false
+  private onIdle: (() => void) | undefined
+
+  constructor(
+    private readonly stream: Duplex,
+    options: SessionOptions,
+  ) {
+    this.owner = { id: ++nextSessionId }
+    this.store = options.store
+    this.limits = options.limits
+    this.info = options.info
+    this.handlers = options.handlers
+    this.log = options.log.child({ conn: this.owner.id })
+    this.decoder = new FrameDecoder(options.limits.maxFrame)
+    stream.on('data', (chunk: Buffer) => this.onData(chunk))
+    stream.on('error', (err) => this.log.debug({ err: err.message }, 'connection error'))
+    stream.on('close', () => this.onClose())
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal
+  }
+
+  push(sub: string, delivery: Delivery): void {
+    const json = deliveryJson(delivery, true, '{"op":"deliver","sub":"' + sub + '",')
+    if (this.pending.length === 0) this.write(json)
+    else this.pending.push({ json })
+  }
+
+  /** Stops reading; resolves once every request already read has been answered. */
+  drain(): Promise<void> {
+    this.stream.pause()
+    if (this.pending.length === 0) return Promise.resolve()
+    return new Promise((resolve) => {
+      this.onIdle = resolve
+    })
+  }
+
+  /** Half-closes, then tears the connection down once the last bytes are out. */
+  end(): void {
+    this.stream.once('finish', () => this.stream.destroy())
+    this.stream.end()
+  }
+
+  private onData(chunk: Buffer): void {
+    const events = this.decoder.push(chunk)
+    if (this.decoder.mode) this.mode = this.decoder.mode
+    for (const event of events) {
+      if (event.kind === 'frame') this.onFrame(event.text)
+      else if (event.kind === 'empty') this.answer(undefined, new HubqError('bad_request', 'empty frame: length must be at least 1'))
+      else {
+        const error = new HubqError('frame_too_large', `frame of ${event.size} bytes or more is larger than max-frame (${this.limits.maxFrame} bytes); closing`)
+        this.log.warn({ code: error.code, size: event.size }, 'frame too large, closing connection')
+        this.answer(undefined, error)
+        this.stream.pause()
+        this.endWhenFlushed()
+      }
+    }
+  }
+
+  private onFrame(text: string): void {
+    if (this.held.length > 0) {
+      this.held.push(text)
+      return
+    }
+    const envelope = parseEnvelope(text)
+    if (!envelope.ok) return this.answer(envelope.id, envelope.error)
+    // Publishes pipeline freely; anything else waits for what came before it on this connection,
+    // so a receive or stats sent after a publish sees that publish (read your writes).
+    if (this.unresolved > 0 && envelope.op !== 'publish') {
+      this.held.push(text)
+      return
+    }
+    const handler = Object.prototype.hasOwnProperty.call(this.handlers, envelope.op) ? this.handlers[envelope.op] : undefined
+    if (!handler) return this.answer(envelope.id, new HubqError('unknown_op', `unknown op ${JSON.stringify(envelope.op).slice(0, 80)}`))
+    let result: ReplyFields | Promise<ReplyFields>
+    try {
+      result = handler(envelope.obj, this)
+    } catch (err) {
+      return this.answer(envelope.id, err)
+    }
+    if (!(result instanceof Promise)) return this.answer(envelope.id, undefined, result)
+    const slot: Slot = { json: undefined }
+    this.pending.push(slot)
+    this.unresolved++
+    const id = envelope.id
+    result.then(
+      (fields) => this.fill(slot, encodeReply(id, fields)),
+      (err: unknown) => this.fill(slot, this.encodeError(id, err)),
+    )
+  }
+
+  private answer(id: RequestId, err: unknown, fields?: ReplyFields): void {
+    const json = err === undefined ? encodeReply(id, fields) : this.encodeError(id, err)
+    if (this.pending.length === 0) this.write(json)
+    else this.pending.push({ json })
+  }
+
+  private fill(slot: Slot, json: string): void {
+    slot.json = json
+    this.unresolved--
+    let head = this.pending[0]
+    while (head && head.json !== undefined) {
+      this.pending.shift()
+      this.write(head.json)
+      head = this.pending[0]
+    }
+    while (this.unresolved === 0 && this.held.length > 0 && !this.closed) {
+      const held = this.held.splice(0)
+      for (const text of held) this.onFrame(text)
+    }
+    if (this.pending.length === 0 && this.onIdle) {
+      const idle = this.onIdle
+      this.onIdle = undefined
+      idle()
+    }
+  }
+
+  private encodeError(id: RequestId, err: unknown): string {
+    const error = toHubqError(err)
+    if (error.code === 'internal') this.log.error({ err: error.cause ?? error }, 'internal error')
+    else this.log.debug({ code: error.code, message: error.message }, 'request failed')
+    return JSON.stringify({ id, ok: false, error: error.toWire() })
+  }
+
+  private write(json: string): void {
+    if (this.closed) return
+    if (!this.corked) {
+      this.corked = true
+      this.stream.cork()
+      process.nextTick(() => {
+        this.corked = false
+        this.stream.uncork()
+      })
+    }
+    this.stream.write(encodeFrame(this.mode, json))
+  }
+
+  private endWhenFlushed(): void {
+    if (this.pending.length === 0) this.stream.end()
+    else this.onIdle = () => this.stream.end()
+  }
+
+  private onClose(): void {
+    if (this.closed) return
+    this.closed = true
+    this.controller.abort()
+    for (const sub of this.subscriptions.values()) sub.close()
+    this.subscriptions.clear()
+    this.store.release(this.owner)
+    if (this.onIdle) {
+      const idle = this.onIdle
+      this.onIdle = undefined
+      idle()
+    }
+  }
+}
+
+function encodeReply(id: RequestId, fields: ReplyFields): string {
+  const head = id === undefined ? '{"ok":true' : '{"id":' + JSON.stringify(id) + ',"ok":true'
+  if (fields === undefined) return head + '}'
+  if (fields instanceof RawFields) return head + ',' + fields.json + '}'
+  const rest = JSON.stringify(fields)
+  return rest.length > 2 ? head + ',' + rest.slice(1) : head + '}'
+}

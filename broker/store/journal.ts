@@ -1,0 +1,72 @@
+// What the local store writes down so that a restart rebuilds it. The durable log
+// (store/log/) implements Journal; MemoryJournal keeps nothing.
+import type { Attrs, QueueConfig } from '../../shared/protocol/types.js'
+
+export interface PublishRecord {
+  type: 'publish'
+  /** Every queue the message went to: one record, so a fan-out is all or nothing. */
+  queues: string[]
+  mid: string
+  bodyJson: string
+  attrs?: Attrs
+  publishedAt: number
+  /** Epoch ms before which it is not delivered (delay). */
+  visibleAt: number
+  group?: string
+  dedupId?: string
+  /** Set when a live message is rewritten by compaction. */
+  receives?: number
+  /** The queue a dead-lettered message died in. */
+  origin?: string
+}
+
+export type JournalRecord =
+  | { type: 'declare'; config: QueueConfig }
+  | { type: 'drop'; queue: string }
+  | { type: 'purge'; queue: string }
+  | PublishRecord
+  | { type: 'receive'; queue: string; mid: string; receives: number }
+  | { type: 'release'; queue: string; mid: string; visibleAt: number }
+  | { type: 'delete'; queue: string; mid: string }
+  | { type: 'move'; from: string; to: string; mid: string; receives: number; origin?: string }
+  | { type: 'topic'; topic: string }
+  | { type: 'bind'; topic: string; queue: string; filter?: Record<string, string[]> }
+  | { type: 'unbind'; topic: string; queue: string }
+
+/** The store's current view, for compaction to rewrite live messages. */
+export interface LiveView {
+  /** The message as it stands now, or undefined when it is gone from that queue. */
+  snapshot(queue: string, mid: string): PublishRecord | undefined
+  /** Queue configs, topics and bindings as they stand now. */
+  metadata(): JournalRecord[]
+}
+
+export interface Journal {
+  readonly description: string
+  /** Replays every record written before, in order, then readies the journal for appends. */
+  open(replay: (record: JournalRecord) => void, live: LiveView): Promise<void>
+  /** Writes a record (buffered). Throws HubqError('unavailable') when it cannot. */
+  append(record: JournalRecord): void
+  /**
+   * Resolves once everything appended so far is as durable as the policy promises
+   * (group commit: one fsync covers every append waiting at that moment); rejects with
+   * HubqError('unavailable') on an I/O error.
+   */
+  commit(): Promise<void>
+  close(): Promise<void>
+  writable(): boolean
+}
+
+export class MemoryJournal implements Journal {
+  readonly description = 'memory (nothing survives a restart)'
+  private readonly done = Promise.resolve()
+  async open(): Promise<void> {}
+  append(): void {}
+  commit(): Promise<void> {
+    return this.done
+  }
+  async close(): Promise<void> {}
+  writable(): boolean {
+    return true
+  }
+}

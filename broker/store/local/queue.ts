@@ -1,0 +1,195 @@
+// One local queue: ready messages in publish order (per group on fifo queues), the count of
+// those in flight or delayed, and the subscribers and long-poll waiters that take them.
+import type { Attrs, QueueConfig, QueueStats } from '../../../shared/protocol/types.js'
+import type { Owner } from '../types.js'
+import { Deque } from './deque.js'
+
+export const enum State {
+  Ready,
+  Inflight,
+  Delayed,
+  Gone,
+}
+
+export interface StoredMessage {
+  mid: string
+  queue: Queue
+  bodyJson: string
+  attrs: Attrs | undefined
+  publishedAt: number
+  group: string | undefined
+  dedupId: string | undefined
+  origin: string | undefined
+  receives: number
+  state: State
+  /** Deadline of the current in-flight or delayed period. */
+  until: number
+  /** Bumped on every state change, so stale timer entries are ignored. */
+  generation: number
+  receipt: string | undefined
+  owner: Owner | undefined
+  sub: LocalSubscription | undefined
+}
+
+export interface LocalSubscription {
+  id: string
+  queue: Queue
+  owner: Owner
+  prefetch: number
+  unacked: number
+  closed: boolean
+  deliver: (message: StoredMessage) => void
+}
+
+export interface Waiter {
+  max: number
+  visibilityTimeout: number | undefined
+  owner: Owner
+  resolve: (messages: StoredMessage[]) => void
+}
+
+export class Queue {
+  readonly name: string
+  config: QueueConfig
+  inflight = 0
+  delayed = 0
+  published = 0
+  acked = 0
+  deadLettered = 0
+  readonly subscriptions: LocalSubscription[] = []
+  readonly waiters = new Deque<Waiter>()
+  /** Every message the queue holds, in any state, by mid (in publish order). */
+  readonly messages = new Map<string, StoredMessage>()
+  /** Fifo deduplication: dedupId -> first mid and when it was seen, oldest first. */
+  readonly dedup = new Map<string, { mid: string; at: number }>()
+  private roundRobin = 0
+  private readyCount = 0
+  // Standard queues: one deque. Fifo queues: a deque per group, and the groups that have
+  // ready messages and none in flight, in the order they became available.
+  private readonly ready = new Deque<StoredMessage>()
+  private readonly groups = new Map<string, { messages: Deque<StoredMessage>; busy: boolean }>()
+  private readonly available = new Deque<string>()
+
+  constructor(config: QueueConfig) {
+    this.name = config.queue
+    this.config = config
+  }
+
+  get readyLength(): number {
+    return this.readyCount
+  }
+
+  /** Makes a message ready; a redelivery goes to the front. */
+  pushReady(message: StoredMessage, front: boolean): void {
+    message.state = State.Ready
+    message.generation++
+    this.readyCount++
+    if (!this.config.fifo || message.group === undefined) {
+      if (front) this.ready.unshift(message)
+      else this.ready.push(message)
+      return
+    }
+    let group = this.groups.get(message.group)
+    if (!group) {
+      group = { messages: new Deque(), busy: false }
+      this.groups.set(message.group, group)
+    }
+    if (front) group.messages.unshift(message)
+    else group.messages.push(message)
+    if (!group.busy && group.messages.length === 1) this.available.push(message.group)
+  }
+
+  /** The next deliverable message, removed from ready. */
+  takeReady(): StoredMessage | undefined {
+    if (!this.config.fifo) {
+      const message = this.ready.shift()
+      if (message) this.readyCount--
+      return message
+    }
+    const plain = this.ready.shift()
+    if (plain) {
+      this.readyCount--
+      return plain
+    }
+    for (;;) {
+      const name = this.available.shift()
+      if (name === undefined) return undefined
+      const group = this.groups.get(name)
+      const message = group?.messages.shift()
+      if (!group || !message) continue
+      group.busy = true
+      this.readyCount--
+      return message
+    }
+  }
+
+  /** A fifo group's in-flight message is settled: the group may deliver again. */
+  settleGroup(message: StoredMessage): void {
+    if (!this.config.fifo || message.group === undefined) return
+    const group = this.groups.get(message.group)
+    if (!group) return
+    group.busy = false
+    if (group.messages.length > 0) this.available.push(message.group)
+    else this.groups.delete(message.group)
+  }
+
+  /** True while some ready message could be taken (fifo groups may all be busy). */
+  hasDeliverable(): boolean {
+    return this.ready.length > 0 || this.available.length > 0
+  }
+
+  *readyMessages(): IterableIterator<StoredMessage> {
+    yield* this.ready
+    for (const group of this.groups.values()) yield* group.messages
+  }
+
+  /** Removes every ready message and returns them. */
+  drainReady(): StoredMessage[] {
+    const out = [...this.readyMessages()]
+    this.ready.clear()
+    for (const [name, group] of this.groups) {
+      group.messages.clear()
+      if (!group.busy) this.groups.delete(name)
+    }
+    this.available.clear()
+    this.readyCount = 0
+    return out
+  }
+
+  /** Drops expired messages from the front of the standard ready list. */
+  expireFront(now: number, onExpired: (message: StoredMessage) => void): void {
+    const cutoff = now - this.config.retention * 1000
+    for (;;) {
+      const head = this.ready.peekFront()
+      if (!head || head.publishedAt > cutoff) return
+      this.ready.shift()
+      this.readyCount--
+      onExpired(head)
+    }
+  }
+
+  nextSubscriber(): LocalSubscription | undefined {
+    const subs = this.subscriptions
+    for (let i = 0; i < subs.length; i++) {
+      const index = (this.roundRobin + i) % subs.length
+      const sub = subs[index] as LocalSubscription
+      if (sub.unacked < sub.prefetch) {
+        this.roundRobin = index + 1
+        return sub
+      }
+    }
+    return undefined
+  }
+
+  stats(): QueueStats {
+    return {
+      queue: this.name,
+      ready: this.readyCount,
+      inflight: this.inflight,
+      delayed: this.delayed,
+      published: this.published,
+      acked: this.acked,
+      deadLettered: this.deadLettered,
+    }
+  }
+}

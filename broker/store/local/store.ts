@@ -1,0 +1,721 @@
+// The local store: queues in memory, every change written to a Journal (the durable log by
+// default, or nothing) so that a restart rebuilds the same state (PROTOCOL.md §6 "Semantics").
+import { randomUUID } from 'node:crypto'
+import { v7 as uuidv7 } from 'uuid'
+import { HubqError, badRequest, notFound } from '../../../shared/errors.js'
+import { systemClock, type Clock } from '../../../shared/clock.js'
+import {
+  QUEUE_DEFAULTS,
+  type Delivery, type PeekState, type PublishInput, type QueueConfig, type TopicStats,
+} from '../../../shared/protocol/types.js'
+import type {
+  DeclareInput, MessageStore, Owner, PublishTarget, ReceiveOptions, StoreStats, Subscription,
+} from '../types.js'
+import type { Journal, JournalRecord, LiveView, PublishRecord } from '../journal.js'
+import { Queue, State, type LocalSubscription, type StoredMessage } from './queue.js'
+import { TimerHeap } from './timer-heap.js'
+import { matchesFilter } from './filter.js'
+
+const DEDUP_WINDOW_MS = 5 * 60 * 1000
+const SWEEP_MS = 1000
+
+export interface LocalStoreOptions {
+  journal: Journal
+  clock?: Clock
+}
+
+export class LocalStore implements MessageStore {
+  readonly queues = new Map<string, Queue>()
+  private readonly topics = new Map<string, Map<string, Record<string, string[]> | undefined>>()
+  private readonly receipts = new Map<string, StoredMessage>()
+  private readonly journal: Journal
+  private readonly clock: Clock
+  private readonly timers: TimerHeap<StoredMessage>
+  private sweepHandle: unknown
+  private subscriptionSeq = 0
+
+  constructor(options: LocalStoreOptions) {
+    this.journal = options.journal
+    this.clock = options.clock ?? systemClock
+    this.timers = new TimerHeap(this.clock, (message, generation) => this.onTimer(message, generation))
+  }
+
+  get description(): string {
+    return `local, journal: ${this.journal.description}`
+  }
+
+  async open(): Promise<void> {
+    await this.journal.open((record) => this.replay(record), this.liveView())
+    const now = this.clock.now()
+    for (const queue of this.queues.values()) {
+      for (const message of queue.messages.values()) this.place(message, now)
+    }
+    this.scheduleSweep()
+  }
+
+  async close(): Promise<void> {
+    this.timers.stop()
+    if (this.sweepHandle !== undefined) this.clock.clearTimeout(this.sweepHandle)
+    this.sweepHandle = undefined
+    for (const queue of this.queues.values()) this.cancelWaiters(queue)
+    await this.journal.close()
+  }
+
+  healthy(): boolean {
+    return this.journal.writable()
+  }
+
+  // ---- queues and topics -------------------------------------------------------------------
+
+  declare(input: DeclareInput): { created: boolean } {
+    const existing = this.queues.get(input.queue)
+    if (existing && input.fifo !== undefined && input.fifo !== existing.config.fifo) {
+      throw badRequest(`queue ${input.queue} exists with fifo=${existing.config.fifo}; drop it first`)
+    }
+    const config: QueueConfig = { ...(existing?.config ?? { queue: input.queue, ...QUEUE_DEFAULTS }) }
+    for (const key of ['visibilityTimeout', 'maxReceives', 'delay', 'retention', 'fifo', 'deadLetter'] as const) {
+      if (input[key] !== undefined) (config as unknown as Record<string, unknown>)[key] = input[key]
+    }
+    this.journal.append({ type: 'declare', config })
+    if (existing) {
+      existing.config = config
+      return { created: false }
+    }
+    this.queues.set(config.queue, new Queue(config))
+    return { created: true }
+  }
+
+  topic(topic: string): { created: boolean } {
+    if (this.topics.has(topic)) return { created: false }
+    this.journal.append({ type: 'topic', topic })
+    this.topics.set(topic, new Map())
+    return { created: true }
+  }
+
+  bind(topic: string, queue: string, filter?: Record<string, string[]>): void {
+    const bindings = this.topics.get(topic)
+    if (!bindings) throw notFound(`topic ${topic} does not exist`)
+    this.queueOrDeclare(queue)
+    this.journal.append({ type: 'bind', topic, queue, ...(filter ? { filter } : {}) })
+    bindings.set(queue, filter)
+  }
+
+  unbind(topic: string, queue: string): void {
+    const bindings = this.topics.get(topic)
+    if (!bindings) throw notFound(`topic ${topic} does not exist`)
+    if (!bindings.has(queue)) throw notFound(`queue ${queue} is not bound to topic ${topic}`)
+    this.journal.append({ type: 'unbind', topic, queue })
+    bindings.delete(queue)
+  }
+
+  // ---- publish -----------------------------------------------------------------------------
+
+  publish(target: PublishTarget, inputs: PublishInput[]): Promise<string[]> {
+    const now = this.clock.now()
+    const mids: string[] = new Array(inputs.length)
+    const records: PublishRecord[] = []
+    const dedupAdded: [Queue, string][] = []
+    try {
+      for (let i = 0; i < inputs.length; i++) {
+        const input = inputs[i] as PublishInput
+        const queues = this.targets(target, input)
+        let duplicate: string | undefined
+        for (const queue of queues) {
+          if (!queue.config.fifo) continue
+          if (input.group === undefined) throw badRequest(`queue ${queue.name} is fifo: group is required`)
+          if (input.dedupId === undefined) continue
+          const seen = queue.dedup.get(input.dedupId)
+          if (seen && seen.at > now - DEDUP_WINDOW_MS) duplicate = seen.mid
+        }
+        if (duplicate !== undefined) {
+          mids[i] = duplicate
+          continue
+        }
+        const mid = uuidv7()
+        mids[i] = mid
+        const delay = input.delay ?? ('queue' in target ? (queues[0]?.config.delay ?? 0) : 0)
+        const record: PublishRecord = {
+          type: 'publish', queues: queues.map((q) => q.name), mid, bodyJson: input.bodyJson,
+          publishedAt: now, visibleAt: now + delay * 1000,
+        }
+        if (input.attrs) record.attrs = input.attrs
+        if (input.group !== undefined) record.group = input.group
+        if (input.dedupId !== undefined) {
+          record.dedupId = input.dedupId
+          for (const queue of queues) {
+            if (!queue.config.fifo) continue
+            queue.dedup.delete(input.dedupId)
+            queue.dedup.set(input.dedupId, { mid, at: now })
+            dedupAdded.push([queue, input.dedupId])
+          }
+        }
+        if (queues.length === 0) continue
+        this.journal.append(record)
+        records.push(record)
+      }
+    } catch (err) {
+      for (const [queue, dedupId] of dedupAdded) queue.dedup.delete(dedupId)
+      return Promise.reject(err)
+    }
+    // A message becomes visible only once its record is as durable as the policy promises.
+    return this.journal.commit().then(
+      () => {
+        const touched = new Set<Queue>()
+        const at = this.clock.now()
+        for (const record of records) {
+          for (const name of record.queues) {
+            const queue = this.queueOrDeclare(name)
+            this.place(this.materialize(queue, record), at)
+            queue.published++
+            touched.add(queue)
+          }
+        }
+        for (const queue of touched) this.dispatch(queue)
+        return mids
+      },
+      (err: unknown) => {
+        for (const [queue, dedupId] of dedupAdded) queue.dedup.delete(dedupId)
+        throw err
+      },
+    )
+  }
+
+  private targets(target: PublishTarget, input: PublishInput): Queue[] {
+    if ('queue' in target) return [this.queueOrDeclare(target.queue)]
+    const bindings = this.topics.get(target.topic)
+    if (!bindings) throw notFound(`topic ${target.topic} does not exist`)
+    const out: Queue[] = []
+    for (const [name, filter] of bindings) {
+      if (matchesFilter(filter, input.attrs)) out.push(this.queueOrDeclare(name))
+    }
+    return out
+  }
+
+  // ---- receive and subscribe ---------------------------------------------------------------
+
+  receive(name: string, options: ReceiveOptions): Delivery[] | Promise<Delivery[]> {
+    const queue = this.queueOrDeclare(name)
+    const taken: StoredMessage[] = []
+    for (let m = this.take(queue); m; m = taken.length < options.max ? this.take(queue) : undefined) {
+      this.markInflight(m, options.visibilityTimeout, options.owner, undefined)
+      taken.push(m)
+      if (taken.length >= options.max) break
+    }
+    if (taken.length > 0 || options.wait <= 0) return taken.map((m) => toDelivery(m))
+    return new Promise((resolve) => {
+      let timer: unknown
+      const waiter = {
+        max: options.max,
+        visibilityTimeout: options.visibilityTimeout,
+        owner: options.owner,
+        resolve: (messages: StoredMessage[]) => {
+          if (timer !== undefined) this.clock.clearTimeout(timer)
+          options.signal?.removeEventListener('abort', onAbort)
+          resolve(messages.map((m) => toDelivery(m)))
+        },
+      }
+      const onAbort = (): void => this.removeWaiter(queue, waiter)
+      timer = this.clock.setTimeout(() => this.removeWaiter(queue, waiter), options.wait * 1000)
+      options.signal?.addEventListener('abort', onAbort, { once: true })
+      queue.waiters.push(waiter)
+    })
+  }
+
+  subscribe(name: string, owner: Owner, prefetch: number, deliver: (d: Delivery) => void): Subscription {
+    const queue = this.queueOrDeclare(name)
+    const sub: LocalSubscription = {
+      id: `s${++this.subscriptionSeq}`,
+      queue,
+      owner,
+      prefetch,
+      unacked: 0,
+      closed: false,
+      deliver: (message) => deliver(toDelivery(message)),
+    }
+    queue.subscriptions.push(sub)
+    // Deliveries start on the next turn, after the reply that names the subscription is out.
+    setImmediate(() => this.dispatch(queue))
+    return {
+      id: sub.id,
+      close: () => {
+        sub.closed = true
+        const list = sub.queue.subscriptions
+        const index = list.indexOf(sub)
+        if (index >= 0) list.splice(index, 1)
+      },
+    }
+  }
+
+  // ---- settle ------------------------------------------------------------------------------
+
+  ack(receipts: string[]): number {
+    let acked = 0
+    const touched = new Set<Queue>()
+    for (const receipt of receipts) {
+      const message = this.receipts.get(receipt)
+      if (!message) {
+        if (receipts.length === 1) throw unknownReceipt()
+        continue
+      }
+      const queue = message.queue
+      this.journal.append({ type: 'delete', queue: queue.name, mid: message.mid })
+      this.leaveInflight(message)
+      queue.acked++
+      this.forget(message)
+      touched.add(queue)
+      acked++
+    }
+    for (const queue of touched) this.dispatch(queue)
+    return acked
+  }
+
+  nack(receipt: string, delay: number): void {
+    const message = this.receipts.get(receipt)
+    if (!message) throw unknownReceipt()
+    this.releaseMessage(message, delay * 1000)
+  }
+
+  touch(receipt: string, timeout: number): void {
+    const message = this.receipts.get(receipt)
+    if (!message) throw unknownReceipt()
+    if (timeout === 0) return this.releaseMessage(message, 0)
+    message.until = this.clock.now() + timeout * 1000
+    message.generation++
+    this.timers.add(message.until, message, message.generation)
+  }
+
+  release(owner: Owner): void {
+    const touched = new Set<Queue>()
+    for (const queue of this.queues.values()) {
+      for (let i = queue.subscriptions.length - 1; i >= 0; i--) {
+        const sub = queue.subscriptions[i] as LocalSubscription
+        if (sub.owner === owner) {
+          sub.closed = true
+          queue.subscriptions.splice(i, 1)
+        }
+      }
+    }
+    for (const message of [...this.receipts.values()]) {
+      if (message.owner !== owner) continue
+      this.releaseMessage(message, 0, false)
+      touched.add(message.queue)
+    }
+    for (const queue of touched) this.dispatch(queue)
+  }
+
+  // ---- admin -------------------------------------------------------------------------------
+
+  purge(name: string): number {
+    const queue = this.existing(name)
+    this.journal.append({ type: 'purge', queue: name })
+    return this.removeAll(queue)
+  }
+
+  drop(name: string): void {
+    const queue = this.existing(name)
+    this.journal.append({ type: 'drop', queue: name })
+    this.removeAll(queue)
+    for (const sub of queue.subscriptions) sub.closed = true
+    queue.subscriptions.length = 0
+    this.cancelWaiters(queue)
+    this.queues.delete(name)
+    for (const bindings of this.topics.values()) bindings.delete(name)
+  }
+
+  peek(name: string, state: PeekState, max: number): Delivery[] {
+    const queue = this.existing(name)
+    const out: Delivery[] = []
+    if (state === 'ready') {
+      for (const message of queue.readyMessages()) {
+        if (out.length >= max) break
+        out.push(toDelivery(message))
+      }
+      return out
+    }
+    const wanted = state === 'inflight' ? State.Inflight : State.Delayed
+    for (const message of queue.messages.values()) {
+      if (out.length >= max) break
+      if (message.state === wanted) out.push(toDelivery(message))
+    }
+    return out
+  }
+
+  redrive(name: string): number {
+    const queue = this.existing(name)
+    let moved = 0
+    const touched = new Set<Queue>()
+    const now = this.clock.now()
+    for (const message of [...queue.messages.values()]) {
+      if (message.origin === undefined || message.state === State.Inflight) continue
+      const target = this.queueOrDeclare(message.origin)
+      this.journal.append({ type: 'move', from: queue.name, to: target.name, mid: message.mid, receives: 0 })
+      if (message.state === State.Ready) {
+        // Ready messages sit in the deque; take them all out once, below.
+        message.state = State.Gone
+      } else {
+        queue.delayed--
+      }
+      message.generation++
+      queue.messages.delete(message.mid)
+      const copy = this.materialize(target, { ...toRecord(message), receives: 0, origin: undefined })
+      this.place(copy, now)
+      touched.add(target)
+      moved++
+    }
+    // Keep what was not moved (messages without an origin) in order.
+    for (const message of queue.drainReady()) {
+      if (message.state !== State.Gone) queue.pushReady(message, false)
+    }
+    for (const target of touched) this.dispatch(target)
+    return moved
+  }
+
+  stats(name?: string): StoreStats {
+    const queues = name === undefined ? [...this.queues.values()] : [this.existing(name)]
+    const topics: TopicStats[] = []
+    for (const [topic, bindings] of this.topics) {
+      topics.push({
+        topic,
+        bindings: [...bindings].map(([queue, filter]) => (filter ? { queue, filter } : { queue })),
+      })
+    }
+    return { queues: queues.map((q) => q.stats()), topics }
+  }
+
+  // ---- internals ---------------------------------------------------------------------------
+
+  private existing(name: string): Queue {
+    const queue = this.queues.get(name)
+    if (!queue) throw notFound(`queue ${name} does not exist`)
+    return queue
+  }
+
+  private queueOrDeclare(name: string): Queue {
+    const queue = this.queues.get(name)
+    if (queue) return queue
+    this.declare({ queue: name })
+    return this.queues.get(name) as Queue
+  }
+
+  private materialize(queue: Queue, record: PublishRecord): StoredMessage {
+    const message: StoredMessage = {
+      mid: record.mid,
+      queue,
+      bodyJson: record.bodyJson,
+      attrs: record.attrs,
+      publishedAt: record.publishedAt,
+      group: record.group,
+      dedupId: record.dedupId,
+      origin: record.origin,
+      receives: record.receives ?? 0,
+      state: State.Gone,
+      until: record.visibleAt,
+      generation: 0,
+      receipt: undefined,
+      owner: undefined,
+      sub: undefined,
+    }
+    queue.messages.set(message.mid, message)
+    return message
+  }
+
+  /** Puts a new or recovered message where it belongs: delayed until `until`, or ready. */
+  private place(message: StoredMessage, now: number): void {
+    if (message.until > now) {
+      message.state = State.Delayed
+      message.generation++
+      message.queue.delayed++
+      this.timers.add(message.until, message, message.generation)
+    } else {
+      message.queue.pushReady(message, false)
+    }
+  }
+
+  /** The next ready message, skipping (and deleting) those past their retention. */
+  private take(queue: Queue): StoredMessage | undefined {
+    const cutoff = this.clock.now() - queue.config.retention * 1000
+    for (;;) {
+      const message = queue.takeReady()
+      if (!message || message.publishedAt > cutoff) return message
+      this.expire(message)
+      queue.settleGroup(message)
+    }
+  }
+
+  private markInflight(
+    message: StoredMessage, visibilityTimeout: number | undefined, owner: Owner, sub: LocalSubscription | undefined,
+  ): void {
+    const queue = message.queue
+    message.receives++
+    message.state = State.Inflight
+    message.receipt = randomUUID()
+    message.owner = owner
+    message.sub = sub
+    message.until = this.clock.now() + (visibilityTimeout ?? queue.config.visibilityTimeout) * 1000
+    message.generation++
+    queue.inflight++
+    this.receipts.set(message.receipt, message)
+    this.timers.add(message.until, message, message.generation)
+    this.tryAppend({ type: 'receive', queue: queue.name, mid: message.mid, receives: message.receives })
+  }
+
+  private leaveInflight(message: StoredMessage): void {
+    if (message.receipt !== undefined) this.receipts.delete(message.receipt)
+    message.receipt = undefined
+    message.owner = undefined
+    if (message.sub) message.sub.unacked--
+    message.sub = undefined
+    message.queue.inflight--
+    message.queue.settleGroup(message)
+  }
+
+  /** Back to the queue after a nack, a timeout or a closed connection, or on to the dead letters. */
+  private releaseMessage(message: StoredMessage, delayMs: number, dispatch = true): void {
+    const queue = message.queue
+    this.leaveInflight(message)
+    const { maxReceives, deadLetter } = queue.config
+    if (maxReceives > 0 && message.receives >= maxReceives && deadLetter !== undefined && deadLetter !== queue.name) {
+      const target = this.queueOrDeclare(deadLetter)
+      this.tryAppend({
+        type: 'move', from: queue.name, to: target.name, mid: message.mid, receives: message.receives, origin: queue.name,
+      })
+      queue.messages.delete(message.mid)
+      queue.deadLettered++
+      message.state = State.Gone
+      message.generation++
+      const moved = this.materialize(target, { ...toRecord(message), origin: queue.name })
+      target.pushReady(moved, false)
+      if (dispatch) this.dispatch(target)
+    } else if (delayMs > 0) {
+      message.until = this.clock.now() + delayMs
+      this.tryAppend({ type: 'release', queue: queue.name, mid: message.mid, visibleAt: message.until })
+      this.place(message, this.clock.now())
+    } else {
+      queue.pushReady(message, true)
+    }
+    if (dispatch) this.dispatch(queue)
+  }
+
+  private expire(message: StoredMessage): void {
+    this.tryAppend({ type: 'delete', queue: message.queue.name, mid: message.mid })
+    this.forget(message)
+  }
+
+  private forget(message: StoredMessage): void {
+    message.state = State.Gone
+    message.generation++
+    message.queue.messages.delete(message.mid)
+  }
+
+  private removeAll(queue: Queue): number {
+    let count = 0
+    queue.drainReady()
+    for (const message of queue.messages.values()) {
+      if (message.state === State.Inflight) this.leaveInflight(message)
+      message.state = State.Gone
+      message.generation++
+      count++
+    }
+    queue.messages.clear()
+    queue.delayed = 0
+    return count
+  }
+
+  private dispatch(queue: Queue): void {
+    while (queue.hasDeliverable()) {
+      const waiter = queue.waiters.peekFront()
+      if (waiter) {
+        const taken: StoredMessage[] = []
+        for (let m = this.take(queue); m; m = taken.length < waiter.max ? this.take(queue) : undefined) {
+          this.markInflight(m, waiter.visibilityTimeout, waiter.owner, undefined)
+          taken.push(m)
+        }
+        if (taken.length === 0) return
+        queue.waiters.shift()
+        waiter.resolve(taken)
+        continue
+      }
+      const sub = queue.nextSubscriber()
+      if (!sub) return
+      const message = this.take(queue)
+      if (!message) return
+      this.markInflight(message, undefined, sub.owner, sub)
+      sub.unacked++
+      sub.deliver(message)
+    }
+  }
+
+  private onTimer(message: StoredMessage, generation: number): void {
+    if (message.generation !== generation) return
+    if (message.state === State.Inflight) {
+      this.releaseMessage(message, 0)
+    } else if (message.state === State.Delayed) {
+      message.queue.delayed--
+      message.queue.pushReady(message, false)
+      this.dispatch(message.queue)
+    }
+  }
+
+  private removeWaiter(queue: Queue, waiter: { resolve: (m: StoredMessage[]) => void }): void {
+    const rest = [...queue.waiters].filter((w) => w !== waiter)
+    if (rest.length === queue.waiters.length) return
+    queue.waiters.clear()
+    for (const w of rest) queue.waiters.push(w)
+    waiter.resolve([])
+  }
+
+  private cancelWaiters(queue: Queue): void {
+    for (let w = queue.waiters.shift(); w; w = queue.waiters.shift()) w.resolve([])
+  }
+
+  private scheduleSweep(): void {
+    this.sweepHandle = this.clock.setTimeout(() => {
+      const now = this.clock.now()
+      for (const queue of this.queues.values()) {
+        queue.expireFront(now, (message) => this.expire(message))
+        for (const [id, seen] of queue.dedup) {
+          if (seen.at > now - DEDUP_WINDOW_MS) break
+          queue.dedup.delete(id)
+        }
+      }
+      this.scheduleSweep()
+    }, SWEEP_MS)
+  }
+
+  /** Bookkeeping records (receive counts, releases): a failed write must not fail the delivery. */
+  private tryAppend(record: JournalRecord): void {
+    try {
+      this.journal.append(record)
+    } catch {
+      // The journal reports itself unhealthy; publishes fail with `unavailable` until it recovers.
+    }
+  }
+
+  // ---- replay ------------------------------------------------------------------------------
+
+  /** Applies one record written before a restart; nothing is placed until replay ends. */
+  private replay(record: JournalRecord): void {
+    switch (record.type) {
+      case 'declare': {
+        const queue = this.queues.get(record.config.queue)
+        if (queue) queue.config = record.config
+        else this.queues.set(record.config.queue, new Queue(record.config))
+        return
+      }
+      case 'drop':
+        this.queues.delete(record.queue)
+        for (const bindings of this.topics.values()) bindings.delete(record.queue)
+        return
+      case 'purge':
+        this.queues.get(record.queue)?.messages.clear()
+        return
+      case 'publish':
+        for (const name of record.queues) {
+          const queue = this.replayQueue(name)
+          this.materialize(queue, record)
+          queue.published++
+          if (queue.config.fifo && record.dedupId !== undefined) {
+            queue.dedup.set(record.dedupId, { mid: record.mid, at: record.publishedAt })
+          }
+        }
+        return
+      case 'receive': {
+        const message = this.queues.get(record.queue)?.messages.get(record.mid)
+        if (message) message.receives = record.receives
+        return
+      }
+      case 'release': {
+        const message = this.queues.get(record.queue)?.messages.get(record.mid)
+        if (message) message.until = record.visibleAt
+        return
+      }
+      case 'delete': {
+        const queue = this.queues.get(record.queue)
+        if (queue?.messages.delete(record.mid)) queue.acked++
+        return
+      }
+      case 'move': {
+        const from = this.queues.get(record.from)
+        const message = from?.messages.get(record.mid)
+        if (!from || !message) return
+        from.messages.delete(record.mid)
+        if (record.origin !== undefined) from.deadLettered++
+        const to = this.replayQueue(record.to)
+        message.queue = to
+        message.receives = record.receives
+        message.origin = record.origin
+        message.until = 0
+        to.messages.set(message.mid, message)
+        return
+      }
+      case 'topic':
+        if (!this.topics.has(record.topic)) this.topics.set(record.topic, new Map())
+        return
+      case 'bind':
+        this.topics.get(record.topic)?.set(record.queue, record.filter)
+        return
+      case 'unbind':
+        this.topics.get(record.topic)?.delete(record.queue)
+        return
+    }
+  }
+
+  private replayQueue(name: string): Queue {
+    let queue = this.queues.get(name)
+    if (!queue) {
+      queue = new Queue({ queue: name, ...QUEUE_DEFAULTS })
+      this.queues.set(name, queue)
+    }
+    return queue
+  }
+
+  private liveView(): LiveView {
+    return {
+      snapshot: (queue, mid) => {
+        const message = this.queues.get(queue)?.messages.get(mid)
+        return message ? toRecord(message) : undefined
+      },
+      metadata: () => {
+        const out: JournalRecord[] = []
+        for (const queue of this.queues.values()) out.push({ type: 'declare', config: queue.config })
+        for (const [topic, bindings] of this.topics) {
+          out.push({ type: 'topic', topic })
+          for (const [queue, filter] of bindings) out.push({ type: 'bind', topic, queue, ...(filter ? { filter } : {}) })
+        }
+        return out
+      },
+    }
+  }
+}
+
+function unknownReceipt(): HubqError {
+  return new HubqError('unknown_receipt', 'receipt is unknown, already settled, or its visibility timeout ran out')
+}
+
+function toDelivery(message: StoredMessage): Delivery {
+  const delivery: Delivery = {
+    mid: message.mid,
+    receipt: message.receipt ?? '',
+    queue: message.queue.name,
+    bodyJson: message.bodyJson,
+    receives: message.receives,
+    publishedAt: message.publishedAt,
+  }
+  if (message.attrs) delivery.attrs = message.attrs
+  if (message.group !== undefined) delivery.group = message.group
+  return delivery
+}
+
+/** The message as a publish record (for compaction and moves). */
+function toRecord(message: StoredMessage): PublishRecord {
+  const record: PublishRecord = {
+    type: 'publish', queues: [message.queue.name], mid: message.mid, bodyJson: message.bodyJson,
+    publishedAt: message.publishedAt, visibleAt: message.state === State.Delayed ? message.until : 0,
+    receives: message.receives,
+  }
+  if (message.attrs) record.attrs = message.attrs
+  if (message.group !== undefined) record.group = message.group
+  if (message.dedupId !== undefined) record.dedupId = message.dedupId
+  if (message.origin !== undefined) record.origin = message.origin
+  return record
+}

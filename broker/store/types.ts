@@ -1,0 +1,65 @@
+// The one seam between the protocol and where messages live (PROTOCOL.md §4). The local store
+// (memory or the durable log behind it) and the SNS/SQS adapter both implement it.
+import type {
+  Delivery, PeekState, PublishInput, QueueConfig, QueueStats, TopicStats,
+} from '../../shared/protocol/types.js'
+
+export type Awaitable<T> = T | Promise<T>
+
+/** The connection a delivery went to; its unacked messages are released when it closes. */
+export interface Owner {
+  readonly id: number
+}
+
+export type DeclareInput = Partial<Omit<QueueConfig, 'queue'>> & { queue: string }
+
+export interface ReceiveOptions {
+  max: number
+  /** Long-poll seconds. */
+  wait: number
+  visibilityTimeout?: number
+  owner: Owner
+  /** Aborted when the connection closes before the wait ends. */
+  signal?: AbortSignal
+}
+
+export interface Subscription {
+  readonly id: string
+  /** Stops pushing; messages already delivered stay in flight until acked or released. */
+  close(): void
+}
+
+export type PublishTarget = { queue: string } | { topic: string }
+
+export interface StoreStats {
+  queues: QueueStats[]
+  topics: TopicStats[]
+}
+
+export interface MessageStore {
+  /** One line for the first log line: which store, where, and how durable. */
+  readonly description: string
+  open(): Promise<void>
+  close(): Promise<void>
+  /** False when the store cannot take writes (disk full, backend down). */
+  healthy(): boolean
+
+  declare(input: DeclareInput): Awaitable<{ created: boolean }>
+  publish(target: PublishTarget, inputs: PublishInput[]): Awaitable<string[]>
+  receive(queue: string, options: ReceiveOptions): Awaitable<Delivery[]>
+  subscribe(queue: string, owner: Owner, prefetch: number, deliver: (d: Delivery) => void): Awaitable<Subscription>
+  /** Acks what it knows; a single unknown receipt is `unknown_receipt`. Returns the count acked. */
+  ack(receipts: string[]): Awaitable<number>
+  nack(receipt: string, delay: number): Awaitable<void>
+  touch(receipt: string, timeout: number): Awaitable<void>
+  purge(queue: string): Awaitable<number>
+  drop(queue: string): Awaitable<void>
+  peek(queue: string, state: PeekState, max: number): Awaitable<Delivery[]>
+  redrive(queue: string): Awaitable<number>
+  topic(topic: string): Awaitable<{ created: boolean }>
+  bind(topic: string, queue: string, filter?: Record<string, string[]>): Awaitable<void>
+  unbind(topic: string, queue: string): Awaitable<void>
+  stats(queue?: string): Awaitable<StoreStats>
+  /** The connection closed: its unacked deliveries become visible again at once. */
+  release(owner: Owner): void
+}

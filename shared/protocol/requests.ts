@@ -1,0 +1,191 @@
+// Unknown JSON -> typed request, or a HubqError with a precise message (PROTOCOL.md §4 "Operations").
+import { HubqError, badRequest } from '../errors.js'
+import type { Attrs, PeekState, PublishInput } from './types.js'
+
+export interface Limits {
+  maxFrame: number
+  maxMessage: number
+  maxBatch: number
+  maxConnections: number
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxFrame: 1024 * 1024,
+  maxMessage: 256 * 1024,
+  maxBatch: 100,
+  maxConnections: 10_000,
+}
+
+export type RequestId = string | number | undefined
+type Obj = Record<string, unknown>
+
+/** Queue and topic names: 1..80 characters of letters, digits, `-`, `_` and `.`. */
+export const NAME_PATTERN = /^[A-Za-z0-9_.-]{1,80}$/
+
+function has(obj: Obj, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(obj, key) && obj[key] !== undefined && obj[key] !== null
+}
+
+export function name(obj: Obj, key: string): string {
+  const value = obj[key]
+  if (typeof value !== 'string') throw badRequest(`${key} must be a string`)
+  if (!NAME_PATTERN.test(value)) {
+    throw badRequest(`${key} must be 1 to 80 characters of letters, digits, '-', '_' or '.'`)
+  }
+  return value
+}
+
+export function optionalName(obj: Obj, key: string): string | undefined {
+  return has(obj, key) ? name(obj, key) : undefined
+}
+
+export function string(obj: Obj, key: string, maxLength = 1024): string {
+  const value = obj[key]
+  if (typeof value !== 'string' || value.length === 0) throw badRequest(`${key} must be a non-empty string`)
+  if (value.length > maxLength) throw badRequest(`${key} must be at most ${maxLength} characters`)
+  return value
+}
+
+export function optionalString(obj: Obj, key: string, maxLength = 1024): string | undefined {
+  return has(obj, key) ? string(obj, key, maxLength) : undefined
+}
+
+export function number(obj: Obj, key: string, min: number, max: number, fallback?: number): number {
+  if (!has(obj, key)) {
+    if (fallback === undefined) throw badRequest(`${key} is required`)
+    return fallback
+  }
+  const value = obj[key]
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+    throw badRequest(`${key} must be a number between ${min} and ${max}`)
+  }
+  return value
+}
+
+export function optionalNumber(obj: Obj, key: string, min: number, max: number): number | undefined {
+  return has(obj, key) ? number(obj, key, min, max) : undefined
+}
+
+export function integer(obj: Obj, key: string, min: number, max: number, fallback?: number): number {
+  const value = number(obj, key, min, max, fallback)
+  if (!Number.isInteger(value)) throw badRequest(`${key} must be an integer between ${min} and ${max}`)
+  return value
+}
+
+export function boolean(obj: Obj, key: string, fallback: boolean): boolean {
+  if (!has(obj, key)) return fallback
+  const value = obj[key]
+  if (typeof value !== 'boolean') throw badRequest(`${key} must be true or false`)
+  return value
+}
+
+export function attrs(obj: Obj, key = 'attrs'): Attrs | undefined {
+  if (!has(obj, key)) return undefined
+  const value = obj[key]
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw badRequest(`${key} must be an object of string values`)
+  }
+  const out: Attrs = Object.create(null) as Attrs
+  let count = 0
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v !== 'string') throw badRequest(`${key}.${k} must be a string`)
+    if (++count > 50) throw badRequest(`${key} may hold at most 50 entries`)
+    out[k] = v
+  }
+  return count === 0 ? undefined : out
+}
+
+/** `filter`: {attr: [allowed string values]} as in SNS's simple filter policies. */
+export function filter(obj: Obj): Record<string, string[]> | undefined {
+  if (!has(obj, 'filter')) return undefined
+  const value = obj.filter
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw badRequest('filter must be an object of {attr: [allowed values]}')
+  }
+  const out: Record<string, string[]> = {}
+  for (const [k, v] of Object.entries(value)) {
+    if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'string')) {
+      throw badRequest(`filter.${k} must be a non-empty array of strings`)
+    }
+    out[k] = v as string[]
+  }
+  return out
+}
+
+export function receipts(obj: Obj, maxBatch: number): string[] {
+  if (has(obj, 'receipts')) {
+    const list = obj.receipts
+    if (!Array.isArray(list) || list.length === 0) throw badRequest('receipts must be a non-empty array')
+    if (list.length > maxBatch * 100) throw new HubqError('limit', `receipts may hold at most ${maxBatch * 100} entries`)
+    for (const r of list) if (typeof r !== 'string') throw badRequest('receipts must hold strings')
+    return list as string[]
+  }
+  return [string(obj, 'receipt', 200)]
+}
+
+/** One message of a publish (the request itself, or one entry of `messages`). */
+export function publishInput(obj: Obj, limits: Limits, where = ''): PublishInput {
+  if (!Object.prototype.hasOwnProperty.call(obj, 'body')) throw badRequest(`${where}body is required`)
+  const bodyJson = JSON.stringify(obj.body)
+  if (bodyJson === undefined) throw badRequest(`${where}body must be a JSON value`)
+  if (Buffer.byteLength(bodyJson) > limits.maxMessage) {
+    throw new HubqError('message_too_large', `${where}body is larger than max-message (${limits.maxMessage} bytes)`)
+  }
+  const input: PublishInput = { bodyJson }
+  const a = attrs(obj)
+  if (a) input.attrs = a
+  const delay = optionalNumber(obj, 'delay', 0, 365 * 86400)
+  if (delay !== undefined) input.delay = delay
+  const group = optionalString(obj, 'group', 128)
+  if (group !== undefined) input.group = group
+  const dedupId = optionalString(obj, 'dedupId', 128)
+  if (dedupId !== undefined) input.dedupId = dedupId
+  return input
+}
+
+export function publishInputs(obj: Obj, limits: Limits): { inputs: PublishInput[]; batch: boolean } {
+  if (!has(obj, 'messages')) return { inputs: [publishInput(obj, limits)], batch: false }
+  const list = obj.messages
+  if (!Array.isArray(list) || list.length === 0) throw badRequest('messages must be a non-empty array')
+  if (list.length > limits.maxBatch) {
+    throw new HubqError('limit', `messages may hold at most ${limits.maxBatch} entries (max-batch)`)
+  }
+  const inputs = list.map((m, i) => {
+    if (typeof m !== 'object' || m === null || Array.isArray(m)) throw badRequest(`messages[${i}] must be an object`)
+    return publishInput(m as Obj, limits, `messages[${i}].`)
+  })
+  return { inputs, batch: true }
+}
+
+export function peekState(obj: Obj): PeekState {
+  if (!has(obj, 'state')) return 'ready'
+  const s = obj.state
+  if (s !== 'ready' && s !== 'inflight' && s !== 'delayed') {
+    throw badRequest('state must be one of ready, inflight, delayed')
+  }
+  return s
+}
+
+export type Envelope =
+  | { ok: true; op: string; id: RequestId; obj: Obj }
+  | { ok: false; id: RequestId; error: HubqError }
+
+/** Parses one frame's text into an envelope; an error keeps the id when one could be read. */
+export function parseEnvelope(text: string): Envelope {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (err) {
+    return { ok: false, id: undefined, error: new HubqError('bad_json', `frame is not valid JSON: ${(err as Error).message}`) }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, id: undefined, error: badRequest('a request must be a JSON object') }
+  }
+  const obj = value as Obj
+  const id = obj.id
+  if (!(id === undefined || typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)))) {
+    return { ok: false, id: undefined, error: badRequest('id must be a string or a number') }
+  }
+  if (typeof obj.op !== 'string') return { ok: false, id, error: badRequest('op must be a string') }
+  return { ok: true, op: obj.op, id, obj }
+}

@@ -1,0 +1,79 @@
+// Message and queue shapes shared by the broker, the stores and the clients (PROTOCOL.md §4).
+
+export type Attrs = Record<string, string>
+
+export interface QueueConfig {
+  queue: string
+  /** Seconds a received message stays invisible before it is redelivered. */
+  visibilityTimeout: number
+  /** Deliveries after which a released message goes to `deadLetter`; 0 = no limit. */
+  maxReceives: number
+  deadLetter?: string
+  /** Default delay in seconds for messages published to this queue. */
+  delay: number
+  /** Seconds a message is kept before it expires. */
+  retention: number
+  fifo: boolean
+}
+
+export const QUEUE_DEFAULTS = {
+  visibilityTimeout: 30,
+  maxReceives: 0,
+  delay: 0,
+  retention: 345_600,
+  fifo: false,
+} as const
+
+export interface PublishInput {
+  /** The body as JSON text, exactly as it will be delivered. */
+  bodyJson: string
+  attrs?: Attrs
+  /** Seconds; undefined = the queue's default. */
+  delay?: number
+  group?: string
+  dedupId?: string
+}
+
+export interface Delivery {
+  mid: string
+  receipt: string
+  queue: string
+  bodyJson: string
+  attrs?: Attrs
+  receives: number
+  publishedAt: number
+  group?: string
+}
+
+export type PeekState = 'ready' | 'inflight' | 'delayed'
+
+export interface QueueStats {
+  queue: string
+  ready: number
+  inflight: number
+  delayed: number
+  published: number
+  acked: number
+  deadLettered: number
+}
+
+export interface TopicBinding {
+  queue: string
+  filter?: Record<string, string[]>
+}
+
+export interface TopicStats {
+  topic: string
+  bindings: TopicBinding[]
+}
+
+/** One delivery as JSON text, with the body spliced in without re-serialising it. */
+export function deliveryJson(d: Delivery, withReceipt = true, prefix = '{'): string {
+  let json = prefix + '"mid":"' + d.mid + '"'
+  if (withReceipt) json += ',"receipt":"' + d.receipt + '"'
+  json += ',"queue":' + JSON.stringify(d.queue) + ',"body":' + d.bodyJson
+  json += ',"attrs":' + (d.attrs ? JSON.stringify(d.attrs) : '{}')
+  json += ',"receives":' + d.receives + ',"publishedAt":' + d.publishedAt
+  if (d.group !== undefined) json += ',"group":' + JSON.stringify(d.group)
+  return json + '}'
+}
