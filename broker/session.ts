@@ -72,6 +72,8 @@ export class Session implements SessionContext {
   /** Stops reading; resolves once every request already read has been answered. */
   drain(): Promise<void> {
     this.stream.pause()
+    // Long polls in flight answer now (with what they have) instead of holding the stop up.
+    this.controller.abort()
     if (this.pending.length === 0) return Promise.resolve()
     return new Promise((resolve) => {
       this.onIdle = resolve
@@ -178,9 +180,11 @@ export class Session implements SessionContext {
     this.stream.write(encodeFrame(this.mode, json))
   }
 
+  // The connection is closed outright (not just half-closed), so a client that keeps its side
+  // open cannot hold the socket (PROTOCOL.md §1).
   private endWhenFlushed(): void {
-    if (this.pending.length === 0) this.stream.end()
-    else this.onIdle = () => this.stream.end()
+    if (this.pending.length === 0) this.end()
+    else this.onIdle = () => this.end()
   }
 
   private onClose(): void {

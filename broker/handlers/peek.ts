@@ -1,9 +1,9 @@
 // §4.14 peek: look at messages in one state without changing anything.
-import { integer, name, peekState } from '../../shared/protocol/requests.js'
+import { batchSize, name, peekState } from '../../shared/protocol/requests.js'
 import { messagesReply } from './receive.js'
 import type { Handler } from './types.js'
 
 export const peek: Handler = (request, session) => {
-  const result = session.store.peek(name(request, 'queue'), peekState(request), integer(request, 'max', 1, session.limits.maxBatch, 10))
+  const result = session.store.peek(name(request, 'queue'), peekState(request), batchSize(request, 'max', session.limits.maxBatch, 10))
   return result instanceof Promise ? result.then((m) => messagesReply(m, false)) : messagesReply(result, false)
 }

@@ -17,6 +17,8 @@ export interface BrokerInfo {
   version: string
   startedAt: number
   connections(): number
+  /** Observes a publish's request-to-confirm seconds; set only when metrics are on. */
+  publishConfirmed?: (seconds: number) => void
 }
 
 export interface SessionContext {
@@ -25,7 +27,7 @@ export interface SessionContext {
   readonly info: BrokerInfo
   readonly log: Logger
   readonly owner: Owner
-  /** Aborted when the connection closes. */
+  /** Aborted when the connection closes or the broker starts stopping (long polls end). */
   readonly signal: AbortSignal
   clientName: string | undefined
   readonly subscriptions: Map<string, Subscription>

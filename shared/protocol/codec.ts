@@ -72,7 +72,9 @@ export class FrameDecoder {
     for (;;) {
       const nl = buf.indexOf(LF, off)
       if (nl === -1) {
-        if (buf.length - off > this.maxFrame) return this.fail(events, buf.length - off)
+        // A trailing CR may be the first half of a CRLF: it does not count towards the line yet.
+        const held = buf.length - off - (buf[buf.length - 1] === CR ? 1 : 0)
+        if (held > this.maxFrame) return this.fail(events, held)
         return off
       }
       let end = nl

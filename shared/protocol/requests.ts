@@ -72,6 +72,15 @@ export function integer(obj: Obj, key: string, min: number, max: number, fallbac
   return value
 }
 
+/** A batch size: 1..maxBatch; above max-batch is the configured `limit`, not a malformed field. */
+export function batchSize(obj: Obj, key: string, maxBatch: number, fallback: number): number {
+  const value = obj[key]
+  if (typeof value === 'number' && Number.isInteger(value) && value > maxBatch) {
+    throw new HubqError('limit', `${key} may be at most ${maxBatch} (max-batch)`)
+  }
+  return integer(obj, key, 1, maxBatch, fallback)
+}
+
 export function boolean(obj: Obj, key: string, fallback: boolean): boolean {
   if (!has(obj, key)) return fallback
   const value = obj[key]
