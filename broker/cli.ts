@@ -3,6 +3,8 @@ import { createLogger } from '../shared/logger.js'
 import { BROKER_USAGE, ConfigError, parseBrokerArgs } from './config.js'
 import { Broker } from './server.js'
 import { createStore } from './store/index.js'
+import { BrokerMetrics } from './http/metrics.js'
+import { startHttpServer, type HttpServer } from './http/server.js'
 
 export async function main(args: string[]): Promise<number> {
   let config
@@ -17,18 +19,35 @@ export async function main(args: string[]): Promise<number> {
     return 0
   }
   const log = createLogger({ level: config.logLevel as 'info' })
+  // Before the store, so the durable log can be handed `metrics` as its fsync observer.
+  const metrics = config.httpPort === 0 ? undefined : new BrokerMetrics()
   const store = createStore(config, log)
+  metrics?.watchStore(store)
   log.info({ store: store.description, backend: config.backend, data: config.data }, `hubq store: ${store.description}`)
-  const broker = new Broker({ store, limits: config.limits, log })
+  const broker = new Broker({ store, limits: config.limits, log, ...(metrics ? { metrics } : {}) })
   const address = await broker.start(config.port, config.host)
   log.info({ ...address, limits: config.limits }, `hubq broker listening on ${address.host}:${address.port}`)
+  let httpServer: HttpServer | undefined
+  if (metrics) {
+    try {
+      httpServer = await startHttpServer({ broker, metrics, port: config.httpPort, host: config.host, log })
+    } catch (err) {
+      await broker.stop()
+      throw new Error(`cannot serve HTTP on ${config.host}:${config.httpPort}: ${(err as Error).message} (--http-port 0 turns it off)`)
+    }
+    const where = `http://${httpServer.host}:${httpServer.port}`
+    log.info({ host: httpServer.host, port: httpServer.port }, `hubq http on ${where}: /metrics, /healthz, live page at /`)
+  } else {
+    log.info('hubq http off (--http-port 0)')
+  }
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       log.info({ signal }, 'stopping: no new connections, answering requests in flight')
-      broker.stop().then(resolve, (err: unknown) => {
-        log.error({ err }, 'error while stopping')
-        resolve()
-      })
+      // HTTP stops last, so /healthz answers 503 while the broker drains.
+      broker.stop()
+        .catch((err: unknown) => log.error({ err }, 'error while stopping'))
+        .then(() => httpServer?.close())
+        .then(resolve, resolve)
     }
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)

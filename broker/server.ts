@@ -17,6 +17,14 @@ export interface BrokerOptions {
   store: MessageStore
   limits?: Partial<Limits>
   log?: Logger
+  /** Metrics (broker/http/metrics.ts); told once per connection and per publish, never per frame. */
+  metrics?: BrokerMetricsSink
+}
+
+export interface BrokerMetricsSink {
+  connectionOpened(stream: Duplex): void
+  connectionClosed(stream: Duplex): void
+  publishConfirmed(seconds: number): void
 }
 
 export class Broker {
@@ -27,12 +35,15 @@ export class Broker {
   private readonly server: net.Server
   private readonly info: BrokerInfo
   private stopping: Promise<void> | undefined
+  private readonly metrics: BrokerMetricsSink | undefined
 
   constructor(options: BrokerOptions) {
     this.store = options.store
     this.limits = { ...DEFAULT_LIMITS, ...options.limits }
     this.log = options.log ?? silentLogger
+    this.metrics = options.metrics
     this.info = { version: VERSION, startedAt: Date.now(), connections: () => this.sessions.size }
+    if (this.metrics) this.info.publishConfirmed = this.metrics.publishConfirmed.bind(this.metrics)
     this.server = net.createServer({ noDelay: true }, (socket) => this.handle(socket, `${socket.remoteAddress}:${socket.remotePort}`))
   }
 
@@ -50,6 +61,15 @@ export class Broker {
     return { host: address.address, port: address.port }
   }
 
+  /** True while listening and not stopping (GET /healthz). */
+  get accepting(): boolean {
+    return this.server.listening && !this.stopping
+  }
+
+  get connections(): number {
+    return this.sessions.size
+  }
+
   /** Serves one connection on any duplex stream. */
   handle(stream: Duplex, peer = 'stream'): void {
     if (this.stopping || this.sessions.size >= this.limits.maxConnections) {
@@ -62,9 +82,11 @@ export class Broker {
     }
     const session = new Session(stream, { store: this.store, limits: this.limits, info: this.info, log: this.log, handlers })
     this.sessions.add(session)
+    this.metrics?.connectionOpened(stream)
     session.log.info({ peer }, 'connection open')
     stream.on('close', () => {
       this.sessions.delete(session)
+      this.metrics?.connectionClosed(stream)
       session.log.info({ peer }, 'connection closed')
     })
   }

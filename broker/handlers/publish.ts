@@ -5,11 +5,17 @@ import type { PublishTarget } from '../store/types.js'
 import type { Handler } from './types.js'
 
 export const publish: Handler = (request, session) => {
+  // Publish-to-confirm latency (metrics on): one clock read here and one at the confirm.
+  const confirmed = session.info.publishConfirmed
+  const started = confirmed ? performance.now() : 0
   const hasQueue = request.queue !== undefined
   if (hasQueue === (request.topic !== undefined)) throw badRequest('publish needs exactly one of queue or topic')
   const target: PublishTarget = hasQueue ? { queue: name(request, 'queue') } : { topic: name(request, 'topic') }
   const { inputs, batch } = publishInputs(request, session.limits)
   const result = session.store.publish(target, inputs)
-  const reply = (mids: string[]): Record<string, unknown> => (batch ? { mids } : { mid: mids[0] })
+  const reply = (mids: string[]): Record<string, unknown> => {
+    if (confirmed) confirmed((performance.now() - started) / 1000)
+    return batch ? { mids } : { mid: mids[0] }
+  }
   return result instanceof Promise ? result.then(reply) : reply(result)
 }
