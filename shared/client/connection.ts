@@ -1,0 +1,139 @@
+// One TCP connection to a broker in binary mode: requests with ids, replies matched to them,
+// `deliver` pushes handed to a callback. No reconnects here; HubqBackend decides what to do
+// when a connection is lost.
+import net from 'node:net'
+import { FrameDecoder, MAX_FRAME_CEILING, encodeFrame } from '../protocol/codec.js'
+import { ConnectionError, HubqError, fromWire } from './errors.js'
+
+export type Frame = Record<string, any>
+
+interface Waiting {
+  resolve: (reply: Frame) => void
+  reject: (err: HubqError) => void
+  /** Runs as the reply is parsed, before later frames of the same chunk (a subscribe's deliveries). */
+  onReply: ((reply: Frame) => void) | undefined
+}
+
+export interface ConnectionEvents {
+  onPush(frame: Frame): void
+  onClose(reason: HubqError): void
+}
+
+export class Connection {
+  private readonly decoder = new FrameDecoder(MAX_FRAME_CEILING)
+  private readonly waiting = new Map<number, Waiting>()
+  private nextId = 1
+  private corked = false
+  private closeReason: HubqError | undefined
+
+  private constructor(
+    private readonly socket: net.Socket,
+    private readonly events: ConnectionEvents,
+    readonly where: string,
+  ) {
+    socket.on('data', (chunk: Buffer) => this.onData(chunk))
+    socket.on('error', (err) => {
+      this.closeReason ??= new ConnectionError(`connection to ${where} failed: ${err.message}`, { cause: err })
+    })
+    socket.on('close', () => this.onClose())
+  }
+
+  static open(host: string, port: number, events: ConnectionEvents, timeoutMs = 10_000): Promise<Connection> {
+    const where = `${host}:${port}`
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host, port, noDelay: true })
+      const fail = (err: Error): void => {
+        socket.destroy()
+        reject(new ConnectionError(`cannot connect to hubq://${where}: ${err.message}`, { cause: err }))
+      }
+      socket.setTimeout(timeoutMs, () => fail(new Error(`no answer within ${timeoutMs} ms`)))
+      socket.once('error', fail)
+      socket.once('connect', () => {
+        socket.setTimeout(0)
+        socket.off('error', fail)
+        resolve(new Connection(socket, events, where))
+      })
+    })
+  }
+
+  get open(): boolean {
+    return this.closeReason === undefined && !this.socket.destroyed
+  }
+
+  /** Sends one request; resolves with its `ok` reply, rejects with the broker's error as a HubqError. */
+  request(frame: Frame, onReply?: (reply: Frame) => void): Promise<Frame> {
+    if (!this.open) return Promise.reject(this.closeReason ?? new ConnectionError(`connection to ${this.where} is closed`))
+    const id = this.nextId++
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject, onReply })
+      this.write(JSON.stringify({ ...frame, id }))
+    })
+  }
+
+  close(): void {
+    this.closeReason ??= new ConnectionError(`connection to ${this.where} was closed by the client`)
+    this.socket.end()
+    this.socket.destroySoon()
+  }
+
+  private write(json: string): void {
+    // Requests made in one turn go out in one write (the broker does the same for replies).
+    if (!this.corked) {
+      this.corked = true
+      this.socket.cork()
+      process.nextTick(() => {
+        this.corked = false
+        this.socket.uncork()
+      })
+    }
+    this.socket.write(encodeFrame('binary', json))
+  }
+
+  private onData(chunk: Buffer): void {
+    for (const event of this.decoder.push(chunk)) {
+      if (event.kind !== 'frame') continue
+      let frame: Frame
+      try {
+        frame = JSON.parse(event.text) as Frame
+      } catch {
+        this.fail(new HubqError('internal', `the broker at ${this.where} sent a frame that is not JSON`))
+        return
+      }
+      if (frame.op === 'deliver') {
+        this.events.onPush(frame)
+        continue
+      }
+      const waiting = typeof frame.id === 'number' ? this.waiting.get(frame.id) : undefined
+      if (!waiting) {
+        // An error without a request to answer is about the connection (refused, shutting down).
+        if (frame.ok === false) this.closeReason ??= asConnectionError(fromWire(frame.error), this.where)
+        continue
+      }
+      this.waiting.delete(frame.id as number)
+      if (frame.ok === true) {
+        waiting.onReply?.(frame)
+        waiting.resolve(frame)
+      } else {
+        waiting.reject(fromWire(frame.error))
+      }
+    }
+  }
+
+  private fail(reason: HubqError): void {
+    this.closeReason ??= reason
+    this.socket.destroy()
+  }
+
+  private onClose(): void {
+    const reason = this.closeReason ?? new ConnectionError(`connection to ${this.where} closed`)
+    this.closeReason = reason
+    const lost = new ConnectionError(`connection to ${this.where} closed before the broker answered (${reason.message})`, { cause: reason })
+    for (const waiting of this.waiting.values()) waiting.reject(lost)
+    this.waiting.clear()
+    this.events.onClose(reason)
+  }
+}
+
+function asConnectionError(error: HubqError, where: string): HubqError {
+  return error.code === 'unavailable' ? new ConnectionError(`broker at ${where}: ${error.message}`) : error
+}
