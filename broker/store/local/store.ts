@@ -295,7 +295,8 @@ export class LocalStore implements MessageStore {
         }
       }
     }
-    for (const message of [...this.receipts.values()]) {
+    // Each release goes to the front, so walk newest first: the released keep their order.
+    for (const message of [...this.receipts.values()].reverse()) {
       if (message.owner !== owner) continue
       this.releaseMessage(message, 0, false)
       touched.add(message.queue)
