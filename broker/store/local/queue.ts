@@ -13,6 +13,8 @@ export const enum State {
 
 export interface StoredMessage {
   mid: string
+  /** Store-wide arrival order: fifo groups keep their messages sorted by it. */
+  seq: number
   queue: Queue
   bodyJson: string
   attrs: Attrs | undefined
@@ -48,6 +50,14 @@ export interface Waiter {
   resolve: (messages: StoredMessage[]) => void
 }
 
+/** A fifo group: its ready messages in arrival order, and whether one is out (or held back). */
+interface Group {
+  messages: Deque<StoredMessage>
+  busy: boolean
+  /** The seq of the last message pushed, so an in-order push needs no look at the back. */
+  lastSeq: number
+}
+
 export class Queue {
   readonly name: string
   config: QueueConfig
@@ -67,7 +77,7 @@ export class Queue {
   // Standard queues: one deque. Fifo queues: a deque per group, and the groups that have
   // ready messages and none in flight, in the order they became available.
   private readonly ready = new Deque<StoredMessage>()
-  private readonly groups = new Map<string, { messages: Deque<StoredMessage>; busy: boolean }>()
+  private readonly groups = new Map<string, Group>()
   private readonly available = new Deque<string>()
 
   constructor(config: QueueConfig) {
@@ -79,7 +89,10 @@ export class Queue {
     return this.readyCount
   }
 
-  /** Makes a message ready; a redelivery goes to the front. */
+  /**
+   * Makes a message ready; on a standard queue a redelivery goes to the front. In a fifo group
+   * every message takes its place in arrival order, whatever order timers fire in.
+   */
   pushReady(message: StoredMessage, front: boolean): void {
     message.state = State.Ready
     message.generation++
@@ -89,14 +102,17 @@ export class Queue {
       else this.ready.push(message)
       return
     }
-    let group = this.groups.get(message.group)
-    if (!group) {
-      group = { messages: new Deque(), busy: false }
-      this.groups.set(message.group, group)
-    }
-    if (front) group.messages.unshift(message)
-    else group.messages.push(message)
+    const group = this.group(message.group)
+    insertInOrder(group, message)
     if (!group.busy && group.messages.length === 1) this.available.push(message.group)
+  }
+
+  /**
+   * Keeps a fifo group from delivering while one of its messages waits out a nack delay, so
+   * the messages behind it cannot overtake it.
+   */
+  holdGroup(name: string): void {
+    this.group(name).busy = true
   }
 
   /** The next deliverable message, removed from ready. */
@@ -115,8 +131,10 @@ export class Queue {
       const name = this.available.shift()
       if (name === undefined) return undefined
       const group = this.groups.get(name)
-      const message = group?.messages.shift()
-      if (!group || !message) continue
+      // Entries go stale when a group is held or emptied; the group is listed again when it frees.
+      if (!group || group.busy) continue
+      const message = group.messages.shift()
+      if (!message) continue
       group.busy = true
       this.readyCount--
       return message
@@ -143,7 +161,15 @@ export class Queue {
     for (const group of this.groups.values()) yield* group.messages
   }
 
-  /** Removes every ready message and returns them. */
+  /** Forgets every ready message and every group, busy or not: the queue is being emptied. */
+  clearAll(): void {
+    this.ready.clear()
+    this.groups.clear()
+    this.available.clear()
+    this.readyCount = 0
+  }
+
+  /** Removes every ready message and returns them (busy groups stay busy). */
   drainReady(): StoredMessage[] {
     const out = [...this.readyMessages()]
     this.ready.clear()
@@ -166,6 +192,15 @@ export class Queue {
       this.readyCount--
       onExpired(head)
     }
+  }
+
+  private group(name: string): Group {
+    let group = this.groups.get(name)
+    if (!group) {
+      group = { messages: new Deque(), busy: false, lastSeq: 0 }
+      this.groups.set(name, group)
+    }
+    return group
   }
 
   nextSubscriber(): LocalSubscription | undefined {
@@ -191,5 +226,26 @@ export class Queue {
       acked: this.acked,
       deadLettered: this.deadLettered,
     }
+  }
+}
+
+/** True when a delayed message is a fifo redelivery waiting out its nack delay (see holdGroup). */
+export function holdsGroup(message: StoredMessage): boolean {
+  return message.queue.config.fifo && message.group !== undefined && message.receives > 0
+}
+
+/** Appends in arrival order; the rare out-of-order message (a redelivery) is slotted in. */
+function insertInOrder(group: Group, message: StoredMessage): void {
+  const messages = group.messages
+  const first = messages.peekFront()
+  if (first === undefined || group.lastSeq < message.seq) {
+    messages.push(message)
+    group.lastSeq = message.seq
+  } else if (message.seq < first.seq) {
+    messages.unshift(message)
+  } else {
+    const all = [...messages, message].sort((a, b) => a.seq - b.seq)
+    messages.clear()
+    for (const m of all) messages.push(m)
   }
 }

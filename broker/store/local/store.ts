@@ -12,7 +12,7 @@ import type {
   DeclareInput, MessageStore, Owner, PublishTarget, ReceiveOptions, StoreStats, Subscription,
 } from '../types.js'
 import type { Journal, JournalRecord, LiveView, PublishRecord } from '../journal.js'
-import { Queue, State, type LocalSubscription, type StoredMessage } from './queue.js'
+import { Queue, State, holdsGroup, type LocalSubscription, type StoredMessage } from './queue.js'
 import { TimerHeap } from './timer-heap.js'
 import { matchesFilter } from './filter.js'
 
@@ -33,6 +33,7 @@ export class LocalStore implements MessageStore {
   private readonly timers: TimerHeap<StoredMessage>
   private sweepHandle: unknown
   private subscriptionSeq = 0
+  private messageSeq = 0
 
   constructor(options: LocalStoreOptions) {
     this.journal = options.journal
@@ -85,27 +86,30 @@ export class LocalStore implements MessageStore {
     return { created: true }
   }
 
-  topic(topic: string): { created: boolean } {
-    if (this.topics.has(topic)) return { created: false }
+  // Topics and bindings answer once their record is durable: a confirmed bind survives a crash.
+  topic(topic: string): Promise<{ created: boolean }> {
+    if (this.topics.has(topic)) return this.journal.commit().then(() => ({ created: false }))
     this.journal.append({ type: 'topic', topic })
     this.topics.set(topic, new Map())
-    return { created: true }
+    return this.journal.commit().then(() => ({ created: true }))
   }
 
-  bind(topic: string, queue: string, filter?: Record<string, string[]>): void {
+  bind(topic: string, queue: string, filter?: Record<string, string[]>): Promise<void> {
     const bindings = this.topics.get(topic)
     if (!bindings) throw notFound(`topic ${topic} does not exist`)
     this.queueOrDeclare(queue)
     this.journal.append({ type: 'bind', topic, queue, ...(filter ? { filter } : {}) })
     bindings.set(queue, filter)
+    return this.journal.commit()
   }
 
-  unbind(topic: string, queue: string): void {
+  unbind(topic: string, queue: string): Promise<void> {
     const bindings = this.topics.get(topic)
     if (!bindings) throw notFound(`topic ${topic} does not exist`)
     if (!bindings.has(queue)) throw notFound(`queue ${queue} is not bound to topic ${topic}`)
     this.journal.append({ type: 'unbind', topic, queue })
     bindings.delete(queue)
+    return this.journal.commit()
   }
 
   // ---- publish -----------------------------------------------------------------------------
@@ -123,6 +127,10 @@ export class LocalStore implements MessageStore {
         for (const queue of queues) {
           if (!queue.config.fifo) continue
           if (input.group === undefined) throw badRequest(`queue ${queue.name} is fifo: group is required`)
+          // As on SQS FIFO: a delayed message could not keep its place in its group.
+          if (input.delay !== undefined && input.delay > 0) {
+            throw badRequest(`queue ${queue.name} is fifo: per-message delay is not supported (declare the queue with a delay)`)
+          }
           if (input.dedupId === undefined) continue
           const seen = queue.dedup.get(input.dedupId)
           if (seen && seen.at > now - DEDUP_WINDOW_MS) duplicate = seen.mid
@@ -341,7 +349,11 @@ export class LocalStore implements MessageStore {
     return out
   }
 
-  redrive(name: string): number {
+  /**
+   * Moves a dead-letter queue's messages back where they died, visible at once, receive counts
+   * reset; messages in flight stay (their receipts stay valid) and can be redriven once released.
+   */
+  redrive(name: string): Promise<number> {
     const queue = this.existing(name)
     let moved = 0
     const touched = new Set<Queue>()
@@ -355,10 +367,11 @@ export class LocalStore implements MessageStore {
         message.state = State.Gone
       } else {
         queue.delayed--
+        if (holdsGroup(message)) queue.settleGroup(message)
       }
       message.generation++
       queue.messages.delete(message.mid)
-      const copy = this.materialize(target, { ...toRecord(message), receives: 0, origin: undefined })
+      const copy = this.materialize(target, { ...toRecord(message), visibleAt: 0, receives: 0, origin: undefined })
       this.place(copy, now)
       touched.add(target)
       moved++
@@ -368,7 +381,7 @@ export class LocalStore implements MessageStore {
       if (message.state !== State.Gone) queue.pushReady(message, false)
     }
     for (const target of touched) this.dispatch(target)
-    return moved
+    return this.journal.commit().then(() => moved)
   }
 
   stats(name?: string): StoreStats {
@@ -401,6 +414,7 @@ export class LocalStore implements MessageStore {
   private materialize(queue: Queue, record: PublishRecord): StoredMessage {
     const message: StoredMessage = {
       mid: record.mid,
+      seq: ++this.messageSeq,
       queue,
       bodyJson: record.bodyJson,
       attrs: record.attrs,
@@ -426,6 +440,7 @@ export class LocalStore implements MessageStore {
       message.state = State.Delayed
       message.generation++
       message.queue.delayed++
+      if (holdsGroup(message)) message.queue.holdGroup(message.group as string)
       this.timers.add(message.until, message, message.generation)
     } else {
       message.queue.pushReady(message, false)
@@ -510,13 +525,14 @@ export class LocalStore implements MessageStore {
 
   private removeAll(queue: Queue): number {
     let count = 0
-    queue.drainReady()
     for (const message of queue.messages.values()) {
       if (message.state === State.Inflight) this.leaveInflight(message)
       message.state = State.Gone
       message.generation++
       count++
     }
+    // Every group goes too, those held by an in-flight or delayed message included.
+    queue.clearAll()
     queue.messages.clear()
     queue.delayed = 0
     return count
@@ -552,6 +568,7 @@ export class LocalStore implements MessageStore {
       this.releaseMessage(message, 0)
     } else if (message.state === State.Delayed) {
       message.queue.delayed--
+      if (holdsGroup(message)) message.queue.settleGroup(message)
       message.queue.pushReady(message, false)
       this.dispatch(message.queue)
     }
@@ -616,6 +633,8 @@ export class LocalStore implements MessageStore {
           this.materialize(queue, record)
           queue.published++
           if (queue.config.fifo && record.dedupId !== undefined) {
+            // Re-inserted so the map stays oldest first, as the sweep expects.
+            queue.dedup.delete(record.dedupId)
             queue.dedup.set(record.dedupId, { mid: record.mid, at: record.publishedAt })
           }
         }
