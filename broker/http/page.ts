@@ -50,11 +50,12 @@ function duration(seconds) {
 
 function rate(name, field, stats) {
   if (!previous) return '–'
-  const before = previous.queues.find((q) => q.queue === name)
   const seconds = (stats.now - previous.now) / 1000
-  if (!before || seconds <= 0) return '–'
+  if (seconds <= 0) return '–'
+  // A queue missing from the previous poll was created since: its counts all grew in between.
+  const before = previous.queues.find((q) => q.queue === name)
   const queue = stats.queues.find((q) => q.queue === name)
-  return Math.max(0, (queue[field] - before[field]) / seconds).toFixed(1)
+  return Math.max(0, (queue[field] - (before ? before[field] : 0)) / seconds).toFixed(1)
 }
 
 /** Keeps one row per key, in order, reusing rows so the table does not flicker. */
