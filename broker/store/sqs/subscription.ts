@@ -1,0 +1,80 @@
+// subscribe on SQS: a long-poll loop per subscription that keeps at most `prefetch` deliveries
+// unacked, asking SQS for no more than the free slots (and at most 10) per call.
+import type { Delivery } from '../../../shared/protocol/types.js'
+import type { HubqError } from '../../../shared/errors.js'
+import type { Subscription } from '../types.js'
+import type { Holder } from './receipts.js'
+import { SQS_BATCH } from './limits.js'
+
+export interface PollHooks {
+  /** Receives up to `max` messages, each registered as held by `holder`. */
+  fetch(max: number, holder: Holder): Promise<Delivery[]>
+  /** Makes deliveries that arrived after close visible again at once. */
+  giveBack(deliveries: Delivery[]): void
+  /** A failed poll: logged; `not_found` (queue dropped) ends the subscription. */
+  failed(err: HubqError): void
+  /** Resolves after the pause between failed polls (or at once when closing). */
+  pause(ms: number): Promise<void>
+}
+
+export class PollingSubscription implements Subscription, Holder {
+  private unacked = 0
+  private closed = false
+  private wake: (() => void) | undefined
+
+  constructor(
+    readonly id: string,
+    private readonly prefetch: number,
+    private readonly deliver: (d: Delivery) => void,
+    private readonly hooks: PollHooks,
+  ) {}
+
+  start(): void {
+    void this.run()
+  }
+
+  close(): void {
+    this.closed = true
+    this.signal()
+  }
+
+  settled(): void {
+    this.unacked--
+    this.signal()
+  }
+
+  private signal(): void {
+    const wake = this.wake
+    this.wake = undefined
+    wake?.()
+  }
+
+  private async run(): Promise<void> {
+    while (!this.closed) {
+      const free = this.prefetch - this.unacked
+      if (free <= 0) {
+        await new Promise<void>((resolve) => (this.wake = resolve))
+        continue
+      }
+      let deliveries: Delivery[]
+      try {
+        deliveries = await this.hooks.fetch(Math.min(free, SQS_BATCH), this)
+      } catch (err) {
+        if (this.closed) break
+        const error = err as HubqError
+        this.hooks.failed(error)
+        if (error.code === 'not_found') break
+        await this.hooks.pause(1000)
+        continue
+      }
+      if (this.closed) {
+        this.hooks.giveBack(deliveries)
+        break
+      }
+      for (const delivery of deliveries) {
+        this.unacked++
+        this.deliver(delivery)
+      }
+    }
+  }
+}

@@ -1,0 +1,295 @@
+// One set of behaviour tests every MessageStore runs unchanged, driven through a real broker over
+// TCP (so it also proves TCP and nc clients see no difference). Where a backend differs, the test
+// names the difference: each name is a row of PROTOCOL.md "Cloud mode differences".
+import type { Test } from 'tap'
+import type { MessageStore } from '../../../broker/store/types.js'
+import { startBroker, TestClient, type Frame } from '../../helpers/broker.js'
+
+export type MakeStore = () => Promise<{ store: MessageStore; cleanup(): Promise<void> | void }>
+
+/** Every difference a backend may declare; an unknown name is a typo and fails the suite. */
+export const KNOWN_EXCEPTIONS = new Set([
+  'peek',               // peek answers bad_request
+  'delay-limit',        // delays over 900 s answer bad_request
+  'whole-seconds',      // times must be whole seconds
+  'attrs-limit',        // at most 10 attrs per message
+  'size-counts-attrs',  // the size limit counts attrs too
+  'queue-names',        // no '.' in queue and topic names
+  'topic-delay',        // no per-message delay on a topic publish
+  'fifo-topic',         // fifo queues cannot be bound to topics
+  'topic-mid',          // a topic publish answers the SNS id; deliveries carry the SQS ids
+  'redrive-new-mid',    // a redriven message gets a new mid
+  'stats-counters',     // deadLettered is 0; published/acked count this process only
+  'nack-delay-inflight', // a message nacked with a delay counts as inflight, not delayed
+])
+
+async function ok(c: TestClient, frame: Frame): Promise<Frame> {
+  const reply = await c.request(frame)
+  if (reply.ok !== true) throw new Error(`${frame.op} failed: ${JSON.stringify(reply.error)}`)
+  return reply
+}
+
+async function fails(t: Test, c: TestClient, frame: Frame, code: string, what: string): Promise<Frame> {
+  const reply = await c.request(frame)
+  t.equal(reply.ok, false, `${what}: refused`)
+  t.equal(reply.error?.code, code, `${what}: ${code} (${reply.error?.message})`)
+  return reply
+}
+
+const bodies = (messages: Frame[]): unknown[] => messages.map((m) => m.body)
+
+export function conformance(t: Test, name: string, makeStore: MakeStore, exceptions: Set<string>): void {
+  for (const e of exceptions) if (!KNOWN_EXCEPTIONS.has(e)) throw new Error(`unknown conformance exception ${e}`)
+  const differs = (e: string): boolean => exceptions.has(e)
+
+  async function setup(t: Test): Promise<{ c: TestClient; port: number }> {
+    const { store, cleanup } = await makeStore()
+    const b = await startBroker({ store })
+    const c = await TestClient.connect(b.port)
+    t.teardown(async () => {
+      await c.close()
+      await b.stop()
+      await cleanup()
+    })
+    return { c, port: b.port }
+  }
+
+  t.test(`${name}: publish, receive and ack one message`, async (t) => {
+    const { c } = await setup(t)
+    const before = Date.now()
+    const pub = await ok(c, { op: 'publish', queue: 'q', body: { n: 1, s: 'ü' }, attrs: { k: 'v' } })
+    const got = await ok(c, { op: 'receive', queue: 'q', wait: 1 })
+    t.equal(got.messages.length, 1)
+    const m = got.messages[0]
+    t.equal(m.mid, pub.mid)
+    t.same(m.body, { n: 1, s: 'ü' })
+    t.same(m.attrs, { k: 'v' })
+    t.equal(m.queue, 'q')
+    t.equal(m.receives, 1)
+    t.ok(m.publishedAt >= before - 2000 && m.publishedAt <= Date.now() + 2000, 'publishedAt is the publish time')
+    t.same(await ok(c, { op: 'ack', receipt: m.receipt }), { ok: true, acked: 1 })
+    await fails(t, c, { op: 'ack', receipt: m.receipt }, 'unknown_receipt', 'second ack')
+    t.same((await ok(c, { op: 'receive', queue: 'q' })).messages, [])
+  })
+
+  t.test(`${name}: batches larger than 10 publish, receive and ack in order`, async (t) => {
+    const { c } = await setup(t)
+    const messages = Array.from({ length: 25 }, (_, n) => ({ body: { n } }))
+    const pub = await ok(c, { op: 'publish', queue: 'batch', messages })
+    t.equal(pub.mids.length, 25)
+    t.equal(new Set(pub.mids).size, 25, 'distinct mids')
+    const got = await ok(c, { op: 'receive', queue: 'batch', max: 25, wait: 1 })
+    t.same(bodies(got.messages), messages.map((m) => m.body), 'all 25, in publish order')
+    t.same(got.messages.map((m: Frame) => m.mid), pub.mids, 'mids match the publish reply')
+    const acked = await ok(c, { op: 'ack', receipts: got.messages.map((m: Frame) => m.receipt) })
+    t.equal(acked.acked, 25)
+    const stats = await ok(c, { op: 'stats', queue: 'batch' })
+    t.match(stats.queues[0], { queue: 'batch', ready: 0, inflight: 0, delayed: 0 })
+  })
+
+  t.test(`${name}: a visibility timeout redelivers with a higher receive count`, async (t) => {
+    const { c } = await setup(t)
+    await ok(c, { op: 'declare', queue: 'vis', visibilityTimeout: 1 })
+    const pub = await ok(c, { op: 'publish', queue: 'vis', body: 'x' })
+    const first = (await ok(c, { op: 'receive', queue: 'vis' })).messages[0]
+    t.equal(first.receives, 1)
+    const again = (await ok(c, { op: 'receive', queue: 'vis', wait: 5 })).messages[0]
+    t.equal(again?.mid, pub.mid, 'the same message came back')
+    t.equal(again?.receives, 2)
+    await fails(t, c, { op: 'ack', receipt: first.receipt }, 'unknown_receipt', 'ack with the timed-out receipt')
+    t.equal((await ok(c, { op: 'ack', receipt: again.receipt })).acked, 1)
+  })
+
+  t.test(`${name}: nack releases now or after its delay`, async (t) => {
+    const { c } = await setup(t)
+    await ok(c, { op: 'publish', queue: 'nack', body: 'x' })
+    const first = (await ok(c, { op: 'receive', queue: 'nack' })).messages[0]
+    await ok(c, { op: 'nack', receipt: first.receipt })
+    const second = (await ok(c, { op: 'receive', queue: 'nack', wait: 1 })).messages[0]
+    t.equal(second?.receives, 2, 'back at once')
+    await ok(c, { op: 'nack', receipt: second.receipt, delay: 1 })
+    t.same((await ok(c, { op: 'receive', queue: 'nack' })).messages, [], 'not before its delay')
+    const stats = (await ok(c, { op: 'stats', queue: 'nack' })).queues[0]
+    if (differs('nack-delay-inflight')) t.match(stats, { ready: 0, inflight: 1, delayed: 0 }, 'counts as inflight')
+    else t.match(stats, { ready: 0, inflight: 0, delayed: 1 }, 'counts as delayed')
+    const third = (await ok(c, { op: 'receive', queue: 'nack', wait: 5 })).messages[0]
+    t.equal(third?.receives, 3, 'back after its delay')
+  })
+
+  t.test(`${name}: touch extends a visibility timeout, touch 0 releases`, async (t) => {
+    const { c } = await setup(t)
+    await ok(c, { op: 'publish', queue: 'touch', body: 'x' })
+    const first = (await ok(c, { op: 'receive', queue: 'touch', visibilityTimeout: 1 })).messages[0]
+    await ok(c, { op: 'touch', receipt: first.receipt, timeout: 4 })
+    t.same((await ok(c, { op: 'receive', queue: 'touch', wait: 2 })).messages, [], 'still invisible past the first timeout')
+    await ok(c, { op: 'touch', receipt: first.receipt, timeout: 0 })
+    const again = (await ok(c, { op: 'receive', queue: 'touch', wait: 1 })).messages[0]
+    t.equal(again?.receives, 2)
+  })
+
+  t.test(`${name}: a closed connection releases its unacked messages at once`, async (t) => {
+    const { c, port } = await setup(t)
+    await ok(c, { op: 'publish', queue: 'rel', body: 'x' })
+    const other = await TestClient.connect(port, 'text')
+    t.equal((await ok(other, { op: 'receive', queue: 'rel' })).messages.length, 1)
+    await other.close()
+    const again = (await ok(c, { op: 'receive', queue: 'rel', wait: 5 })).messages[0]
+    t.equal(again?.receives, 2)
+  })
+
+  t.test(`${name}: dead letters after maxReceives, redrive brings them back`, async (t) => {
+    const { c } = await setup(t)
+    await ok(c, { op: 'declare', queue: 'dlq' })
+    await ok(c, { op: 'declare', queue: 'work', maxReceives: 2, deadLetter: 'dlq' })
+    const pub = await ok(c, { op: 'publish', queue: 'work', body: { job: 7 } })
+    for (let i = 1; i <= 2; i++) {
+      const m = (await ok(c, { op: 'receive', queue: 'work', wait: 1 })).messages[0]
+      t.equal(m?.receives, i)
+      await ok(c, { op: 'nack', receipt: m.receipt })
+    }
+    t.same((await ok(c, { op: 'receive', queue: 'work' })).messages, [], 'gone from its queue')
+    const dead = (await ok(c, { op: 'receive', queue: 'dlq', wait: 1 })).messages[0]
+    t.same(dead?.body, { job: 7 }, 'in the dead-letter queue')
+    const stats = (await ok(c, { op: 'stats', queue: 'work' })).queues[0]
+    t.equal(stats.deadLettered, differs('stats-counters') ? 0 : 1)
+    await ok(c, { op: 'nack', receipt: dead.receipt })
+    t.equal((await ok(c, { op: 'redrive', queue: 'dlq' })).moved, 1)
+    const back = (await ok(c, { op: 'receive', queue: 'work', wait: 1 })).messages[0]
+    t.same(back?.body, { job: 7 }, 'back in its queue')
+    t.equal(back?.receives, 1, 'receive count reset')
+    if (differs('redrive-new-mid')) t.not(back?.mid, pub.mid, 'a new mid')
+    else t.equal(back?.mid, pub.mid, 'the same mid')
+  })
+
+  t.test(`${name}: delayed messages become visible after their delay`, async (t) => {
+    const { c } = await setup(t)
+    await ok(c, { op: 'declare', queue: 'slow', delay: 1 })
+    await ok(c, { op: 'publish', queue: 'slow', body: 'queue-delay' })
+    await ok(c, { op: 'publish', queue: 'later', body: 'message-delay', delay: 1 })
+    t.same((await ok(c, { op: 'receive', queue: 'later' })).messages, [])
+    t.same((await ok(c, { op: 'receive', queue: 'slow' })).messages, [])
+    t.match((await ok(c, { op: 'stats', queue: 'later' })).queues[0], { ready: 0, delayed: 1 })
+    t.same(bodies((await ok(c, { op: 'receive', queue: 'later', wait: 5 })).messages), ['message-delay'])
+    t.same(bodies((await ok(c, { op: 'receive', queue: 'slow', wait: 5 })).messages), ['queue-delay'])
+    const long = { op: 'publish', queue: 'later', body: 'x', delay: 901 }
+    if (differs('delay-limit')) {
+      const reply = await fails(t, c, long, 'bad_request', 'a 901 s delay')
+      t.match(reply.error.message, /900/, 'names the 900 s limit')
+    } else {
+      await ok(c, long)
+    }
+  })
+
+  t.test(`${name}: a topic fans out to the bound queues whose filter matches`, async (t) => {
+    const { c } = await setup(t)
+    await fails(t, c, { op: 'publish', topic: 'nowhere', body: 1 }, 'not_found', 'publish to an undeclared topic')
+    t.equal((await ok(c, { op: 'topic', topic: 'events' })).created, true)
+    t.equal((await ok(c, { op: 'topic', topic: 'events' })).created, false)
+    await ok(c, { op: 'bind', topic: 'events', queue: 'all' })
+    await ok(c, { op: 'bind', topic: 'events', queue: 'red', filter: { color: ['red'] } })
+    const pub = await ok(c, {
+      op: 'publish', topic: 'events',
+      messages: [{ body: 'b', attrs: { color: 'blue' } }, { body: 'r', attrs: { color: 'red' } }],
+    })
+    const all = (await ok(c, { op: 'receive', queue: 'all', max: 10, wait: 1 })).messages
+    t.same(bodies(all), ['b', 'r'])
+    const red = (await ok(c, { op: 'receive', queue: 'red', max: 10, wait: 1 })).messages
+    t.same(bodies(red), ['r'])
+    t.same(red[0].attrs, { color: 'red' })
+    if (differs('topic-mid')) t.not(red[0].mid, pub.mids[1], 'the delivery has its own mid')
+    else t.equal(red[0].mid, pub.mids[1], 'the delivery has the published mid')
+    const stats = await ok(c, { op: 'stats' })
+    const events = stats.topics.find((x: Frame) => x.topic === 'events')
+    t.same(events?.bindings.map((b: Frame) => b.queue).sort(), ['all', 'red'])
+    await ok(c, { op: 'unbind', topic: 'events', queue: 'all' })
+    await fails(t, c, { op: 'unbind', topic: 'events', queue: 'all' }, 'not_found', 'unbind twice')
+    await ok(c, { op: 'publish', topic: 'events', body: 'r2', attrs: { color: 'red' } })
+    t.same(bodies((await ok(c, { op: 'receive', queue: 'red', wait: 1 })).messages), ['r2'])
+    t.same((await ok(c, { op: 'receive', queue: 'all' })).messages, [], 'unbound queue gets nothing')
+  })
+
+  t.test(`${name}: fifo delivers in order, one per group in flight, and drops repeated dedupIds`, async (t) => {
+    const { c } = await setup(t)
+    await ok(c, { op: 'declare', queue: 'orders', fifo: true })
+    await fails(t, c, { op: 'publish', queue: 'orders', body: 1 }, 'bad_request', 'fifo publish without a group')
+    await fails(t, c, { op: 'publish', queue: 'orders', body: 1, group: 'g', delay: 1 }, 'bad_request', 'fifo publish with a delay')
+    await ok(c, {
+      op: 'publish', queue: 'orders',
+      messages: [{ body: 'a1', group: 'a' }, { body: 'a2', group: 'a' }, { body: 'b1', group: 'b' }, { body: 'a3', group: 'a' }],
+    })
+    const first = await ok(c, { op: 'publish', queue: 'orders', body: 'c1', group: 'c', dedupId: 'd-1' })
+    const repeat = await ok(c, { op: 'publish', queue: 'orders', body: 'c1-again', group: 'c', dedupId: 'd-1' })
+    t.equal(repeat.mid, first.mid, 'a repeated dedupId answers the first mid')
+    const got = (await ok(c, { op: 'receive', queue: 'orders', max: 10, wait: 1 })).messages
+    t.same(bodies(got).sort(), ['a1', 'b1', 'c1'], 'one message per group')
+    t.same(got.map((m: Frame) => m.group).sort(), ['a', 'b', 'c'])
+    t.same((await ok(c, { op: 'receive', queue: 'orders', max: 10 })).messages, [], 'groups in flight hold the rest back')
+    const order: string[] = []
+    let receipts = got.map((m: Frame) => m.receipt)
+    for (let round = 0; round < 5 && receipts.length > 0; round++) {
+      await ok(c, { op: 'ack', receipts })
+      const next = (await ok(c, { op: 'receive', queue: 'orders', max: 10, wait: 1 })).messages
+      order.push(...(bodies(next) as string[]))
+      receipts = next.map((m: Frame) => m.receipt)
+    }
+    t.same(order, ['a2', 'a3'], 'group a in publish order, the repeat never delivered')
+  })
+
+  t.test(`${name}: subscribe keeps at most prefetch deliveries unacked`, async (t) => {
+    const { c } = await setup(t)
+    await ok(c, { op: 'publish', queue: 'push', messages: [0, 1, 2, 3, 4].map((n) => ({ body: n })) })
+    const sub = await ok(c, { op: 'subscribe', queue: 'push', prefetch: 2 })
+    const two = await c.waitDeliveries(2)
+    t.same(bodies(two), [0, 1])
+    t.ok(two.every((d) => d.sub === sub.sub && d.receives === 1))
+    await ok(c, { op: 'ack', receipt: two[0]?.receipt })
+    const three = await c.waitDeliveries(3)
+    t.equal(three.length, 3, 'one more after one ack, no more')
+    t.equal(three[2]?.body, 2)
+    await ok(c, { op: 'unsubscribe', sub: sub.sub })
+  })
+
+  t.test(`${name}: purge empties, drop removes`, async (t) => {
+    const { c } = await setup(t)
+    await ok(c, { op: 'publish', queue: 'bin', messages: [{ body: 1 }, { body: 2 }, { body: 3 }] })
+    t.equal((await ok(c, { op: 'purge', queue: 'bin' })).purged, 3)
+    t.same((await ok(c, { op: 'receive', queue: 'bin' })).messages, [])
+    await ok(c, { op: 'drop', queue: 'bin' })
+    await fails(t, c, { op: 'stats', queue: 'bin' }, 'not_found', 'stats of a dropped queue')
+    await fails(t, c, { op: 'purge', queue: 'bin' }, 'not_found', 'purge of a dropped queue')
+  })
+
+  t.test(`${name}: peek`, async (t) => {
+    const { c } = await setup(t)
+    await ok(c, { op: 'publish', queue: 'look', body: 'x' })
+    const frame = { op: 'peek', queue: 'look' }
+    if (differs('peek')) {
+      const reply = await fails(t, c, frame, 'bad_request', 'peek')
+      t.match(reply.error.message, /SQS/, 'says why')
+    } else {
+      const reply = await ok(c, frame)
+      t.same(bodies(reply.messages), ['x'])
+      t.equal(reply.messages[0].receipt, undefined, 'no receipt')
+    }
+  })
+
+  t.test(`${name}: requests some backends refuse`, async (t) => {
+    const { c } = await setup(t)
+    const cases: [string, Frame, string][] = [
+      ['attrs-limit', { op: 'publish', queue: 'lim', body: 1, attrs: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`a${i}`, 'v'])) }, 'bad_request'],
+      ['size-counts-attrs', { op: 'publish', queue: 'lim', body: 'x'.repeat(250_000), attrs: { big: 'y'.repeat(20_000) } }, 'message_too_large'],
+      ['whole-seconds', { op: 'declare', queue: 'lim', visibilityTimeout: 1.5 }, 'bad_request'],
+      ['queue-names', { op: 'publish', queue: 'a.b', body: 1 }, 'bad_request'],
+    ]
+    await ok(c, { op: 'declare', queue: 'limfifo', fifo: true })
+    await ok(c, { op: 'topic', topic: 'limtopic' })
+    cases.push(
+      ['topic-delay', { op: 'publish', topic: 'limtopic', body: 1, delay: 1 }, 'bad_request'],
+      ['fifo-topic', { op: 'bind', topic: 'limtopic', queue: 'limfifo' }, 'bad_request'],
+    )
+    for (const [exception, frame, code] of cases) {
+      if (differs(exception)) await fails(t, c, frame, code, exception)
+      else t.equal((await c.request(frame)).ok, true, `${exception}: accepted`)
+    }
+  })
+}
