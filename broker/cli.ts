@@ -3,6 +3,7 @@ import { createLogger } from '../shared/logger.js'
 import { BROKER_USAGE, ConfigError, parseBrokerArgs } from './config.js'
 import { Broker } from './server.js'
 import { createStore } from './store/index.js'
+import { describePolicy, fsyncRisk } from './store/log/policy.js'
 import { BrokerMetrics } from './http/metrics.js'
 import { startHttpServer, type HttpServer } from './http/server.js'
 
@@ -21,9 +22,10 @@ export async function main(args: string[]): Promise<number> {
   const log = createLogger({ level: config.logLevel as 'info' })
   // Before the store, so the durable log can be handed `metrics` as its fsync observer.
   const metrics = config.httpPort === 0 ? undefined : new BrokerMetrics()
-  const store = createStore(config, log)
+  const store = createStore(config, log, metrics ? { fsyncObserver: metrics } : {})
   metrics?.watchStore(store)
   log.info({ store: store.description, backend: config.backend, data: config.data }, `hubq store: ${store.description}`)
+  if (config.backend === 'local') log.info({ fsync: describePolicy(config.fsync) }, fsyncRisk(config.fsync))
   const broker = new Broker({ store, limits: config.limits, log, ...(metrics ? { metrics } : {}) })
   const address = await broker.start(config.port, config.host)
   log.info({ ...address, limits: config.limits }, `hubq broker listening on ${address.host}:${address.port}`)

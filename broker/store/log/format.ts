@@ -1,0 +1,109 @@
+// The on-disk format of one segment file (version 1):
+//
+//   file header, 16 bytes: "HUBQLOG\0" | version u16 BE | reserved u16 | CRC-32 of the 12 bytes before
+//   then records, each: payload length u32 BE | CRC-32 u32 BE | kind u8 | payload
+//
+// The CRC covers the length, the kind and the payload, so a flipped bit anywhere in a record,
+// its length included, makes the record invalid. Kinds: 1 = a JournalRecord as JSON; 2 = a publish
+// record as JSON without its body, a newline, then the body's JSON text as it came in (so a body
+// is neither escaped into a string nor parsed twice). A reader meeting a newer version refuses
+// to start rather than guess; this reader keeps reading version 1 when later ones exist.
+import type { JournalRecord, PublishRecord } from '../journal.js'
+import { crc32 } from './crc32.js'
+
+export const FORMAT_VERSION = 1
+export const FILE_HEADER_BYTES = 16
+export const RECORD_HEADER_BYTES = 9
+/** Larger lengths are garbage: no record comes near it (a frame is at most 16 MiB). */
+export const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024
+const MAGIC = Buffer.from('HUBQLOG\0', 'latin1')
+const KIND_JSON = 1
+const KIND_PUBLISH = 2
+const NEWLINE = 0x0a
+
+export function encodeFileHeader(): Buffer {
+  const header = Buffer.alloc(FILE_HEADER_BYTES)
+  MAGIC.copy(header, 0)
+  header.writeUInt16BE(FORMAT_VERSION, 8)
+  header.writeUInt32BE(crc32(header.subarray(0, 12)), 12)
+  return header
+}
+
+export type FileHeaderCheck = { ok: true; version: number } | { ok: false; reason: string }
+
+export function checkFileHeader(data: Buffer): FileHeaderCheck {
+  if (data.length < FILE_HEADER_BYTES) return { ok: false, reason: `file shorter than its ${FILE_HEADER_BYTES}-byte header` }
+  if (!data.subarray(0, 8).equals(MAGIC)) return { ok: false, reason: 'not a hubq log segment (bad magic)' }
+  if (data.readUInt32BE(12) !== crc32(data.subarray(0, 12))) return { ok: false, reason: 'file header CRC mismatch' }
+  return { ok: true, version: data.readUInt16BE(8) }
+}
+
+export function encodeRecord(record: JournalRecord): Buffer {
+  let kind = KIND_JSON
+  let payload: Buffer
+  if (record.type === 'publish') {
+    kind = KIND_PUBLISH
+    const { bodyJson, ...meta } = record
+    payload = Buffer.from(`${JSON.stringify(meta)}\n${bodyJson}`)
+  } else {
+    payload = Buffer.from(JSON.stringify(record))
+  }
+  const frame = Buffer.allocUnsafe(RECORD_HEADER_BYTES + payload.length)
+  frame.writeUInt32BE(payload.length, 0)
+  frame[8] = kind
+  payload.copy(frame, RECORD_HEADER_BYTES)
+  // CRC over length and kind (bytes 0-3 and 8) and the payload, computed in two runs.
+  const crc = crc32(frame.subarray(RECORD_HEADER_BYTES), crc32(frame.subarray(8, 9), crc32(frame.subarray(0, 4))))
+  frame.writeUInt32BE(crc, 4)
+  return frame
+}
+
+export type Decoded = { record: JournalRecord; end: number }
+
+/** The whole, CRC-valid record starting at `offset`, or undefined when there is none there. */
+export function decodeRecordAt(data: Buffer, offset: number): Decoded | undefined {
+  if (offset + RECORD_HEADER_BYTES > data.length) return undefined
+  const length = data.readUInt32BE(offset)
+  if (length === 0 || length > MAX_PAYLOAD_BYTES) return undefined
+  const end = offset + RECORD_HEADER_BYTES + length
+  if (end > data.length) return undefined
+  const kind = data[offset + 8]
+  if (kind !== KIND_JSON && kind !== KIND_PUBLISH) return undefined
+  const payload = data.subarray(offset + RECORD_HEADER_BYTES, end)
+  const crc = crc32(payload, crc32(data.subarray(offset + 8, offset + 9), crc32(data.subarray(offset, offset + 4))))
+  if (crc !== data.readUInt32BE(offset + 4)) return undefined
+  try {
+    if (kind === KIND_JSON) return { record: JSON.parse(payload.toString()) as JournalRecord, end }
+    const split = payload.indexOf(NEWLINE)
+    if (split < 0) return undefined
+    const meta = JSON.parse(payload.subarray(0, split).toString()) as Omit<PublishRecord, 'bodyJson'>
+    return { record: { ...meta, bodyJson: payload.subarray(split + 1).toString() }, end }
+  } catch {
+    return undefined
+  }
+}
+
+export type ScanEvent =
+  | { kind: 'record'; record: JournalRecord; offset: number; end: number }
+  /** Bytes [from, to) hold no valid record; `to` is where the next valid record starts, or the end. */
+  | { kind: 'gap'; from: number; to: number; resumed: boolean }
+
+/**
+ * Walks the records of one segment's bytes. After a bad record it looks for the next valid one
+ * byte by byte, so a damaged record in the middle costs that record, not the rest of the file.
+ */
+export function* scanRecords(data: Buffer, start = FILE_HEADER_BYTES): Generator<ScanEvent> {
+  let offset = start
+  while (offset < data.length) {
+    const decoded = decodeRecordAt(data, offset)
+    if (decoded) {
+      yield { kind: 'record', record: decoded.record, offset, end: decoded.end }
+      offset = decoded.end
+      continue
+    }
+    let next = offset + 1
+    while (next < data.length && !decodeRecordAt(data, next)) next++
+    yield { kind: 'gap', from: offset, to: next, resumed: next < data.length }
+    offset = next
+  }
+}

@@ -1,0 +1,420 @@
+// The durable Journal: a segmented append-only log with CRC-framed records and group commit.
+//
+// Every append lands in the pending batch; once per event-loop turn the batch is written with
+// one write and (under fsync=always) one fdatasync, and every commit() waiting on it resolves
+// together. Appends arriving while that runs form the next batch. After a write, the oldest
+// segments are collected: deleted once nothing in them is live, or compacted first (their few
+// live messages rewritten at the head) — in the crash-safe order write, fsync, unlink, fsync dir.
+import { join } from 'node:path'
+import { HubqError } from '../../../shared/errors.js'
+import { silentLogger, type Logger } from '../../../shared/logger.js'
+import type { FsyncPolicy } from '../../config.js'
+import type { Journal, JournalRecord, LiveView } from '../journal.js'
+import { FILE_HEADER_BYTES, encodeFileHeader, encodeRecord } from './format.js'
+import { nodeFs, type LogFs } from './fs.js'
+import { LiveIndex, type Segment } from './live-index.js'
+import { recover } from './recovery.js'
+import { describePolicy } from './policy.js'
+import { segmentName } from './segments.js'
+
+export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024
+
+export interface LogJournalOptions {
+  dir: string
+  fsync?: FsyncPolicy
+  /** A segment is closed and a new one started once it would grow past this. */
+  segmentBytes?: number
+  fs?: LogFs
+  log?: Logger
+  /** After a failed write, how soon to try again without waiting for new traffic. */
+  retryMs?: number
+  /** Told how long each fsync a commit waited for took (the metrics histogram). */
+  fsyncObserver?: { onFsync(seconds: number): void }
+}
+
+interface Deferred {
+  promise: Promise<void>
+  resolve(): void
+  reject(err: unknown): void
+}
+
+class Batch {
+  readonly records: JournalRecord[] = []
+  readonly frames: Buffer[] = []
+  bytes = 0
+  /** Holds something appended since the last attempt (not only records kept from a failed one). */
+  fresh = false
+  private deferred: Deferred | undefined
+
+  add(record: JournalRecord, frame: Buffer): void {
+    this.records.push(record)
+    this.frames.push(frame)
+    this.bytes += frame.length
+  }
+
+  get size(): number {
+    return this.frames.length
+  }
+
+  done(): Promise<void> {
+    if (!this.deferred) {
+      let resolve!: () => void
+      let reject!: (err: unknown) => void
+      const promise = new Promise<void>((res, rej) => {
+        resolve = res
+        reject = rej
+      })
+      this.deferred = { promise, resolve, reject }
+    }
+    return this.deferred.promise
+  }
+
+  settle(err?: unknown): void {
+    if (!this.deferred) return
+    if (err === undefined) this.deferred.resolve()
+    else this.deferred.reject(err)
+  }
+}
+
+export class LogJournal implements Journal {
+  readonly description: string
+  private readonly dir: string
+  private readonly policy: FsyncPolicy
+  private readonly segmentBytes: number
+  private readonly fs: LogFs
+  private readonly log: Logger
+  private readonly retryMs: number
+  private readonly fsyncObserver: { onFsync(seconds: number): void } | undefined
+  private readonly index = new LiveIndex()
+  private live: LiveView | undefined
+  private segments: Segment[] = []
+  private fd = -1
+  private nextId = 1
+  private pending = new Batch()
+  private inFlight: Batch | undefined
+  private scheduled = false
+  private pumping: Promise<void> | undefined
+  private failure: unknown
+  private retryTimer: NodeJS.Timeout | undefined
+  private syncTimer: NodeJS.Timeout | undefined
+  private dirty = false
+  private syncDue = false
+  private closing = false
+  private closed = false
+  /** No compaction before this time (epoch ms): the last attempt met a message still changing. */
+  private compactAfter = 0
+
+  constructor(options: LogJournalOptions) {
+    this.dir = options.dir
+    this.policy = options.fsync ?? { mode: 'always' }
+    this.segmentBytes = Math.max(options.segmentBytes ?? DEFAULT_SEGMENT_BYTES, 4096)
+    this.fs = options.fs ?? nodeFs
+    this.log = options.log ?? silentLogger
+    this.retryMs = options.retryMs ?? 1000
+    this.fsyncObserver = options.fsyncObserver
+    this.description = `log in ${this.dir} (fsync ${describePolicy(this.policy)}, segments of ${this.segmentBytes} bytes)`
+  }
+
+  private get active(): Segment {
+    return this.segments[this.segments.length - 1] as Segment
+  }
+
+  async open(replay: (record: JournalRecord) => void, live: LiveView): Promise<void> {
+    this.live = live
+    await this.fs.mkdir(this.dir)
+    const started = Date.now()
+    const recovered = await recover(this.fs, this.dir, this.log, replay, this.index)
+    this.segments = recovered.segments
+    this.nextId = recovered.lastId + 1
+    const last = this.segments[this.segments.length - 1]
+    if (last && last.id === recovered.lastId) {
+      this.fd = await this.fs.open(last.path, 'r+')
+    } else {
+      await this.startSegment()
+    }
+    this.log.info({ segments: this.segments.length, records: recovered.records, ms: Date.now() - started },
+      `log: replayed ${recovered.records} records from ${this.segments.length} segments in ${this.dir}`)
+    if (this.policy.mode === 'interval') {
+      this.syncTimer = setInterval(() => {
+        this.syncDue = true
+        this.schedule()
+      }, this.policy.ms)
+      this.syncTimer.unref()
+    }
+    this.schedule()
+  }
+
+  append(record: JournalRecord): void {
+    if (this.closed) throw new HubqError('unavailable', 'the log is closed')
+    this.pending.add(record, encodeRecord(record))
+    this.pending.fresh = true
+    this.schedule()
+  }
+
+  commit(): Promise<void> {
+    if (this.pending.size > 0) return this.pending.done()
+    if (this.inFlight) return this.inFlight.done()
+    return Promise.resolve()
+  }
+
+  writable(): boolean {
+    return this.failure === undefined && !this.closed
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closing = true
+    if (this.syncTimer) clearInterval(this.syncTimer)
+    if (this.retryTimer) clearTimeout(this.retryTimer)
+    while (this.pumping || (this.pending.size > 0 && this.failure === undefined)) {
+      if (this.pumping) await this.pumping
+      else await this.pump()
+    }
+    this.closed = true
+    if (this.fd < 0) return
+    try {
+      if (this.dirty) await this.fs.fdatasync(this.fd)
+    } catch (err) {
+      this.log.error({ err }, 'log: final fsync failed')
+    }
+    await this.fs.close(this.fd)
+    this.fd = -1
+  }
+
+  // ---- the writer: one task at a time ------------------------------------------------------
+
+  private schedule(): void {
+    if (this.scheduled || this.pumping || this.fd < 0) return
+    this.scheduled = true
+    setImmediate(() => {
+      this.scheduled = false
+      void this.pump()
+    })
+  }
+
+  private pump(): Promise<void> {
+    if (!this.pumping) {
+      this.pumping = this.run().finally(() => {
+        this.pumping = undefined
+        if (this.pending.fresh && !this.closed) this.schedule()
+      })
+    }
+    return this.pumping
+  }
+
+  private async run(): Promise<void> {
+    for (;;) {
+      if (this.pending.size > 0 && (this.pending.fresh || this.failure === undefined)) {
+        const batch = this.pending
+        this.pending = new Batch()
+        if (!(await this.write(batch, false))) return
+        continue
+      }
+      if (this.syncDue) {
+        this.syncDue = false
+        if (this.dirty && !(await this.syncActive())) return
+      }
+      if (this.closing || !(await this.collect())) return
+    }
+  }
+
+  /** Writes a batch at the end of the active segment; false (and the batch refused) on an I/O error. */
+  private async write(batch: Batch, forceSync: boolean): Promise<boolean> {
+    this.inFlight = batch
+    const segment = this.active
+    let start = segment.size
+    try {
+      if (start > FILE_HEADER_BYTES && start + batch.bytes > this.segmentBytes) {
+        await this.roll()
+        start = FILE_HEADER_BYTES
+      }
+      const data = batch.size === 1 ? (batch.frames[0] as Buffer) : Buffer.concat(batch.frames, batch.bytes)
+      await this.fs.write(this.fd, data, start)
+      if (this.policy.mode === 'always' || forceSync) {
+        const began = performance.now()
+        await this.fs.fdatasync(this.fd)
+        this.fsyncObserver?.onFsync((performance.now() - began) / 1000)
+      } else {
+        this.dirty = true
+      }
+    } catch (err) {
+      this.inFlight = undefined
+      // Drop any part of the batch that did reach the file: refused records must not come back.
+      await this.fs.ftruncate(this.fd, start).catch(() => undefined)
+      this.fail(err, batch)
+      return false
+    }
+    this.inFlight = undefined
+    const active = this.active
+    active.size = start + batch.bytes
+    for (const record of batch.records) this.index.apply(record, active)
+    this.recovered()
+    batch.settle()
+    return true
+  }
+
+  private async syncActive(): Promise<boolean> {
+    try {
+      await this.fs.fdatasync(this.fd)
+      this.dirty = false
+      return true
+    } catch (err) {
+      this.fail(err, undefined)
+      return false
+    }
+  }
+
+  /**
+   * An I/O error: the batch's publishes are refused (their senders get `unavailable` and the
+   * store never shows them); its other records (acks, receive counts, declarations) are kept
+   * for the next attempt, which starts at the same offset and so overwrites any partial write.
+   */
+  private fail(err: unknown, batch: Batch | undefined): void {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err)
+    if (this.failure === undefined) {
+      this.log.error({ err, dir: this.dir }, `log: write failed (${code}): publishes are refused with 'unavailable' until writes succeed again`)
+    }
+    this.failure = err
+    if (batch) {
+      const kept = new Batch()
+      batch.records.forEach((record, i) => {
+        if (record.type !== 'publish') kept.add(record, batch.frames[i] as Buffer)
+      })
+      for (let i = 0; i < this.pending.size; i++) kept.add(this.pending.records[i] as JournalRecord, this.pending.frames[i] as Buffer)
+      kept.fresh = this.pending.fresh
+      const waiting = this.pending
+      this.pending = kept
+      // Commits already waiting on the newer batch now wait on the merged one.
+      if (waiting.size > 0) kept.done().then(() => waiting.settle(), (e: unknown) => waiting.settle(e))
+      batch.settle(new HubqError('unavailable', `the log cannot be written (${code}); nothing was confirmed`, { cause: err }))
+    }
+    if (!this.retryTimer && !this.closing) {
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined
+        this.pending.fresh = true
+        this.schedule()
+      }, this.retryMs)
+      this.retryTimer.unref()
+    }
+  }
+
+  private recovered(): void {
+    if (this.failure === undefined) return
+    this.failure = undefined
+    this.log.info({ dir: this.dir }, 'log: writes succeed again; publishes are accepted')
+  }
+
+  /** Closes the active segment and starts the next; the new file and its directory entry are synced first. */
+  private async roll(): Promise<void> {
+    const previous = this.fd
+    await this.fs.fdatasync(previous)
+    await this.startSegment()
+    this.dirty = false
+    await this.fs.close(previous).catch(() => undefined)
+  }
+
+  private async startSegment(): Promise<void> {
+    const id = this.nextId
+    const path = join(this.dir, segmentName(id))
+    const fd = await this.fs.open(path, 'w')
+    try {
+      await this.fs.write(fd, encodeFileHeader(), 0)
+      await this.fs.fdatasync(fd)
+      await this.syncDir()
+    } catch (err) {
+      await this.fs.close(fd).catch(() => undefined)
+      throw err
+    }
+    this.nextId = id + 1
+    this.fd = fd
+    this.segments.push({ id, path, size: FILE_HEADER_BYTES, entries: 0, live: 0, metadata: false })
+  }
+
+  private async syncDir(): Promise<void> {
+    const fd = await this.fs.open(this.dir, 'r')
+    try {
+      await this.fs.fsync(fd)
+    } finally {
+      await this.fs.close(fd)
+    }
+  }
+
+  // ---- space: delete dead segments, compact nearly dead ones -----------------------------
+
+  /** One step of collection; true when it did something and another step may be due. */
+  private async collect(): Promise<boolean> {
+    if (!this.collectable()) return false
+    // Let the store place what the last write confirmed, so its view matches the index.
+    await new Promise<void>((resolve) => setImmediate(resolve))
+    if (this.closing || this.failure !== undefined || !this.collectable()) return false
+    const dead: Segment[] = []
+    for (const segment of this.segments) {
+      if (segment === this.active || segment.live > 0) break
+      dead.push(segment)
+    }
+    if (dead.length > 0) return this.remove(dead)
+    return this.compact(this.segments[0] as Segment)
+  }
+
+  private collectable(): boolean {
+    const oldest = this.segments[0]
+    if (!oldest || oldest === this.active) return false
+    return oldest.live === 0 || (Date.now() >= this.compactAfter && this.worthCompacting(oldest))
+  }
+
+  /**
+   * Few live messages left in the oldest segment, or dead segments piling up behind it: once the
+   * garbage outweighs the live data (and two segments), copying the oldest one's live messages
+   * forward pays for itself. Either way the copying costs at most what it frees.
+   */
+  private worthCompacting(oldest: Segment): boolean {
+    if (oldest.live * 4 <= oldest.entries) return true
+    let total = 0
+    let live = 0
+    for (const segment of this.segments) {
+      total += segment.size
+      if (segment.entries > 0) live += (segment.size * segment.live) / segment.entries
+    }
+    return total - live > Math.max(live, 2 * this.segmentBytes)
+  }
+
+  private async compact(oldest: Segment): Promise<boolean> {
+    const live = this.live as LiveView
+    const batch = new Batch()
+    for (const [queue, mid] of this.index.liveIn(oldest)) {
+      const snapshot = live.snapshot(queue, mid)
+      if (!snapshot) {
+        // A record that ends or moves it is still pending: its data must stay where it is for now.
+        this.compactAfter = Date.now() + 1000
+        return false
+      }
+      batch.add(snapshot, encodeRecord(snapshot))
+    }
+    const moved = batch.size
+    if (!(await this.write(batch, true))) return false
+    this.log.info({ file: oldest.path, moved }, `log: compacted ${oldest.path}: ${moved} live messages rewritten at the head`)
+    return true
+  }
+
+  private async remove(dead: Segment[]): Promise<boolean> {
+    if (dead.some((segment) => segment.metadata)) {
+      // Queue settings, topics and bindings in these files must outlive them: write them again first.
+      const batch = new Batch()
+      for (const record of (this.live as LiveView).metadata()) batch.add(record, encodeRecord(record))
+      if (batch.size > 0 && !(await this.write(batch, true))) return false
+    }
+    try {
+      // Oldest first, each unlink made durable before the next: a crash leaves a suffix of the
+      // log, never a later file without the earlier one its delete records refer to.
+      for (const segment of dead) {
+        await this.fs.unlink(segment.path)
+        await this.syncDir()
+        this.segments.shift()
+      }
+    } catch (err) {
+      this.log.error({ err }, 'log: could not remove an old segment; will try again later')
+      return false
+    }
+    return true
+  }
+}

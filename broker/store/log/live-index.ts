@@ -1,0 +1,104 @@
+// Which segment holds the publish record of each live message, and how many live messages each
+// segment holds. A segment whose count reaches zero can go; one with only a few can be compacted.
+// The rules mirror LocalStore.replay, so the index agrees with the store about what is live.
+import type { JournalRecord } from '../journal.js'
+
+export interface Segment {
+  readonly id: number
+  readonly path: string
+  /** Bytes in the file, header included. */
+  size: number
+  /** Live entries ever placed in it (a publish to N queues is N). */
+  entries: number
+  /** Entries not yet ended by a delete, move, purge or drop. */
+  live: number
+  /** Holds declare/topic/bind records: they must be rewritten before the file goes. */
+  metadata: boolean
+}
+
+export class LiveIndex {
+  /** queue -> mid -> the segment with that message's data. */
+  private readonly byQueue = new Map<string, Map<string, Segment>>()
+
+  apply(record: JournalRecord, segment: Segment): void {
+    switch (record.type) {
+      case 'publish':
+        for (const queue of record.queues) this.place(queue, record.mid, segment)
+        return
+      case 'delete':
+        this.end(record.queue, record.mid)
+        return
+      case 'move': {
+        const from = this.byQueue.get(record.from)
+        const holder = from?.get(record.mid)
+        if (!from || !holder) return
+        from.delete(record.mid)
+        const to = this.queue(record.to)
+        const previous = to.get(record.mid)
+        if (previous) previous.live--
+        to.set(record.mid, holder)
+        return
+      }
+      case 'purge':
+        this.endAll(record.queue)
+        return
+      case 'drop':
+        this.endAll(record.queue)
+        this.byQueue.delete(record.queue)
+        segment.metadata = true
+        return
+      case 'declare':
+      case 'topic':
+      case 'bind':
+      case 'unbind':
+        segment.metadata = true
+        return
+      case 'receive':
+      case 'release':
+        return
+    }
+  }
+
+  /** Every live (queue, mid) whose data is in `segment`. */
+  liveIn(segment: Segment): [string, string][] {
+    const out: [string, string][] = []
+    for (const [queue, mids] of this.byQueue) {
+      for (const [mid, holder] of mids) if (holder === segment) out.push([queue, mid])
+    }
+    return out
+  }
+
+  private queue(name: string): Map<string, Segment> {
+    let mids = this.byQueue.get(name)
+    if (!mids) {
+      mids = new Map()
+      this.byQueue.set(name, mids)
+    }
+    return mids
+  }
+
+  /** A later copy of the same message (compaction) replaces the earlier one, as in the store. */
+  private place(queue: string, mid: string, segment: Segment): void {
+    const mids = this.queue(queue)
+    const previous = mids.get(mid)
+    if (previous) previous.live--
+    mids.set(mid, segment)
+    segment.live++
+    segment.entries++
+  }
+
+  private end(queue: string, mid: string): void {
+    const mids = this.byQueue.get(queue)
+    const holder = mids?.get(mid)
+    if (!mids || !holder) return
+    holder.live--
+    mids.delete(mid)
+  }
+
+  private endAll(queue: string): void {
+    const mids = this.byQueue.get(queue)
+    if (!mids) return
+    for (const holder of mids.values()) holder.live--
+    mids.clear()
+  }
+}

@@ -1,0 +1,89 @@
+// Start-up: replay every segment in order. A torn or garbage tail of the newest segment (a write
+// the crash interrupted) is cut at the last whole record; damage anywhere else is reported loudly
+// with the exact byte range lost, and the valid records after it are still replayed.
+import type { Logger } from '../../../shared/logger.js'
+import type { JournalRecord } from '../journal.js'
+import { FILE_HEADER_BYTES, FORMAT_VERSION, checkFileHeader, encodeFileHeader, scanRecords } from './format.js'
+import type { LogFs } from './fs.js'
+import type { LiveIndex, Segment } from './live-index.js'
+import { listSegments } from './segments.js'
+
+export interface Recovered {
+  /** The readable segments, oldest first; the last one takes the appends. */
+  segments: Segment[]
+  /** The highest segment number seen, readable or not (new files are numbered after it). */
+  lastId: number
+  records: number
+}
+
+export async function recover(
+  fs: LogFs, dir: string, log: Logger, replay: (record: JournalRecord) => void, index: LiveIndex,
+): Promise<Recovered> {
+  const files = await listSegments(fs, dir)
+  const segments: Segment[] = []
+  let records = 0
+  for (let i = 0; i < files.length; i++) {
+    const file = files[i] as { id: number; path: string }
+    const newest = i === files.length - 1
+    const data = await fs.readFile(file.path)
+    const header = checkFileHeader(data)
+    if (!header.ok) {
+      if (newest && data.length <= FILE_HEADER_BYTES) {
+        // A crash while the file was being created: nothing was ever confirmed in it.
+        log.warn({ file: file.path, bytes: data.length }, `log: ${file.path} was cut short while being created; starting it afresh`)
+        await rewrite(fs, file.path, encodeFileHeader())
+        segments.push(newSegment(file, FILE_HEADER_BYTES))
+        continue
+      }
+      log.error({ file: file.path, from: 0, to: data.length, lost: data.length },
+        `log: CORRUPTION: ${file.path} is unreadable (${header.reason}); bytes 0..${data.length} are lost, the file is left in place`)
+      continue
+    }
+    if (header.version > FORMAT_VERSION) {
+      throw new Error(`${file.path} is log format version ${header.version}; this hubq reads up to version ${FORMAT_VERSION}: upgrade hubq`)
+    }
+    const segment = newSegment(file, data.length)
+    for (const event of scanRecords(data)) {
+      if (event.kind === 'record') {
+        replay(event.record)
+        index.apply(event.record, segment)
+        records++
+      } else if (newest && !event.resumed) {
+        log.warn({ file: file.path, offset: event.from, cut: event.to - event.from },
+          `log: torn tail of ${file.path} cut at byte ${event.from} (${event.to - event.from} bytes of an unfinished write dropped)`)
+        await cut(fs, file.path, event.from)
+        segment.size = event.from
+      } else {
+        log.error({ file: file.path, from: event.from, to: event.to, lost: event.to - event.from },
+          `log: CORRUPTION in ${file.path}: bytes ${event.from}..${event.to} (${event.to - event.from} bytes) hold no valid record and are lost` +
+          (event.resumed ? '; the records after them are kept' : ''))
+      }
+    }
+    segments.push(segment)
+  }
+  return { segments, lastId: files.length > 0 ? (files[files.length - 1] as { id: number }).id : 0, records }
+}
+
+function newSegment(file: { id: number; path: string }, size: number): Segment {
+  return { id: file.id, path: file.path, size, entries: 0, live: 0, metadata: false }
+}
+
+async function cut(fs: LogFs, path: string, length: number): Promise<void> {
+  const fd = await fs.open(path, 'r+')
+  try {
+    await fs.ftruncate(fd, length)
+    await fs.fdatasync(fd)
+  } finally {
+    await fs.close(fd)
+  }
+}
+
+async function rewrite(fs: LogFs, path: string, data: Buffer): Promise<void> {
+  const fd = await fs.open(path, 'w')
+  try {
+    await fs.write(fd, data, 0)
+    await fs.fdatasync(fd)
+  } finally {
+    await fs.close(fd)
+  }
+}

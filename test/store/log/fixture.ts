@@ -1,0 +1,76 @@
+// Shared pieces of the log tests: a journal on a temp folder, replayed into a plain list.
+import { readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import type { JournalRecord, LiveView, PublishRecord } from '../../../broker/store/journal.js'
+import { LogJournal, type LogJournalOptions } from '../../../broker/store/log/journal.js'
+import { nodeFs, type LogFs } from '../../../broker/store/log/fs.js'
+import { createLogger } from '../../../shared/logger.js'
+
+export const noLiveView: LiveView = { snapshot: () => undefined, metadata: () => [] }
+
+/** Opens a journal on `dir` and returns it with every record it replayed. */
+export async function openJournal(
+  dir: string, options: Partial<LogJournalOptions> = {},
+): Promise<{ journal: LogJournal; replayed: JournalRecord[] }> {
+  const journal = new LogJournal({ dir, ...options })
+  const replayed: JournalRecord[] = []
+  await journal.open((record) => replayed.push(record), noLiveView)
+  return { journal, replayed }
+}
+
+export function publishRecord(n: number, body = `{"n":${n}}`): PublishRecord {
+  return { type: 'publish', queues: ['q'], mid: `m${n}`, bodyJson: body, publishedAt: 1_700_000_000_000 + n, visibleAt: 0 }
+}
+
+export function folderBytes(dir: string): number {
+  let total = 0
+  for (const name of readdirSync(dir)) total += statSync(join(dir, name)).size
+  return total
+}
+
+export function segmentFiles(dir: string): string[] {
+  return readdirSync(dir).filter((name) => name.endsWith('.log')).sort()
+}
+
+/** The node file system with a switch that makes every write, fsync and open for writing fail. */
+export class FaultyFs implements LogFs {
+  full = false
+  writes = 0
+  fsyncs = 0
+  private fail(): Error {
+    return Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' })
+  }
+
+  mkdir = nodeFs.mkdir
+  readdir = nodeFs.readdir
+  readFile = nodeFs.readFile
+  close = nodeFs.close
+  ftruncate = nodeFs.ftruncate
+  unlink = nodeFs.unlink
+  fsync = nodeFs.fsync
+  open = async (path: string, flags: string): Promise<number> => {
+    if (this.full && flags === 'w') throw this.fail()
+    return nodeFs.open(path, flags)
+  }
+
+  write = async (fd: number, data: Buffer, position: number): Promise<void> => {
+    this.writes++
+    if (!this.full) return nodeFs.write(fd, data, position)
+    // A full disk takes part of the write before it refuses the rest.
+    await nodeFs.write(fd, data.subarray(0, Math.floor(data.length / 2)), position)
+    throw this.fail()
+  }
+
+  fdatasync = async (fd: number): Promise<void> => {
+    this.fsyncs++
+    if (this.full) throw this.fail()
+    return nodeFs.fdatasync(fd)
+  }
+}
+
+/** A logger whose lines land in `lines` as parsed objects, so tests assert on fields. */
+export function captureLog(): { log: import('../../../shared/logger.js').Logger; lines: Record<string, any>[] } {
+  const lines: Record<string, any>[] = []
+  const log = createLogger({ level: 'info', destination: { write: (line: string) => lines.push(JSON.parse(line)) } })
+  return { log, lines }
+}
