@@ -65,6 +65,8 @@ export class Consumer<Body = unknown> extends EventEmitter<ConsumerEvents<Body>>
   private ackFlight: Promise<void> = Promise.resolve()
   private subscription: SubscriptionHandle | undefined
   private stopping: Promise<void> | undefined
+  /** Deliveries that came before start() returned; undefined once handling has begun. */
+  private early: Message<Body>[] | undefined = []
 
   private constructor(private readonly backend: ClientBackend, options: ConsumerOptions<Body>) {
     super()
@@ -91,6 +93,10 @@ export class Consumer<Body = unknown> extends EventEmitter<ConsumerEvents<Body>>
     if (options.retryDelay !== undefined && typeof options.retryDelay !== 'function' && typeof options.retryDelay !== 'object') {
       throw new InvalidOptionError('retryDelay must be a function or backoff options.')
     }
+    if (typeof options.retryDelay === 'object') backoff(options.retryDelay, RETRY_DEFAULTS, 'retryDelay')
+    numberOption('visibilityTimeout', options.visibilityTimeout, 1, 43_200, 30)
+    numberOption('heartbeatInterval', options.heartbeatInterval, 0, 43_200, 10)
+    numberOption('stopTimeout', options.stopTimeout, 0, 86_400, 30)
     let consumer: Consumer<Body> | undefined
     const onStatus: BackendOptions['onStatus'] = (status) => {
       options.onStatus?.(status)
@@ -103,6 +109,9 @@ export class Consumer<Body = unknown> extends EventEmitter<ConsumerEvents<Body>>
       if (options.declare) await backend.declare({ ...options.declare, queue: options.queue })
       const self = consumer
       self.subscription = await backend.subscribe(options.queue, prefetch, (m) => self.onDelivery(m as Message<Body>))
+      // Deliveries can arrive with the subscribe reply; they wait until the caller, resumed by
+      // this promise, has had its turn to attach listeners.
+      setImmediate(() => self.begin())
       return self
     } catch (err) {
       if (!options.backend) await backend.close()
@@ -146,7 +155,17 @@ export class Consumer<Body = unknown> extends EventEmitter<ConsumerEvents<Body>>
     this.emit('stopped')
   }
 
+  private begin(): void {
+    const early = this.early
+    this.early = undefined
+    for (const message of early ?? []) this.onDelivery(message)
+  }
+
   private onDelivery(message: Message<Body>): void {
+    if (this.early) {
+      this.early.push(message)
+      return
+    }
     if (this.stopping) {
       // Arrived after stop(): hand it straight back for another consumer.
       this.backend.nack(message.receipt, 0).catch((err: unknown) => this.reportError(err, message))
