@@ -17,7 +17,7 @@ export const LIVE_PAGE = `<!doctype html>
   #status.ok { color: var(--good); } #status.unavailable, #status.offline { color: var(--bad); }
   table { border-collapse: collapse; min-width: 40rem; }
   th, td { padding: .25rem .75rem; border-bottom: 1px solid #8884; text-align: right; white-space: nowrap; }
-  th:first-child, td:first-child { text-align: left; }
+  th:first-child, td:first-child, #topics th, #topics td { text-align: left; }
   td.empty { color: var(--muted); text-align: left; }
   .num { font-variant-numeric: tabular-nums; }
 </style>
