@@ -5,7 +5,7 @@ import net from 'node:net'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { tempDir } from '../helpers/broker.js'
+import { TestClient, tempDir } from '../helpers/broker.js'
 import { parseMetrics } from './helpers.js'
 
 const BIN = fileURLToPath(new URL('../../dist/broker/bin.js', import.meta.url))
@@ -36,9 +36,11 @@ function startBroker(t: Test, args: string[], until: RegExp): Promise<{ child: C
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! })
+    let brokerPort: unknown
     lines.on('line', (text) => {
       const line = JSON.parse(text) as LogLine
-      if (until.test(line.msg)) resolve({ child, line, exited })
+      if (/^hubq broker listening/.test(line.msg)) brokerPort = line.port
+      if (until.test(line.msg)) resolve({ child, line: { ...line, brokerPort }, exited })
     })
     exited.then((code) => reject(new Error(`broker exited ${code} before logging ${until}: ${stderr}`)))
   })
@@ -51,9 +53,15 @@ t.test('hubq broker --http-port P serves /healthz and /metrics, and exits 0 on S
   const health = await fetch(`http://127.0.0.1:${httpPort}/healthz`)
   t.equal(health.status, 200)
   t.match(await health.json(), { status: 'ok' })
+  const client = await TestClient.connect(line.brokerPort as number)
+  t.equal((await client.request({ op: 'publish', queue: 'jobs', body: 'durable' })).ok, true)
   const metrics = parseMetrics(await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text())
-  t.equal(metrics.get('hubq_connections'), 0)
+  t.equal(metrics.get('hubq_connections'), 1)
+  t.equal(metrics.get('hubq_queue_published_total{queue="jobs"}'), 1)
+  t.equal(metrics.get('hubq_publish_confirm_seconds_count'), 1)
+  t.ok((metrics.get('hubq_fsync_duration_seconds_count') ?? 0) >= 1, 'the durable log reports its fsyncs (--fsync always)')
   t.ok(metrics.has('process_resident_memory_bytes'))
+  await client.close()
   child.kill('SIGTERM')
   t.equal(await exited, 0)
   await t.rejects(fetch(`http://127.0.0.1:${httpPort}/healthz`), 'HTTP closed with the broker')
