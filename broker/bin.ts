@@ -4,6 +4,9 @@ type Command = { describe: string; load: () => Promise<{ main: (args: string[]) 
 
 const commands: Record<string, Command> = {
   broker: { describe: 'run the broker', load: () => import('./cli.js') },
+  produce: { describe: 'publish --body or every stdin line to a queue or topic', load: () => import('../producer/command.js') },
+  consume: { describe: 'print (or --exec a command for) each delivery, ack when done', load: () => import('../consumer/command.js') },
+  stats: { describe: 'queue counts: a table on a terminal, JSON otherwise', load: () => import('../shared/client/stats-command.js') },
 }
 
 const usage = `Usage: hubq <command> [options]\n\nCommands:\n${Object.entries(commands)
