@@ -3,7 +3,7 @@ import { number, string } from '../../shared/protocol/requests.js'
 import type { Handler } from './types.js'
 
 export const nack: Handler = (request, session) => {
-  const receipt = string(request, 'receipt', 200)
+  const receipt = string(request, 'receipt', 1024)
   const delay = number(request, 'delay', 0, 43_200, 0)
   return session.store.nack(receipt, delay)
 }

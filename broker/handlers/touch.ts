@@ -3,7 +3,7 @@ import { number, string } from '../../shared/protocol/requests.js'
 import type { Handler } from './types.js'
 
 export const touch: Handler = (request, session) => {
-  const receipt = string(request, 'receipt', 200)
+  const receipt = string(request, 'receipt', 1024)
   const timeout = number(request, 'timeout', 0, 43_200)
   return session.store.touch(receipt, timeout)
 }

@@ -129,7 +129,8 @@ export function receipts(obj: Obj, maxBatch: number): string[] {
     for (const r of list) if (typeof r !== 'string') throw badRequest('receipts must hold strings')
     return list as string[]
   }
-  return [string(obj, 'receipt', 200)]
+  // 1024: SQS receipt handles (cloud mode) run to several hundred characters.
+  return [string(obj, 'receipt', 1024)]
 }
 
 /** One message of a publish (the request itself, or one entry of `messages`). */

@@ -69,6 +69,11 @@ export function conformance(t: Test, name: string, makeStore: MakeStore, excepti
     t.ok(m.publishedAt >= before - 2000 && m.publishedAt <= Date.now() + 2000, 'publishedAt is the publish time')
     t.same(await ok(c, { op: 'ack', receipt: m.receipt }), { ok: true, acked: 1 })
     await fails(t, c, { op: 'ack', receipt: m.receipt }, 'unknown_receipt', 'second ack')
+    // SQS receipt handles run to several hundred characters: long ones must reach the store.
+    const long = 'R'.repeat(1000)
+    await fails(t, c, { op: 'ack', receipt: long }, 'unknown_receipt', 'ack with a long receipt')
+    await fails(t, c, { op: 'nack', receipt: long }, 'unknown_receipt', 'nack with a long receipt')
+    await fails(t, c, { op: 'touch', receipt: long, timeout: 1 }, 'unknown_receipt', 'touch with a long receipt')
     t.same((await ok(c, { op: 'receive', queue: 'q' })).messages, [])
   })
 
