@@ -1,0 +1,85 @@
+// Cloud mode for the client libraries: the ClientBackend seam (shared/client/backend.ts) on the
+// same SqsStore the broker uses, so `--url sqs://…` needs no broker at all.
+import type {
+  BackendLimits, ClientBackend, DeclareOptions, Message, OutgoingMessage, PublishTarget, StatsResult, SubscriptionHandle,
+} from '../../../shared/client/backend.js'
+import { badRequest } from '../../../shared/errors.js'
+import type { Delivery, PublishInput } from '../../../shared/protocol/types.js'
+import type { Owner } from '../types.js'
+import { SQS_MAX_MESSAGE_BYTES } from './limits.js'
+import { SqsStore } from './store.js'
+import { parseSqsUrl } from './url.js'
+
+let ownerSeq = 0
+
+export class SqsClientBackend implements ClientBackend {
+  readonly limits: BackendLimits = { maxBatch: 100, maxMessage: SQS_MAX_MESSAGE_BYTES }
+  /** Every subscription of this backend delivers as one owner (this process). */
+  private readonly owner: Owner = { id: -1_000_000 - ++ownerSeq }
+
+  constructor(private readonly store: SqsStore) {}
+
+  /** Credentials come from the standard AWS environment variables and files. */
+  static async open(href: string): Promise<SqsClientBackend> {
+    const store = new SqsStore({ url: parseSqsUrl(href) })
+    await store.open()
+    return new SqsClientBackend(store)
+  }
+
+  publish(target: PublishTarget, messages: OutgoingMessage[]): Promise<string[]> {
+    return this.store.publish(target, messages.map(toInput))
+  }
+
+  declare(options: DeclareOptions): Promise<{ created: boolean }> {
+    return this.store.declare(options)
+  }
+
+  async subscribe(queue: string, prefetch: number, onDelivery: (message: Message) => void): Promise<SubscriptionHandle> {
+    const sub = await this.store.subscribe(queue, this.owner, prefetch, (d) => onDelivery(toMessage(d)))
+    return { close: async () => sub.close() }
+  }
+
+  ack(receipts: string[]): Promise<number> {
+    return this.store.ack(receipts)
+  }
+
+  /** SQS counts whole seconds: a fractional retry backoff waits the next whole second. */
+  nack(receipt: string, delay: number): Promise<void> {
+    return this.store.nack(receipt, Math.ceil(delay))
+  }
+
+  touch(receipt: string, timeout: number): Promise<void> {
+    return this.store.touch(receipt, Math.ceil(timeout))
+  }
+
+  async stats(queue?: string): Promise<StatsResult> {
+    const { queues, topics } = await this.store.stats(queue)
+    return { queues, topics }
+  }
+
+  async close(): Promise<void> {
+    // Deliveries not settled yet become visible again at once rather than after their timeout.
+    this.store.release(this.owner)
+    await this.store.close()
+  }
+}
+
+function toInput(message: OutgoingMessage): PublishInput {
+  const bodyJson = JSON.stringify(message.body)
+  if (bodyJson === undefined) throw badRequest('body must be a JSON value')
+  const input: PublishInput = { bodyJson }
+  if (message.attrs) input.attrs = message.attrs
+  if (message.delay !== undefined) input.delay = message.delay
+  if (message.group !== undefined) input.group = message.group
+  if (message.dedupId !== undefined) input.dedupId = message.dedupId
+  return input
+}
+
+function toMessage(d: Delivery): Message {
+  const message: Message = {
+    mid: d.mid, receipt: d.receipt, queue: d.queue, body: JSON.parse(d.bodyJson) as unknown,
+    attrs: d.attrs ?? {}, receives: d.receives, publishedAt: d.publishedAt,
+  }
+  if (d.group !== undefined) message.group = d.group
+  return message
+}
