@@ -205,3 +205,19 @@ t.test('fifo: in order within a group, one in flight per group, dedup for 5 minu
   const fresh = await ok(c, { op: 'publish', queue: 'f', body: 'again', group: 'a', dedupId: 'x' })
   t.not(fresh.mid, published.mids[0], 'after 5 minutes it is a new message')
 })
+
+t.test('a release on disconnect that dead-letters wakes a long poll on the dead-letter queue', async (t) => {
+  const f = await fixture(t)
+  const worker = await f.connect()
+  const watcher = await f.connect()
+  await ok(worker, { op: 'declare', queue: 'w', maxReceives: 1, deadLetter: 'w.dead' })
+  await ok(worker, { op: 'declare', queue: 'w.dead' })
+  const { mid } = await ok(worker, { op: 'publish', queue: 'w', body: 'doomed' })
+  await ok(worker, { op: 'receive', queue: 'w' })
+  const polling = f.clock.timerSet(20_000)
+  watcher.send({ op: 'receive', id: 'dead', queue: 'w.dead', wait: 20 })
+  await polling
+  await worker.close()
+  const reply = await watcher.reply()
+  t.same([reply.id, reply.messages[0]?.mid, reply.messages[0]?.receives], ['dead', mid, 2])
+})

@@ -308,6 +308,10 @@ export class LocalStore implements MessageStore {
       if (message.owner !== owner) continue
       this.releaseMessage(message, 0, false)
       touched.add(message.queue)
+      // The release may have moved it to the dead-letter queue, whose consumers wait too.
+      const deadLetter = message.queue.config.deadLetter
+      const target = deadLetter === undefined ? undefined : this.queues.get(deadLetter)
+      if (target) touched.add(target)
     }
     for (const queue of touched) this.dispatch(queue)
   }
