@@ -22,7 +22,7 @@ export async function main(args: string[]): Promise<number> {
   const log = createLogger({ level: config.logLevel as 'info' })
   // Before the store, so the durable log can be handed `metrics` as its fsync observer.
   const metrics = config.httpPort === 0 ? undefined : new BrokerMetrics()
-  const store = createStore(config, log, metrics ? { fsyncObserver: metrics } : {})
+  const store = await createStore(config, log, metrics ? { fsyncObserver: metrics } : {})
   metrics?.watchStore(store)
   log.info({ store: store.description, backend: config.backend, data: config.data }, `hubq store: ${store.description}`)
   if (config.backend === 'local') log.info({ fsync: describePolicy(config.fsync) }, fsyncRisk(config.fsync))

@@ -1,0 +1,81 @@
+// kill -9 under pipelined publishing, again and again on the same data folder: every publish
+// that was confirmed is delivered after the restart. Duplicates (at-least-once) are counted.
+import t from 'tap'
+import { tempDir, TestClient } from '../helpers/broker.js'
+import { spawnBroker } from './child-broker.js'
+
+const CYCLES = 20
+const WINDOW = 64
+
+/** Receives and acks until the queue is empty; returns the mids delivered. */
+async function drain(client: TestClient, queue: string): Promise<string[]> {
+  const mids: string[] = []
+  for (;;) {
+    const got = await client.request({ op: 'receive', queue, max: 100 })
+    if (!got.ok) throw new Error(`receive failed: ${JSON.stringify(got.error)}`)
+    if (got.messages.length === 0) return mids
+    for (const m of got.messages) mids.push(m.mid)
+    const acked = await client.request({ op: 'ack', receipts: got.messages.map((m: any) => m.receipt) })
+    if (acked.acked !== got.messages.length) throw new Error(`acked ${acked.acked} of ${got.messages.length}`)
+  }
+}
+
+/** Publishes with up to WINDOW requests in flight until `confirms` are confirmed, then kill -9. */
+async function publishAndKill(port: number, confirms: number, kill: () => void, cycle: number): Promise<string[]> {
+  const client = await TestClient.connect(port)
+  const confirmed: string[] = []
+  let sent = 0
+  let killed = false
+  await new Promise<void>((resolve) => {
+    client.socket.on('close', () => resolve())
+    client.socket.on('error', () => undefined)
+    const sendOne = (): void => {
+      client.send({ op: 'publish', queue: 'q', body: { cycle, n: sent++, pad: 'p'.repeat(64) } })
+      client.reply().then((reply) => {
+        if (killed) return
+        if (reply.ok) confirmed.push(reply.mid)
+        if (confirmed.length >= confirms) {
+          killed = true
+          kill()
+        } else {
+          sendOne()
+        }
+      })
+    }
+    for (let i = 0; i < WINDOW; i++) sendOne()
+  })
+  return confirmed
+}
+
+t.test(`kill -9 under pipelined publishing, ${CYCLES} cycles: every confirmed publish is delivered`, async (t) => {
+  const dir = tempDir()
+  t.teardown(() => dir.remove())
+  const outstanding = new Set<string>()
+  const delivered = new Set<string>()
+  let duplicates = 0
+  let confirmedTotal = 0
+  for (let cycle = 0; cycle <= CYCLES; cycle++) {
+    const broker = await spawnBroker(dir.path)
+    const client = await TestClient.connect(broker.port)
+    for (const mid of await drain(client, 'q')) {
+      if (delivered.has(mid)) duplicates++
+      delivered.add(mid)
+      outstanding.delete(mid)
+    }
+    if (outstanding.size > 0) t.fail(`cycle ${cycle}: ${outstanding.size} confirmed messages were not delivered after kill -9`)
+    await client.close()
+    if (cycle === CYCLES) {
+      broker.child.kill('SIGTERM')
+      t.equal(await broker.exited, 0, 'the last broker stops cleanly')
+      break
+    }
+    const confirms = 50 + ((cycle * 37) % 250)
+    const confirmed = await publishAndKill(broker.port, confirms, () => broker.child.kill('SIGKILL'), cycle)
+    await broker.exited
+    for (const mid of confirmed) outstanding.add(mid)
+    confirmedTotal += confirmed.length
+  }
+  t.ok(confirmedTotal >= CYCLES * 50, `${confirmedTotal} publishes confirmed across ${CYCLES} kills`)
+  t.equal(outstanding.size, 0, 'every confirmed publish was delivered')
+  t.comment(`duplicates delivered: ${duplicates}; unconfirmed publishes that survived: ${delivered.size - confirmedTotal}`)
+})

@@ -1,0 +1,119 @@
+// Group commit: appends made in one turn share one write and one fsync; appends that arrive
+// while an fsync runs are written together by the next one.
+import t from 'tap'
+import { tempDir } from '../../helpers/broker.js'
+import { nodeFs, type LogFs } from '../../../broker/store/log/fs.js'
+import { openJournal, publishRecord } from './fixture.js'
+
+/** The node file system, counting writes and fsyncs; fsyncs can be held until released. */
+function gatedFs() {
+  const counts = { writes: 0, fsyncs: 0 }
+  let held: (() => void)[] | undefined
+  let onHeld: (() => void) | undefined
+  const fs: LogFs = {
+    ...nodeFs,
+    write: (fd, data, position) => {
+      counts.writes++
+      return nodeFs.write(fd, data, position)
+    },
+    fdatasync: async (fd) => {
+      counts.fsyncs++
+      if (held) {
+        await new Promise<void>((resolve) => {
+          held?.push(resolve)
+          onHeld?.()
+        })
+      }
+      return nodeFs.fdatasync(fd)
+    },
+  }
+  return {
+    fs,
+    counts,
+    hold: () => {
+      held = []
+    },
+    /** Resolves once an fsync is waiting at the gate. */
+    nextHeld: () => new Promise<void>((resolve) => {
+      onHeld = resolve
+    }),
+    release: () => {
+      const waiting = held ?? []
+      held = undefined
+      for (const resolve of waiting) resolve()
+    },
+  }
+}
+
+t.test('appends in one turn share one write and one fsync', async (t) => {
+  const dir = tempDir()
+  t.teardown(() => dir.remove())
+  const gate = gatedFs()
+  const { journal } = await openJournal(dir.path, { fs: gate.fs })
+  t.teardown(() => journal.close())
+  const start = { ...gate.counts }
+  const commits: Promise<void>[] = []
+  for (let n = 0; n < 100; n++) {
+    journal.append(publishRecord(n))
+    commits.push(journal.commit())
+  }
+  t.equal(new Set(commits).size, 1, 'every append waiting at that moment gets the same promise')
+  await Promise.all(commits)
+  t.equal(gate.counts.writes - start.writes, 1, 'one write')
+  t.equal(gate.counts.fsyncs - start.fsyncs, 1, 'one fsync')
+})
+
+t.test('appends arriving during an fsync go into the next batch, and a commit waits for its own fsync', async (t) => {
+  const dir = tempDir()
+  t.teardown(() => dir.remove())
+  const gate = gatedFs()
+  const { journal } = await openJournal(dir.path, { fs: gate.fs })
+  t.teardown(() => journal.close())
+  const start = { ...gate.counts }
+  gate.hold()
+  const held = gate.nextHeld()
+  journal.append(publishRecord(1))
+  let firstDone = false
+  const first = journal.commit().then(() => {
+    firstDone = true
+  })
+  await held
+  t.equal(firstDone, false, 'not confirmed before its fsync completes')
+  const later: Promise<void>[] = []
+  for (let n = 2; n <= 50; n++) {
+    journal.append(publishRecord(n))
+    later.push(journal.commit())
+  }
+  t.not(later[0], first, 'a new batch')
+  t.equal(new Set(later).size, 1, 'all of them in the same next batch')
+  gate.release()
+  await first
+  await Promise.all(later)
+  t.equal(gate.counts.writes - start.writes, 2, 'two writes for two batches')
+  t.equal(gate.counts.fsyncs - start.fsyncs, 2, 'two fsyncs')
+})
+
+t.test('fsync interval and off confirm after the write; interval fsyncs on its timer', async (t) => {
+  for (const policy of [{ mode: 'off' as const }, { mode: 'interval' as const, ms: 5 }]) {
+    const dir = tempDir()
+    t.teardown(() => dir.remove())
+    const gate = gatedFs()
+    const { journal } = await openJournal(dir.path, { fs: gate.fs, fsync: policy })
+    const start = { ...gate.counts }
+    gate.hold()
+    journal.append(publishRecord(1))
+    await journal.commit()
+    t.equal(gate.counts.writes - start.writes, 1, `${policy.mode}: written`)
+    if (policy.mode === 'interval') {
+      // The journal's timer does not hold the process open (the server does): this one stands in.
+      const keepAlive = setTimeout(() => undefined, 10_000)
+      await gate.nextHeld()
+      clearTimeout(keepAlive)
+      t.equal(gate.counts.fsyncs - start.fsyncs, 1, 'interval: the timer fsyncs what was written')
+    } else {
+      t.equal(gate.counts.fsyncs - start.fsyncs, 0, 'off: no fsync')
+    }
+    gate.release()
+    await journal.close()
+  }
+})

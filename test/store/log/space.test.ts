@@ -1,0 +1,50 @@
+// Segment deletion and compaction under churn keep the data folder bounded, and never lose a
+// live message or a queue's settings on the way.
+import t from 'tap'
+import { startBroker, tempDir, TestClient } from '../../helpers/broker.js'
+import { LocalStore } from '../../../broker/store/local/store.js'
+import { LogJournal } from '../../../broker/store/log/journal.js'
+import { folderBytes, segmentFiles } from './fixture.js'
+
+const SEGMENT = 4096
+
+async function brokerOn(dir: string) {
+  const store = new LocalStore({ journal: new LogJournal({ dir, segmentBytes: SEGMENT }) })
+  const b = await startBroker({ store })
+  const client = await TestClient.connect(b.port)
+  return { store, b, client, stop: async () => { await client.close(); await b.stop() } }
+}
+
+t.test('publishing and acking far more than a segment holds keeps the folder bounded', async (t) => {
+  const dir = tempDir()
+  t.teardown(() => dir.remove())
+  const first = await brokerOn(dir.path)
+  await first.client.request({ op: 'declare', queue: 'keep', visibilityTimeout: 77 })
+  // One old message nobody consumes: compaction must carry it forward, not let it pin the log.
+  const pinned = await first.client.request({ op: 'publish', queue: 'keep', body: { old: true } })
+  const body = 'z'.repeat(100)
+  let written = 0
+  let maxFolder = 0
+  for (let round = 0; round < 150; round++) {
+    const pub = await first.client.request({ op: 'publish', queue: 'churn', messages: Array.from({ length: 20 }, (_, i) => ({ body: `${body}${round}.${i}` })) })
+    if (pub.mids?.length !== 20) t.fail(`round ${round}: publish answered ${JSON.stringify(pub)}`)
+    const got = await first.client.request({ op: 'receive', queue: 'churn', max: 20 })
+    const acked = await first.client.request({ op: 'ack', receipts: got.messages.map((m: any) => m.receipt) })
+    if (acked.acked !== 20) t.fail(`round ${round}: acked ${acked.acked}`)
+    written += 20 * (body.length + 100)
+    maxFolder = Math.max(maxFolder, folderBytes(dir.path))
+  }
+  t.ok(written > 100 * SEGMENT, `wrote ${written} bytes of messages, ${Math.round(written / SEGMENT)} segments' worth`)
+  t.ok(maxFolder <= 8 * SEGMENT, `the folder stayed within 8 segments (largest ${maxFolder} bytes)`)
+  t.ok(segmentFiles(dir.path).length <= 8, `${segmentFiles(dir.path).length} segment files remain`)
+  t.notOk(segmentFiles(dir.path).includes('0000000000000001.log'), 'the first segment (with the pinned message) is gone')
+  await first.stop()
+
+  const second = await brokerOn(dir.path)
+  t.teardown(() => second.stop())
+  t.equal(second.store.queues.get('keep')?.config.visibilityTimeout, 77, 'queue settings outlive the segment they were written in')
+  const kept = await second.client.request({ op: 'receive', queue: 'keep', max: 10 })
+  t.same(kept.messages.map((m: any) => [m.mid, m.body]), [[pinned.mid, { old: true }]], 'the pinned message survived compaction')
+  const churn = await second.client.request({ op: 'receive', queue: 'churn', max: 10 })
+  t.same(churn.messages, [], 'no acked message came back')
+})
