@@ -49,7 +49,7 @@ export class LocalStore implements MessageStore {
     await this.journal.open((record) => this.replay(record), this.liveView())
     const now = this.clock.now()
     for (const queue of this.queues.values()) {
-      for (const message of queue.messages.values()) this.place(message, now)
+      for (const message of inPublishOrder(queue.messages)) this.place(message, now)
     }
     this.scheduleSweep()
   }
@@ -634,8 +634,9 @@ export class LocalStore implements MessageStore {
       case 'publish':
         for (const name of record.queues) {
           const queue = this.replayQueue(name)
+          // A second copy of a message (rewritten by log compaction) replaces the first.
+          if (!queue.messages.has(record.mid)) queue.published++
           this.materialize(queue, record)
-          queue.published++
           if (queue.config.fifo && record.dedupId !== undefined) {
             // Re-inserted so the map stays oldest first, as the sweep expects.
             queue.dedup.delete(record.dedupId)
@@ -742,4 +743,21 @@ function toRecord(message: StoredMessage): PublishRecord {
   if (message.dedupId !== undefined) record.dedupId = message.dedupId
   if (message.origin !== undefined) record.origin = message.origin
   return record
+}
+
+/**
+ * Replayed messages in publish order. Log compaction rewrites an old message after newer ones,
+ * so the replay order alone could put it behind them (and break a fifo group's order).
+ */
+function inPublishOrder(messages: Map<string, StoredMessage>): Iterable<StoredMessage> {
+  let previous: StoredMessage | undefined
+  for (const message of messages.values()) {
+    if (previous && comparePublished(previous, message) > 0) return [...messages.values()].sort(comparePublished)
+    previous = message
+  }
+  return messages.values()
+}
+
+function comparePublished(a: StoredMessage, b: StoredMessage): number {
+  return a.publishedAt - b.publishedAt || (a.mid < b.mid ? -1 : a.mid > b.mid ? 1 : 0)
 }
