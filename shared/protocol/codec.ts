@@ -21,7 +21,13 @@ const CR = 0x0d
  */
 export class FrameDecoder {
   mode: FrameMode | undefined
-  private pending: Buffer | undefined
+  // Bytes of an unfinished frame, kept as the chunks they came in: they are joined once, when
+  // the frame can complete, so a frame trickling in byte by byte costs linear work, not a copy
+  // of everything held so far per byte.
+  private pending: Buffer[] = []
+  private pendingLength = 0
+  /** Binary mode: the bytes the held frame needs before it can be decoded (header, or all). */
+  private needed = 0
   private failed = false
 
   constructor(private readonly maxFrame: number) {
@@ -35,18 +41,36 @@ export class FrameDecoder {
     if (this.failed || chunk.length === 0) return events
     if (this.mode === undefined) this.mode = chunk[0] === 0 ? 'binary' : 'text'
     let buf = chunk
-    if (this.pending !== undefined) {
-      buf = Buffer.concat([this.pending, chunk])
-      this.pending = undefined
+    if (this.pendingLength > 0) {
+      const total = this.pendingLength + chunk.length
+      if (this.mode === 'binary' ? total < this.needed : chunk.indexOf(LF) === -1) {
+        if (this.mode === 'text') {
+          const held = total - (chunk[chunk.length - 1] === CR ? 1 : 0)
+          if (held > this.maxFrame) {
+            this.fail(events, held)
+            return events
+          }
+        }
+        this.pending.push(chunk)
+        this.pendingLength = total
+        return events
+      }
+      this.pending.push(chunk)
+      buf = Buffer.concat(this.pending, total)
+      this.pending = []
+      this.pendingLength = 0
     }
     const rest = this.mode === 'binary' ? this.binary(buf, events) : this.text(buf, events)
-    if (!this.failed && rest < buf.length) this.pending = buf.subarray(rest)
+    if (!this.failed && rest < buf.length) {
+      this.pending = [buf.subarray(rest)]
+      this.pendingLength = buf.length - rest
+    }
     return events
   }
 
   /** Bytes held back waiting for the rest of a frame. */
   get buffered(): number {
-    return this.pending?.length ?? 0
+    return this.pendingLength
   }
 
   private binary(buf: Buffer, events: DecodeEvent[]): number {
@@ -60,10 +84,14 @@ export class FrameDecoder {
         continue
       }
       if (size > this.maxFrame) return this.fail(events, size)
-      if (buf.length - off - 4 < size) break
+      if (buf.length - off - 4 < size) {
+        this.needed = 4 + size
+        return off
+      }
       events.push({ kind: 'frame', text: buf.toString('utf8', off + 4, off + 4 + size) })
       off += 4 + size
     }
+    this.needed = 4
     return off
   }
 
@@ -87,7 +115,8 @@ export class FrameDecoder {
 
   private fail(events: DecodeEvent[], size: number): number {
     this.failed = true
-    this.pending = undefined
+    this.pending = []
+    this.pendingLength = 0
     events.push({ kind: 'too_large', size })
     return Number.MAX_SAFE_INTEGER
   }
@@ -108,5 +137,30 @@ export function encodeFrame(mode: FrameMode, json: string): Buffer {
   const out = Buffer.allocUnsafe(4 + size)
   out.writeUInt32BE(size, 0)
   out.write(json, 4, 'utf8')
+  return out
+}
+
+/**
+ * Several frames in one buffer: the replies and deliveries of one event-loop turn go out in a
+ * single socket write instead of one small buffer (and one writev entry) each.
+ */
+export function encodeFrames(mode: FrameMode, jsons: string[]): Buffer {
+  if (jsons.length === 1) return encodeFrame(mode, jsons[0] as string)
+  if (mode === 'text') return Buffer.from(jsons.join('\n') + '\n', 'utf8')
+  const sizes = new Array<number>(jsons.length)
+  let total = 0
+  for (let i = 0; i < jsons.length; i++) {
+    const size = Buffer.byteLength(jsons[i] as string, 'utf8')
+    sizes[i] = size
+    total += 4 + size
+  }
+  const out = Buffer.allocUnsafe(total)
+  let off = 0
+  for (let i = 0; i < jsons.length; i++) {
+    const size = sizes[i] as number
+    out.writeUInt32BE(size, off)
+    out.write(jsons[i] as string, off + 4, size, 'utf8')
+    off += 4 + size
+  }
   return out
 }

@@ -173,3 +173,20 @@ t.test('random bytes: frames or errors, never a throw, never unbounded buffering
   }
   t.ok(events > 0, `random input produced ${events} events`)
 })
+
+t.test('a frame trickling in one byte at a time costs linear work, not a copy per byte', async (t) => {
+  // 200 KB byte by byte: copying the held bytes on every push would move ~20 GB.
+  const size = 200_000
+  for (const mode of MODES) {
+    const json = JSON.stringify({ s: 'x'.repeat(size) })
+    const bytes = encodeFrame(mode, json)
+    const decoder = new FrameDecoder(MiB)
+    const started = performance.now()
+    const events: DecodeEvent[] = []
+    for (let i = 0; i < bytes.length; i++) events.push(...decoder.push(bytes.subarray(i, i + 1)))
+    const ms = performance.now() - started
+    t.equal(events.length, 1, `${mode}: one frame`)
+    t.equal(events[0]?.kind === 'frame' ? events[0].text.length : 0, json.length)
+    t.ok(ms < 5000, `${mode}: ${bytes.length} one-byte pushes took ${ms.toFixed(0)} ms`)
+  }
+})
