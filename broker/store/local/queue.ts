@@ -13,8 +13,6 @@ export const enum State {
 
 export interface StoredMessage {
   mid: string
-  /** Store-wide arrival order: fifo groups keep their messages sorted by it. */
-  seq: number
   queue: Queue
   bodyJson: string
   attrs: Attrs | undefined
@@ -54,8 +52,8 @@ export interface Waiter {
 interface Group {
   messages: Deque<StoredMessage>
   busy: boolean
-  /** The seq of the last message pushed, so an in-order push needs no look at the back. */
-  lastSeq: number
+  /** The message pushed last, so an in-order push needs no look at the back. */
+  last: StoredMessage | undefined
 }
 
 export class Queue {
@@ -91,7 +89,8 @@ export class Queue {
 
   /**
    * Makes a message ready; on a standard queue a redelivery goes to the front. In a fifo group
-   * every message takes its place in arrival order, whatever order timers fire in.
+   * every message takes its place in publish order, whatever order timers fire or a restart
+   * replays in.
    */
   pushReady(message: StoredMessage, front: boolean): void {
     message.state = State.Ready
@@ -197,7 +196,7 @@ export class Queue {
   private group(name: string): Group {
     let group = this.groups.get(name)
     if (!group) {
-      group = { messages: new Deque(), busy: false, lastSeq: 0 }
+      group = { messages: new Deque(), busy: false, last: undefined }
       this.groups.set(name, group)
     }
     return group
@@ -234,18 +233,24 @@ export function holdsGroup(message: StoredMessage): boolean {
   return message.queue.config.fifo && message.group !== undefined && message.receives > 0
 }
 
-/** Appends in arrival order; the rare out-of-order message (a redelivery) is slotted in. */
+/** Publish order: by publish time, then by mid (uuid v7, which grows within a millisecond). */
+export function publishOrder(a: StoredMessage, b: StoredMessage): number {
+  return a.publishedAt - b.publishedAt || (a.mid < b.mid ? -1 : a.mid > b.mid ? 1 : 0)
+}
+
+/** Appends in publish order; the rare message that belongs further up (a redelivery) is slotted in. */
 function insertInOrder(group: Group, message: StoredMessage): void {
   const messages = group.messages
   const first = messages.peekFront()
-  if (first === undefined || group.lastSeq < message.seq) {
+  if (first === undefined || publishOrder(group.last as StoredMessage, message) < 0) {
     messages.push(message)
-    group.lastSeq = message.seq
-  } else if (message.seq < first.seq) {
+    group.last = message
+  } else if (publishOrder(message, first) < 0) {
     messages.unshift(message)
   } else {
-    const all = [...messages, message].sort((a, b) => a.seq - b.seq)
+    const all = [...messages, message].sort(publishOrder)
     messages.clear()
     for (const m of all) messages.push(m)
+    group.last = all[all.length - 1]
   }
 }

@@ -33,7 +33,6 @@ export class LocalStore implements MessageStore {
   private readonly timers: TimerHeap<StoredMessage>
   private sweepHandle: unknown
   private subscriptionSeq = 0
-  private messageSeq = 0
 
   constructor(options: LocalStoreOptions) {
     this.journal = options.journal
@@ -418,7 +417,6 @@ export class LocalStore implements MessageStore {
   private materialize(queue: Queue, record: PublishRecord): StoredMessage {
     const message: StoredMessage = {
       mid: record.mid,
-      seq: ++this.messageSeq,
       queue,
       bodyJson: record.bodyJson,
       attrs: record.attrs,
