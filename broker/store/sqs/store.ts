@@ -342,6 +342,7 @@ export class SqsStore implements MessageStore {
 
   async drop(name: string): Promise<void> {
     const queue = await this.tracked(this.queues.existing(name))
+    await this.tracked(this.topics.unbindEverywhere(queue))
     await this.call('SQS DeleteQueue', () => this.sqs.send(new DeleteQueueCommand({ QueueUrl: queue.url })))
     this.queues.forget(name)
     for (const receipt of this.receipts.receiptsIn(name)) this.receipts.take(receipt)

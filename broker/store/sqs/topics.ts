@@ -107,6 +107,16 @@ export class TopicDirectory {
     await this.unsubscribe(sub.SubscriptionArn)
   }
 
+  /** A dropped queue leaves every topic, as on the local store, so a queue declared later under
+   * the same name (the same ARN) does not inherit old bindings. */
+  async unbindEverywhere(queue: QueueRef): Promise<void> {
+    for (const topicArn of (await this.list()).values()) {
+      for (const sub of await this.subscriptions(topicArn)) {
+        if (sub.Protocol === 'sqs' && sub.Endpoint === queue.arn && sub.SubscriptionArn) await this.unsubscribe(sub.SubscriptionArn)
+      }
+    }
+  }
+
   /** Publishes in batches of 10; answers SNS's message ids in the order given. */
   async publish(topic: string, inputs: PublishInput[]): Promise<string[]> {
     const topicArn = await this.existing(topic)

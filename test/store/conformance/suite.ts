@@ -211,6 +211,10 @@ export function conformance(t: Test, name: string, makeStore: MakeStore, excepti
     await ok(c, { op: 'publish', topic: 'events', body: 'r2', attrs: { color: 'red' } })
     t.same(bodies((await ok(c, { op: 'receive', queue: 'red', wait: 1 })).messages), ['r2'])
     t.same((await ok(c, { op: 'receive', queue: 'all' })).messages, [], 'unbound queue gets nothing')
+    await ok(c, { op: 'drop', queue: 'red' })
+    await ok(c, { op: 'declare', queue: 'red' })
+    await ok(c, { op: 'publish', topic: 'events', body: 'r3', attrs: { color: 'red' } })
+    t.same((await ok(c, { op: 'receive', queue: 'red', wait: 1 })).messages, [], 'a dropped queue left its topics')
   })
 
   t.test(`${name}: fifo delivers in order, one per group in flight, and drops repeated dedupIds`, async (t) => {
