@@ -15,6 +15,9 @@ interface Slot {
 
 let nextSessionId = 0
 
+/** Requests held behind an unsettled one before the session stops reading (see throttle). */
+const MAX_HELD = 1024
+
 export interface SessionOptions {
   store: MessageStore
   limits: Limits
@@ -42,6 +45,9 @@ export class Session implements SessionContext {
   private corked = false
   private closed = false
   private onIdle: (() => void) | undefined
+  /** Set for good when the broker stops or the stream failed: nothing more is read. */
+  private readingStopped = false
+  private awaitingDrain = false
 
   constructor(
     private readonly stream: Duplex,
@@ -71,6 +77,7 @@ export class Session implements SessionContext {
 
   /** Stops reading; resolves once every request already read has been answered. */
   drain(): Promise<void> {
+    this.readingStopped = true
     this.stream.pause()
     // Long polls in flight answer now (with what they have) instead of holding the stop up.
     this.controller.abort()
@@ -96,9 +103,31 @@ export class Session implements SessionContext {
         const error = new HubqError('frame_too_large', `frame of ${event.size} bytes or more is larger than max-frame (${this.limits.maxFrame} bytes); closing`)
         this.log.warn({ code: error.code, size: event.size }, 'frame too large, closing connection')
         this.answer(undefined, error)
+        this.readingStopped = true
         this.stream.pause()
         this.endWhenFlushed()
       }
+    }
+    this.throttle()
+  }
+
+  // A client that pipelines without reading its replies, or piles requests up behind a long
+  // poll, must not make the broker buffer without end: reading stops until the replies drain
+  // and the held requests have run, and TCP then pushes back on the client.
+  private throttle(): void {
+    if (this.closed) return
+    const stream = this.stream
+    if (this.readingStopped || stream.writableNeedDrain || this.held.length >= MAX_HELD) {
+      if (!stream.isPaused()) stream.pause()
+      if (stream.writableNeedDrain && !this.awaitingDrain) {
+        this.awaitingDrain = true
+        stream.once('drain', () => {
+          this.awaitingDrain = false
+          this.throttle()
+        })
+      }
+    } else if (stream.isPaused()) {
+      stream.resume()
     }
   }
 
@@ -153,6 +182,7 @@ export class Session implements SessionContext {
       const held = this.held.splice(0)
       for (const text of held) this.onFrame(text)
     }
+    this.throttle()
     if (this.pending.length === 0 && this.onIdle) {
       const idle = this.onIdle
       this.onIdle = undefined
