@@ -13,6 +13,7 @@ import type { Journal, JournalRecord, LiveView } from '../journal.js'
 import { FILE_HEADER_BYTES, encodeFileHeader, encodeRecord } from './format.js'
 import { nodeFs, type LogFs } from './fs.js'
 import { LiveIndex, type Segment } from './live-index.js'
+import { lockFolder } from './lock.js'
 import { recover } from './recovery.js'
 import { describePolicy } from './policy.js'
 import { segmentName } from './segments.js'
@@ -101,6 +102,7 @@ export class LogJournal implements Journal {
   private syncDue = false
   private closing = false
   private closed = false
+  private unlock: (() => Promise<void>) | undefined
   /** No compaction before this time (epoch ms): the last attempt met a message still changing. */
   private compactAfter = 0
 
@@ -122,6 +124,7 @@ export class LogJournal implements Journal {
   async open(replay: (record: JournalRecord) => void, live: LiveView): Promise<void> {
     this.live = live
     await this.fs.mkdir(this.dir)
+    this.unlock = await lockFolder(this.fs, this.dir)
     const started = Date.now()
     const recovered = await recover(this.fs, this.dir, this.log, replay, this.index)
     this.segments = recovered.segments
@@ -179,6 +182,7 @@ export class LogJournal implements Journal {
     }
     await this.fs.close(this.fd)
     this.fd = -1
+    await this.unlock?.()
   }
 
   // ---- the writer: one task at a time ------------------------------------------------------

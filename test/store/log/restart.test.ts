@@ -63,3 +63,20 @@ t.test('topics, bindings and purges survive a restart', async (t) => {
   t.same(a.messages.map((m: any) => m.body), ['hello'])
   t.same(b.messages.map((m: any) => m.body), ['hello'], 'the purged message stays purged; the filter is kept')
 })
+
+t.test('one broker per data folder: a live owner refuses a second, a dead one is taken over', async (t) => {
+  const { writeFileSync } = await import('node:fs')
+  const { spawnSync } = await import('node:child_process')
+  const { join } = await import('node:path')
+  const dir = tempDir()
+  t.teardown(() => dir.remove())
+  const lock = join(dir.path, 'LOCK')
+  writeFileSync(lock, `${process.ppid}\n`)
+  const refused = new LocalStore({ journal: new LogJournal({ dir: dir.path }) })
+  await t.rejects(refused.open(), { message: new RegExp(`in use by another hubq broker \\(pid ${process.ppid}\\)`) })
+  const dead = spawnSync(process.execPath, ['-e', '0']).pid as number
+  writeFileSync(lock, `${dead}\n`)
+  const taken = new LocalStore({ journal: new LogJournal({ dir: dir.path }) })
+  await taken.open()
+  await taken.close()
+})
