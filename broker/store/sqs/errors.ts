@@ -42,7 +42,3 @@ export function fromAws(err: unknown, what: string): HubqError {
   return new HubqError('unavailable', message, { cause: err })
 }
 
-/** True when the failure says the backend is down rather than that the request was wrong. */
-export function isOutage(err: HubqError): boolean {
-  return err.code === 'unavailable'
-}
