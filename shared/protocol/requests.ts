@@ -111,7 +111,8 @@ export function filter(obj: Obj): Record<string, string[]> | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw badRequest('filter must be an object of {attr: [allowed values]}')
   }
-  const out: Record<string, string[]> = {}
+  // No prototype: a filter on an attribute named `__proto__` must stay a key, not become one.
+  const out: Record<string, string[]> = Object.create(null) as Record<string, string[]>
   for (const [k, v] of Object.entries(value)) {
     if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'string')) {
       throw badRequest(`filter.${k} must be a non-empty array of strings`)

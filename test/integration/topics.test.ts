@@ -39,3 +39,15 @@ t.test('bind needs the topic; a dropped queue leaves its bindings', async (t) =>
   await ok(c, { op: 'drop', queue: 'q' })
   t.same((await ok(c, { op: 'stats' })).topics, [{ topic: 'tp', bindings: [] }])
 })
+
+t.test('a filter on an attribute named __proto__ is a filter like any other', async (t) => {
+  const f = await fixture(t)
+  const c = await f.connect()
+  await ok(c, { op: 'topic', topic: 'tp' })
+  await ok(c, JSON.parse('{"op":"bind","topic":"tp","queue":"odd","filter":{"__proto__":["yes"]}}') as Frame)
+  await ok(c, { op: 'publish', topic: 'tp', body: 'no attrs' })
+  await ok(c, JSON.parse('{"op":"publish","topic":"tp","body":"no","attrs":{"__proto__":"no"}}') as Frame)
+  await ok(c, JSON.parse('{"op":"publish","topic":"tp","body":"yes","attrs":{"__proto__":"yes"}}') as Frame)
+  t.same((await ok(c, { op: 'receive', queue: 'odd', max: 10 })).messages.map((m: Frame) => m.body), ['yes'])
+  t.equal(JSON.stringify((await ok(c, { op: 'stats' })).topics), '[{"topic":"tp","bindings":[{"queue":"odd","filter":{"__proto__":["yes"]}}]}]')
+})

@@ -77,6 +77,8 @@ t.test('attrs and filters', async (t) => {
   const many = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, 'v']))
   t.same(failure(() => attrs({ attrs: many })), bad('attrs may hold at most 50 entries'))
   t.same(filter({ filter: { kind: ['a', 'b'] } }), { kind: ['a', 'b'] })
+  const odd = filter(JSON.parse('{"filter":{"__proto__":["a"]}}') as Record<string, unknown>)
+  t.same(Object.keys(odd ?? {}), ['__proto__'], 'an attribute named __proto__ stays a key of the filter')
   t.same(failure(() => filter({ filter: 'x' })), bad('filter must be an object of {attr: [allowed values]}'))
   t.same(failure(() => filter({ filter: { kind: [] } })), bad('filter.kind must be a non-empty array of strings'))
   t.same(failure(() => filter({ filter: { kind: [1] } })), bad('filter.kind must be a non-empty array of strings'))
