@@ -32,6 +32,8 @@ export type JournalRecord =
   | { type: 'topic'; topic: string }
   | { type: 'bind'; topic: string; queue: string; filter?: Record<string, string[]> }
   | { type: 'unbind'; topic: string; queue: string }
+  /** A fifo dedupId still in its 5-minute window, written again when the log drops older files. */
+  | { type: 'dedup'; queue: string; dedupId: string; mid: string; at: number }
 
 /** The store's current view, for compaction to rewrite live messages. */
 export interface LiveView {

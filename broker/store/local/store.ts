@@ -635,11 +635,7 @@ export class LocalStore implements MessageStore {
           // A second copy of a message (rewritten by log compaction) replaces the first.
           if (!queue.messages.has(record.mid)) queue.published++
           this.materialize(queue, record)
-          if (queue.config.fifo && record.dedupId !== undefined) {
-            // Re-inserted so the map stays oldest first, as the sweep expects.
-            queue.dedup.delete(record.dedupId)
-            queue.dedup.set(record.dedupId, { mid: record.mid, at: record.publishedAt })
-          }
+          if (record.dedupId !== undefined) rememberDedup(queue, record.dedupId, record.mid, record.publishedAt)
         }
         return
       case 'receive': {
@@ -680,6 +676,11 @@ export class LocalStore implements MessageStore {
       case 'unbind':
         this.topics.get(record.topic)?.delete(record.queue)
         return
+      case 'dedup': {
+        const queue = this.queues.get(record.queue)
+        if (queue) rememberDedup(queue, record.dedupId, record.mid, record.at)
+        return
+      }
     }
   }
 
@@ -705,10 +706,29 @@ export class LocalStore implements MessageStore {
           out.push({ type: 'topic', topic })
           for (const [queue, filter] of bindings) out.push({ type: 'bind', topic, queue, ...(filter ? { filter } : {}) })
         }
+        // The dedup window outlives the records that opened it (their messages may be long acked).
+        const since = this.clock.now() - DEDUP_WINDOW_MS
+        for (const queue of this.queues.values()) {
+          for (const [dedupId, seen] of queue.dedup) {
+            if (seen.at > since) out.push({ type: 'dedup', queue: queue.name, dedupId, mid: seen.mid, at: seen.at })
+          }
+        }
         return out
       },
     }
   }
+}
+
+/**
+ * Replay: the newest sighting of a dedupId wins (a compacted copy of an old message may come
+ * after a newer one), re-inserted so the map stays roughly oldest first for the sweep.
+ */
+function rememberDedup(queue: Queue, dedupId: string, mid: string, at: number): void {
+  if (!queue.config.fifo) return
+  const seen = queue.dedup.get(dedupId)
+  if (seen && seen.at > at) return
+  queue.dedup.delete(dedupId)
+  queue.dedup.set(dedupId, { mid, at })
 }
 
 function unknownReceipt(): HubqError {

@@ -24,6 +24,8 @@ export class LiveIndex {
     switch (record.type) {
       case 'publish':
         for (const queue of record.queues) this.place(queue, record.mid, segment)
+        // Its dedupId must outlive the message by up to 5 minutes: rewritten (metadata) before the file goes.
+        if (record.dedupId !== undefined) segment.metadata = true
         return
       case 'delete':
         this.end(record.queue, record.mid)
@@ -51,6 +53,7 @@ export class LiveIndex {
       case 'topic':
       case 'bind':
       case 'unbind':
+      case 'dedup':
         segment.metadata = true
         return
       case 'receive':
