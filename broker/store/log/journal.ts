@@ -200,7 +200,9 @@ export class LogJournal implements Journal {
     if (!this.pumping) {
       this.pumping = this.run().finally(() => {
         this.pumping = undefined
-        if (this.pending.fresh && !this.closed) this.schedule()
+        if ((this.pending.fresh && this.pending.size > 0) || this.syncDue) {
+          if (!this.closed) this.schedule()
+        }
       })
     }
     return this.pumping
@@ -261,6 +263,7 @@ export class LogJournal implements Journal {
     try {
       await this.fs.fdatasync(this.fd)
       this.dirty = false
+      this.recovered()
       return true
     } catch (err) {
       this.fail(err, undefined)
@@ -296,6 +299,8 @@ export class LogJournal implements Journal {
       this.retryTimer = setTimeout(() => {
         this.retryTimer = undefined
         this.pending.fresh = true
+        // A failed fsync is retried too, so health comes back without waiting for traffic.
+        if (this.dirty) this.syncDue = true
         this.schedule()
       }, this.retryMs)
       this.retryTimer.unref()
