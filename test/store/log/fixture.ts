@@ -74,3 +74,52 @@ export function captureLog(): { log: import('../../../shared/logger.js').Logger;
   const log = createLogger({ level: 'info', destination: { write: (line: string) => lines.push(JSON.parse(line)) } })
   return { log, lines }
 }
+
+/** A file system in memory, for tests that recover a log thousands of times. */
+export class MemoryFs implements LogFs {
+  readonly files = new Map<string, Buffer>()
+  private readonly fds = new Map<number, string>()
+  private nextFd = 100
+
+  async mkdir(): Promise<void> {}
+  async readdir(dir: string): Promise<string[]> {
+    return [...this.files.keys()].filter((p) => p.startsWith(`${dir}/`)).map((p) => p.slice(dir.length + 1))
+  }
+
+  async readFile(path: string): Promise<Buffer> {
+    const data = this.files.get(path)
+    if (!data) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' })
+    return Buffer.from(data)
+  }
+
+  async open(path: string, flags: string): Promise<number> {
+    if (flags === 'w') this.files.set(path, Buffer.alloc(0))
+    const fd = this.nextFd++
+    this.fds.set(fd, path)
+    return fd
+  }
+
+  async close(fd: number): Promise<void> {
+    this.fds.delete(fd)
+  }
+
+  async write(fd: number, data: Buffer, position: number): Promise<void> {
+    const path = this.fds.get(fd) as string
+    const old = this.files.get(path) ?? Buffer.alloc(0)
+    const next = Buffer.alloc(Math.max(old.length, position + data.length))
+    old.copy(next)
+    data.copy(next, position)
+    this.files.set(path, next)
+  }
+
+  async fdatasync(): Promise<void> {}
+  async fsync(): Promise<void> {}
+  async ftruncate(fd: number, length: number): Promise<void> {
+    const path = this.fds.get(fd) as string
+    this.files.set(path, Buffer.from((this.files.get(path) ?? Buffer.alloc(0)).subarray(0, length)))
+  }
+
+  async unlink(path: string): Promise<void> {
+    this.files.delete(path)
+  }
+}

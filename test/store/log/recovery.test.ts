@@ -1,6 +1,6 @@
 // Recovery from torn writes, garbage and flipped bits: exactly the whole, CRC-valid records are
 // kept, nothing damaged is served, and new appends land right after the last good record.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -8,7 +8,10 @@ import { tempDir } from '../../helpers/broker.js'
 import { FILE_HEADER_BYTES, encodeRecord } from '../../../broker/store/log/format.js'
 import { segmentName } from '../../../broker/store/log/segments.js'
 import type { JournalRecord } from '../../../broker/store/journal.js'
-import { captureLog, openJournal, publishRecord } from './fixture.js'
+import { MemoryFs, captureLog, openJournal, publishRecord } from './fixture.js'
+
+// Thousands of recoveries: on a file system in memory (the on-disk path is the last test's).
+const DIR = '/log'
 
 const COUNT = 8
 const records: JournalRecord[] = []
@@ -20,27 +23,26 @@ const ends: number[] = []
 let offset = FILE_HEADER_BYTES
 for (const record of records) ends.push((offset += encodeRecord(record).length))
 
-async function writeLog(dir: string): Promise<Buffer> {
-  const { journal } = await openJournal(dir)
+async function writeLog(fs: MemoryFs): Promise<Buffer> {
+  const { journal } = await openJournal(DIR, { fs })
   for (const record of records) journal.append(record)
   await journal.commit()
   await journal.close()
-  return readFileSync(join(dir, segmentName(1)))
+  return fs.files.get(join(DIR, segmentName(1))) as Buffer
 }
 
 const extra = publishRecord(99)
 
 /** Recovers `bytes` as the only segment; checks what was kept and that a new append follows it. */
-async function recoverFrom(t: Tap.Test, dir: string, bytes: Buffer, expected: JournalRecord[], what: string): Promise<Record<string, any>[]> {
-  const file = join(dir, segmentName(1))
-  writeFileSync(file, bytes)
+async function recoverFrom(t: Test, fs: MemoryFs, bytes: Buffer, expected: JournalRecord[], what: string): Promise<Record<string, any>[]> {
+  fs.files.set(join(DIR, segmentName(1)), Buffer.from(bytes))
   const { log, lines } = captureLog()
-  const first = await openJournal(dir, { log })
+  const first = await openJournal(DIR, { log, fs })
   if (!sameRecords(first.replayed, expected)) t.fail(`${what}: replayed ${first.replayed.length} records, expected ${expected.length}`)
   first.journal.append(extra)
   await first.journal.commit()
   await first.journal.close()
-  const second = await openJournal(dir)
+  const second = await openJournal(DIR, { fs })
   if (!sameRecords(second.replayed, [...expected, extra])) t.fail(`${what}: the new append does not follow the kept records`)
   await second.journal.close()
   return lines
@@ -56,16 +58,15 @@ function sameRecords(a: JournalRecord[], b: JournalRecord[]): boolean {
 }
 
 t.test('the log cut at every byte offset of its last records keeps exactly the whole records', async (t) => {
-  const dir = tempDir()
-  t.teardown(() => dir.remove())
-  const full = await writeLog(dir.path)
+  const fs = new MemoryFs()
+  const full = await writeLog(fs)
   t.equal(full.length, ends[COUNT - 1], 'the file is the header and the records, nothing else')
   const from = ends[COUNT - 4] as number
   let cuts = 0
   let tornLines = 0
   for (let cut = from; cut <= full.length; cut++) {
     const whole = ends.filter((end) => end <= cut).length
-    const lines = await recoverFrom(t, dir.path, full.subarray(0, cut), records.slice(0, whole), `cut at ${cut}`)
+    const lines = await recoverFrom(t, fs, full.subarray(0, cut), records.slice(0, whole), `cut at ${cut}`)
     const torn = lines.filter((l) => /torn tail/.test(l.msg))
     if (ends.includes(cut)) {
       if (torn.length !== 0) t.fail(`cut at a record boundary ${cut} reported a torn tail`)
@@ -81,9 +82,8 @@ t.test('the log cut at every byte offset of its last records keeps exactly the w
 })
 
 t.test('garbage after the last record is cut and appends follow the whole records', async (t) => {
-  const dir = tempDir()
-  t.teardown(() => dir.remove())
-  const full = await writeLog(dir.path)
+  const fs = new MemoryFs()
+  const full = await writeLog(fs)
   const tails: [string, Buffer][] = [
     ['one zero byte', Buffer.alloc(1)],
     ['4 KiB of zeros', Buffer.alloc(4096)],
@@ -91,7 +91,7 @@ t.test('garbage after the last record is cut and appends follow the whole record
   ]
   for (let seed = 0; seed < 20; seed++) tails.push([`random bytes #${seed}`, randomBytes(1 + seed * 97)])
   for (const [what, tail] of tails) {
-    const lines = await recoverFrom(t, dir.path, Buffer.concat([full, tail]), records, what)
+    const lines = await recoverFrom(t, fs, Buffer.concat([full, tail]), records, what)
     const torn = lines.filter((l) => /torn tail/.test(l.msg))
     t.equal(torn.length, 1, `${what}: one log line`)
     t.equal(torn[0]?.offset, full.length, `${what}: cut at the end of the last whole record`)
@@ -99,9 +99,8 @@ t.test('garbage after the last record is cut and appends follow the whole record
 })
 
 t.test('single-bit flips are caught by the CRC: no damaged record is ever served', async (t) => {
-  const dir = tempDir()
-  t.teardown(() => dir.remove())
-  const full = await writeLog(dir.path)
+  const fs = new MemoryFs()
+  const full = await writeLog(fs)
   const originals = new Set(records.map(canonical))
   // A record in the middle (damage reported loudly, later records kept) and the last one (a torn tail).
   for (const victim of [3, COUNT - 1]) {
@@ -111,9 +110,9 @@ t.test('single-bit flips are caught by the CRC: no damaged record is ever served
     for (let bit = start * 8; bit < end * 8; bit++) {
       const bytes = Buffer.from(full)
       bytes[bit >> 3] = (bytes[bit >> 3] as number) ^ (1 << (bit & 7))
-      writeFileSync(join(dir.path, segmentName(1)), bytes)
+      fs.files.set(join(DIR, segmentName(1)), bytes)
       const { log, lines } = captureLog()
-      const { journal, replayed } = await openJournal(dir.path, { log })
+      const { journal, replayed } = await openJournal(DIR, { log, fs })
       await journal.close()
       const served = replayed.map(canonical)
       if (served.some((r) => !originals.has(r))) t.fail(`bit ${bit}: a damaged record was replayed`)
