@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util'
 import { MAX_FRAME_CEILING } from '../shared/protocol/codec.js'
 import { DEFAULT_LIMITS, type Limits } from '../shared/protocol/requests.js'
+import { isSqsUrl, parseSqsUrl } from './store/sqs/url.js'
 
 export type FsyncPolicy = { mode: 'always' } | { mode: 'interval'; ms: number } | { mode: 'off' }
 
@@ -85,8 +86,13 @@ export function parseBrokerArgs(args: string[], env: NodeJS.ProcessEnv = process
     throw new ConfigError(`--log-level must be one of fatal, error, warn, info, debug, trace, silent`)
   }
   const backend = values.backend ?? 'local'
-  if (backend !== 'local' && !backend.startsWith('sqs://')) {
-    throw new ConfigError(`--backend must be local or an sqs:// URL (got ${JSON.stringify(backend)})`)
+  if (backend !== 'local') {
+    if (!isSqsUrl(backend)) throw new ConfigError(`--backend must be local or an sqs:// URL (got ${JSON.stringify(backend)})`)
+    try {
+      parseSqsUrl(backend)
+    } catch (err) {
+      throw new ConfigError(`--backend: ${(err as Error).message}`)
+    }
   }
   return {
     host: values.host ?? env.HUBQ_HOST ?? '127.0.0.1',

@@ -3,7 +3,7 @@
 // so cloud mode (sqs://) plugs in without touching either library.
 import type { Attrs, QueueStats, TopicStats } from '../protocol/types.js'
 import type { BackoffOptions } from './backoff.js'
-import { HubqError } from './errors.js'
+import { HubqError, InvalidOptionError } from './errors.js'
 import { HubqBackend } from './hubq-backend.js'
 import { parseUrl } from './url.js'
 
@@ -92,7 +92,14 @@ export interface BackendOptions {
 export async function openBackend(url: string, options: BackendOptions = {}): Promise<ClientBackend> {
   const address = parseUrl(url)
   if (address.scheme === 'sqs') {
-    throw new HubqError('unavailable', `sqs:// URLs are not available yet in the client libraries; use hubq://HOST:PORT and a broker (got ${url}).`)
+    // Loaded only here, so hubq:// clients never pay for the AWS SDK.
+    const { SqsClientBackend } = await import('../../broker/store/sqs/client-backend.js')
+    try {
+      return await SqsClientBackend.open(address.href)
+    } catch (err) {
+      if (err instanceof Error && err.name === 'SqsUrlError') throw new InvalidOptionError(`${err.message}.`)
+      throw err
+    }
   }
   return HubqBackend.open(address, options)
 }

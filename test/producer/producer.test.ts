@@ -98,7 +98,7 @@ t.test('refusals are typed errors carrying the wire code', async (t) => {
 t.test('options are validated with precise messages', async (t) => {
   await t.rejects(Producer.connect({ window: 0 }), new InvalidOptionError('window must be an integer between 1 and 100000.'))
   await t.rejects(Producer.connect({ url: 'http://x' }), { code: 'bad_request', message: /url must look like hubq:\/\/HOST:PORT/ })
-  await t.rejects(Producer.connect({ url: 'sqs://?region=eu-west-1' }), { code: 'unavailable', message: /sqs:\/\/ URLs are not available yet/ })
+  await t.rejects(Producer.connect({ url: 'sqs://?endpoint=http://127.0.0.1:1' }), { code: 'bad_request', message: /region/ })
   await t.rejects(Producer.connect({ url: 'hubq://127.0.0.1:1' }), { name: 'ConnectionError', code: 'unavailable', message: /cannot connect to hubq:\/\/127.0.0.1:1/ })
 })
 
