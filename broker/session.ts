@@ -1,7 +1,7 @@
 // One connection: frames in, one handler per request, replies out in request order
 // (PROTOCOL.md §2 "Envelope"). Accepts any duplex stream, so tests need no port.
 import type { Duplex } from 'node:stream'
-import { FrameDecoder, encodeFrame, type FrameMode } from '../shared/protocol/codec.js'
+import { FrameDecoder, encodeFrames, type FrameMode } from '../shared/protocol/codec.js'
 import { parseEnvelope, type Limits, type RequestId } from '../shared/protocol/requests.js'
 import { deliveryJson, type Delivery } from '../shared/protocol/types.js'
 import { HubqError, toHubqError } from '../shared/errors.js'
@@ -42,7 +42,8 @@ export class Session implements SessionContext {
   private readonly held: string[] = []
   private unresolved = 0
   private mode: FrameMode = 'text'
-  private corked = false
+  /** Frames due this event-loop turn, written as one buffer when the turn ends. */
+  private out: string[] = []
   private closed = false
   private onIdle: (() => void) | undefined
   /** Set for good when the broker stops or the stream failed: nothing more is read. */
@@ -89,6 +90,7 @@ export class Session implements SessionContext {
 
   /** Half-closes, then tears the connection down once the last bytes are out. */
   end(): void {
+    this.flush()
     this.stream.once('finish', () => this.stream.destroy())
     this.stream.end()
   }
@@ -199,15 +201,18 @@ export class Session implements SessionContext {
 
   private write(json: string): void {
     if (this.closed) return
-    if (!this.corked) {
-      this.corked = true
-      this.stream.cork()
-      process.nextTick(() => {
-        this.corked = false
-        this.stream.uncork()
-      })
-    }
-    this.stream.write(encodeFrame(this.mode, json))
+    if (this.out.length === 0) process.nextTick(this.flush)
+    this.out.push(json)
+  }
+
+  private readonly flush = (): void => {
+    if (this.out.length === 0) return
+    const frames = this.out
+    this.out = []
+    if (this.closed) return
+    this.stream.write(encodeFrames(this.mode, frames))
+    // The write may have filled the socket's buffer: reading waits for it to drain.
+    this.throttle()
   }
 
   // The connection is closed outright (not just half-closed), so a client that keeps its side

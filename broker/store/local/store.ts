@@ -1,7 +1,6 @@
 // The local store: queues in memory, every change written to a Journal (the durable log by
 // default, or nothing) so that a restart rebuilds the same state (PROTOCOL.md §6 "Semantics").
 import { randomUUID } from 'node:crypto'
-import { v7 as uuidv7 } from 'uuid'
 import { HubqError, badRequest, notFound } from '../../../shared/errors.js'
 import { systemClock, type Clock } from '../../../shared/clock.js'
 import {
@@ -15,6 +14,7 @@ import type { Journal, JournalRecord, LiveView, PublishRecord } from '../journal
 import { Queue, State, holdsGroup, type LocalSubscription, type StoredMessage } from './queue.js'
 import { TimerHeap } from './timer-heap.js'
 import { matchesFilter } from './filter.js'
+import { nextMessageId } from './message-ids.js'
 
 const DEDUP_WINDOW_MS = 5 * 60 * 1000
 const SWEEP_MS = 1000
@@ -138,13 +138,15 @@ export class LocalStore implements MessageStore {
           mids[i] = duplicate
           continue
         }
-        const mid = uuidv7()
+        const mid = nextMessageId()
         mids[i] = mid
         const delay = input.delay ?? ('queue' in target ? (queues[0]?.config.delay ?? 0) : 0)
         const record: PublishRecord = {
           type: 'publish', queues: queues.map((q) => q.name), mid, bodyJson: input.bodyJson,
           publishedAt: now, visibleAt: now + delay * 1000,
         }
+        // As SNS to SQS: a fan-out without a delay of its own waits out each queue's default delay.
+        if (input.delay === undefined && 'topic' in target && queues.some((q) => q.config.delay > 0)) record.queueDelay = true
         if (input.attrs) record.attrs = input.attrs
         if (input.group !== undefined) record.group = input.group
         if (input.dedupId !== undefined) {
@@ -426,7 +428,7 @@ export class LocalStore implements MessageStore {
       origin: record.origin,
       receives: record.receives ?? 0,
       state: State.Gone,
-      until: record.visibleAt,
+      until: record.queueDelay ? record.publishedAt + queue.config.delay * 1000 : record.visibleAt,
       generation: 0,
       receipt: undefined,
       owner: undefined,

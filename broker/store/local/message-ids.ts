@@ -1,0 +1,26 @@
+// Message ids: UUIDv7 strings (RFC 9562), time-ordered, made without random bytes per id.
+// The 48-bit millisecond timestamp leads; the 74 bits after it are a per-process random value
+// (26 bits) and a 48-bit counter started at a random point (RFC 9562 §6.2 method 1, a
+// monotonic counter). Within one process ids are unique and ascending; across processes and
+// restarts the random parts keep them apart. The time part is formatted once per millisecond.
+import { randomBytes } from 'node:crypto'
+
+const seed = randomBytes(10)
+/** 12 random bits after the version nibble. */
+const randA = (seed.readUInt16BE(0) & 0x0fff).toString(16).padStart(3, '0')
+/** The variant (binary 10) and 14 random bits. */
+const variantAndRand = ((seed.readUInt16BE(2) & 0x3fff) | 0x8000).toString(16)
+/** Below 2^47, so 2^47 ids fit before the counter could reach 2^48. */
+let counter = seed.readUIntBE(4, 6) % 2 ** 47
+let lastMs = -1
+let prefix = ''
+
+export function nextMessageId(now: number = Date.now()): string {
+  if (now !== lastMs) {
+    lastMs = now
+    const hex = Math.max(0, Math.floor(now)).toString(16).padStart(12, '0').slice(-12)
+    prefix = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7${randA}-${variantAndRand}-`
+  }
+  counter++
+  return prefix + counter.toString(16).padStart(12, '0')
+}
