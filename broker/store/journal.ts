@@ -18,6 +18,8 @@ export interface PublishRecord {
   receives?: number
   /** The queue a dead-lettered message died in. */
   origin?: string
+  /** A topic fan-out with no delay of its own: each queue waits out its default delay. */
+  queueDelay?: boolean
 }
 
 export type JournalRecord =

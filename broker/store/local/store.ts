@@ -145,6 +145,8 @@ export class LocalStore implements MessageStore {
           type: 'publish', queues: queues.map((q) => q.name), mid, bodyJson: input.bodyJson,
           publishedAt: now, visibleAt: now + delay * 1000,
         }
+        // As SNS to SQS: a fan-out without a delay of its own waits out each queue's default delay.
+        if (input.delay === undefined && 'topic' in target && queues.some((q) => q.config.delay > 0)) record.queueDelay = true
         if (input.attrs) record.attrs = input.attrs
         if (input.group !== undefined) record.group = input.group
         if (input.dedupId !== undefined) {
@@ -426,7 +428,7 @@ export class LocalStore implements MessageStore {
       origin: record.origin,
       receives: record.receives ?? 0,
       state: State.Gone,
-      until: record.visibleAt,
+      until: record.queueDelay ? record.publishedAt + queue.config.delay * 1000 : record.visibleAt,
       generation: 0,
       receipt: undefined,
       owner: undefined,
