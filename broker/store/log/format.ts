@@ -64,7 +64,7 @@ export function encodeRecord(record: JournalRecord): Buffer {
 }
 
 /** Every field of a publish record but its body; the compiler flags a field added and not written. */
-const PUBLISH_META_KEYS = ['type', 'queues', 'mid', 'attrs', 'publishedAt', 'visibleAt', 'group', 'dedupId', 'receives', 'origin'] as const
+const PUBLISH_META_KEYS = ['type', 'queues', 'mid', 'attrs', 'publishedAt', 'visibleAt', 'group', 'dedupId', 'receives', 'origin', 'queueDelay'] as const
 type UnwrittenPublishField = Exclude<keyof PublishRecord, (typeof PUBLISH_META_KEYS)[number] | 'bodyJson'>
 const everyPublishFieldWritten: UnwrittenPublishField extends never ? true : never = true
 void everyPublishFieldWritten
@@ -78,6 +78,7 @@ function publishMetaJson(r: PublishRecord): string {
   if (r.dedupId !== undefined) json += ',"dedupId":' + JSON.stringify(r.dedupId)
   if (r.receives !== undefined) json += ',"receives":' + JSON.stringify(r.receives)
   if (r.origin !== undefined) json += ',"origin":' + JSON.stringify(r.origin)
+  if (r.queueDelay !== undefined) json += ',"queueDelay":' + JSON.stringify(r.queueDelay)
   return json + '}'
 }
 
