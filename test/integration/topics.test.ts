@@ -51,3 +51,18 @@ t.test('a filter on an attribute named __proto__ is a filter like any other', as
   t.same((await ok(c, { op: 'receive', queue: 'odd', max: 10 })).messages.map((m: Frame) => m.body), ['yes'])
   t.equal(JSON.stringify((await ok(c, { op: 'stats' })).topics), '[{"topic":"tp","bindings":[{"queue":"odd","filter":{"__proto__":["yes"]}}]}]')
 })
+
+t.test('a topic publish waits out each bound queue default delay; its own delay wins', async (t) => {
+  const f = await fixture(t)
+  const c = await f.connect()
+  await ok(c, { op: 'topic', topic: 'tp' })
+  await ok(c, { op: 'declare', queue: 'slow', delay: 3 })
+  await ok(c, { op: 'bind', topic: 'tp', queue: 'slow' })
+  await ok(c, { op: 'bind', topic: 'tp', queue: 'fast' })
+  await ok(c, { op: 'publish', topic: 'tp', body: 'default' })
+  await ok(c, { op: 'publish', topic: 'tp', body: 'explicit', delay: 0 })
+  t.same((await ok(c, { op: 'receive', queue: 'fast', max: 10 })).messages.map((m: Frame) => m.body), ['default', 'explicit'])
+  t.same((await ok(c, { op: 'receive', queue: 'slow', max: 10 })).messages.map((m: Frame) => m.body), ['explicit'])
+  f.clock.advance(3_000)
+  t.same((await ok(c, { op: 'receive', queue: 'slow', max: 10 })).messages.map((m: Frame) => m.body), ['default'])
+})
