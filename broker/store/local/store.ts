@@ -37,7 +37,11 @@ export class LocalStore implements MessageStore {
   constructor(options: LocalStoreOptions) {
     this.journal = options.journal
     this.clock = options.clock ?? systemClock
-    this.timers = new TimerHeap(this.clock, (message, generation) => this.onTimer(message, generation))
+    this.timers = new TimerHeap(
+      this.clock,
+      (message, generation) => this.onTimer(message, generation),
+      (message, generation) => message.generation === generation,
+    )
   }
 
   get description(): string {

@@ -2,6 +2,8 @@
 // earliest. Entries are invalidated lazily: `fire` is told the generation it was pushed with.
 import type { Clock } from '../../../shared/clock.js'
 
+const MIN_PRUNE = 1024
+
 interface Entry<T> {
   at: number
   item: T
@@ -12,10 +14,17 @@ export class TimerHeap<T> {
   private readonly heap: Entry<T>[] = []
   private handle: unknown
   private armedAt = Infinity
+  /** Size at which stale entries are next swept out (see prune). */
+  private pruneAt = MIN_PRUNE
 
+  /**
+   * `isCurrent` says whether an entry still matters; without it, entries for settled items
+   * (an acked message's visibility deadline) stay until their time comes, holding the item.
+   */
   constructor(
     private readonly clock: Clock,
     private readonly fire: (item: T, generation: number) => void,
+    private readonly isCurrent?: (item: T, generation: number) => boolean,
   ) {}
 
   get size(): number {
@@ -23,8 +32,10 @@ export class TimerHeap<T> {
   }
 
   add(at: number, item: T, generation: number): void {
+    if (this.heap.length >= this.pruneAt) this.prune()
     const heap = this.heap
-    heap.push({ at, item, generation })
+    const entry = { at, item, generation }
+    heap.push(entry)
     let i = heap.length - 1
     while (i > 0) {
       const parent = (i - 1) >> 1
@@ -32,8 +43,23 @@ export class TimerHeap<T> {
       heap[i] = heap[parent] as Entry<T>
       i = parent
     }
-    heap[i] = { at, item, generation }
+    heap[i] = entry
     if (at < this.armedAt) this.arm(at)
+  }
+
+  /**
+   * Drops stale entries and rebuilds the heap: run when the heap has doubled since the last
+   * sweep, so it costs O(1) per add and the heap stays within twice the live entries.
+   */
+  private prune(): void {
+    const isCurrent = this.isCurrent
+    if (isCurrent) {
+      const live = this.heap.filter((e) => isCurrent(e.item, e.generation))
+      live.sort((a, b) => a.at - b.at)
+      this.heap.length = 0
+      for (const e of live) this.heap.push(e)
+    }
+    this.pruneAt = Math.max(MIN_PRUNE, 2 * this.heap.length)
   }
 
   stop(): void {
