@@ -157,6 +157,22 @@ t.test('a message past its retention is skipped and frees its group', async (t) 
   t.match((await c.request({ op: 'stats', queue: 'f' })).queues[0], { ready: 0, inflight: 1 })
 })
 
+t.test('the retention sweep expires waiting fifo messages, busy groups or not', async (t) => {
+  const { c, clock } = await setup(t, { retention: 10, visibilityTimeout: 60 })
+  await publish(c, 'busy', 1, 2)
+  await publish(c, 'idle', 3)
+  const [m1] = await receive(c, 1)
+  t.equal(m1?.body, 1)
+  clock.advance(11_000)
+  t.match((await c.request({ op: 'stats', queue: 'f' })).queues[0], { ready: 0, inflight: 1 }, 'expired without a receive')
+  t.same((await c.request({ op: 'peek', queue: 'f' })).messages, [])
+  await c.request({ op: 'ack', receipt: m1?.receipt })
+  t.same(await receive(c), [])
+  await publish(c, 'idle', 4)
+  await publish(c, 'busy', 5)
+  t.same(bodiesOf(await receive(c)).sort(), [4, 5], 'both groups deliver again')
+})
+
 t.test('fifo publishes need a group and take no per-message delay', async (t) => {
   const { c } = await setup(t, { delay: 0 })
   const noGroup = await c.request({ op: 'publish', queue: 'f', body: 1 })

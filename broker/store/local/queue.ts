@@ -181,15 +181,29 @@ export class Queue {
     return out
   }
 
-  /** Drops expired messages from the front of the standard ready list. */
+  /**
+   * Drops expired ready messages: from the front of the standard list, and from the front of
+   * each fifo group (a group is in publish order, so its expired messages lead it).
+   */
   expireFront(now: number, onExpired: (message: StoredMessage) => void): void {
     const cutoff = now - this.config.retention * 1000
     for (;;) {
       const head = this.ready.peekFront()
-      if (!head || head.publishedAt > cutoff) return
+      if (!head || head.publishedAt > cutoff) break
       this.ready.shift()
       this.readyCount--
       onExpired(head)
+    }
+    for (const [name, group] of this.groups) {
+      for (;;) {
+        const head = group.messages.peekFront()
+        if (!head || head.publishedAt > cutoff) break
+        group.messages.shift()
+        this.readyCount--
+        onExpired(head)
+      }
+      // A stale entry may stay in `available`; takeReady skips it.
+      if (!group.busy && group.messages.length === 0) this.groups.delete(name)
     }
   }
 
