@@ -4,8 +4,7 @@ import { BROKER_USAGE, ConfigError, parseBrokerArgs } from './config.js'
 import { Broker } from './server.js'
 import { createStore } from './store/index.js'
 import { describePolicy, fsyncRisk } from './store/log/policy.js'
-import { BrokerMetrics } from './http/metrics.js'
-import { startHttpServer, type HttpServer } from './http/server.js'
+import type { HttpServer } from './http/server.js'
 
 export async function main(args: string[]): Promise<number> {
   let config
@@ -21,7 +20,11 @@ export async function main(args: string[]): Promise<number> {
   }
   const log = createLogger({ level: config.logLevel as 'info' })
   // Before the store, so the durable log can be handed `metrics` as its fsync observer.
-  const metrics = config.httpPort === 0 ? undefined : new BrokerMetrics()
+  // prom-client and the HTTP server load only when asked for: they cost every start a good part of a second.
+  const http = config.httpPort === 0
+    ? undefined
+    : { ...(await import('./http/metrics.js')), ...(await import('./http/server.js')) }
+  const metrics = http ? new http.BrokerMetrics() : undefined
   const store = await createStore(config, log, metrics ? { fsyncObserver: metrics } : {})
   metrics?.watchStore(store)
   log.info({ store: store.description, backend: config.backend, data: config.data }, `hubq store: ${store.description}`)
@@ -30,9 +33,9 @@ export async function main(args: string[]): Promise<number> {
   const address = await broker.start(config.port, config.host)
   log.info({ ...address, limits: config.limits }, `hubq broker listening on ${address.host}:${address.port}`)
   let httpServer: HttpServer | undefined
-  if (metrics) {
+  if (http && metrics) {
     try {
-      httpServer = await startHttpServer({ broker, metrics, port: config.httpPort, host: config.host, log })
+      httpServer = await http.startHttpServer({ broker, metrics, port: config.httpPort, host: config.host, log })
     } catch (err) {
       await broker.stop()
       throw new Error(`cannot serve HTTP on ${config.host}:${config.httpPort}: ${(err as Error).message} (--http-port 0 turns it off)`)
