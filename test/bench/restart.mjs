@@ -1,0 +1,59 @@
+// `node test/bench/restart.mjs` (after `npm run build`): fills a broker with N messages (default
+// 1,000,000 of SIZE=128 random bytes, base64) through a batching Producer, reads the server's RSS
+// while it holds them, stops it (SIGTERM), and times a restart on the same data dir until the
+// "listening" log line; then RSS again after the replay. Prints one JSON object.
+import { randomBytes } from 'node:crypto'
+import { rmSync } from 'node:fs'
+import { Producer } from '../../dist/producer/index.js'
+import { startBroker } from './broker-process.mjs'
+
+const n = Number(process.env.N ?? 1_000_000)
+const size = Number(process.env.SIZE ?? 128)
+const window = Number(process.env.WINDOW ?? 10_000)
+const fsync = process.env.FSYNC ?? 'always'
+const pool = randomBytes(1 << 20)
+
+const first = await startBroker({ args: ['--fsync', fsync] })
+const dir = first.dir
+const idle = first.usage()
+const producer = await Producer.connect({ url: `hubq://127.0.0.1:${first.port}`, window, batch: true })
+const t0 = performance.now()
+let sent = 0
+await new Promise((resolve, reject) => {
+  let done = 0
+  const fill = () => {
+    while (sent < n && producer.inFlight < window) {
+      const off = (Math.random() * (pool.length - size)) | 0
+      sent++
+      producer.publish('bench', pool.subarray(off, off + size).toString('base64')).then(() => {
+        if (++done === n) resolve()
+        else if (sent < n) fill()
+      }, reject)
+    }
+  }
+  fill()
+})
+const publishSecs = (performance.now() - t0) / 1000
+await producer.close()
+const holding = first.usage()
+await first.stop({ keep: true })
+
+const second = await startBroker({ data: dir, args: ['--fsync', fsync] })
+// Give the collector a moment after replay, so RSS is what the broker keeps, not its peak.
+await new Promise((resolve) => setTimeout(resolve, 2000))
+const replayed = second.usage()
+await second.stop({ keep: true })
+rmSync(dir, { recursive: true, force: true })
+
+console.log(JSON.stringify({
+  n, size, fsync,
+  publishRate: Math.round(n / publishSecs),
+  idleRssMb: +idle.rssMb.toFixed(1),
+  holdingRssMb: +holding.rssMb.toFixed(1),
+  holdingPeakRssMb: +holding.peakRssMb.toFixed(1),
+  bytesPerQueuedMessage: Math.round(((holding.rssMb - idle.rssMb) * 1024 * 1024) / n),
+  restartMs: Math.round(second.readyMs),
+  afterRestartRssMb: +replayed.rssMb.toFixed(1),
+  afterRestartPeakRssMb: +replayed.peakRssMb.toFixed(1),
+  bytesPerQueuedMessageAfterRestart: Math.round(((replayed.rssMb - idle.rssMb) * 1024 * 1024) / n),
+}))
