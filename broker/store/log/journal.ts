@@ -244,10 +244,11 @@ export class LogJournal implements Journal {
         this.dirty = true
       }
     } catch (err) {
-      this.inFlight = undefined
       // Drop any part of the batch that did reach the file: refused records must not come back.
+      // The batch stays in flight until it is settled, so a commit() meanwhile waits for the verdict.
       await this.fs.ftruncate(this.fd, start).catch(() => undefined)
       this.fail(err, batch)
+      this.inFlight = undefined
       return false
     }
     this.inFlight = undefined
