@@ -1,10 +1,12 @@
 // `hubq broker`: start the broker, stop it cleanly on SIGINT/SIGTERM.
-import { createLogger } from '../shared/logger.js'
+import { createCommandLogger } from '../shared/logger.js'
 import { BROKER_USAGE, ConfigError, parseBrokerArgs } from './config.js'
 import { Broker } from './server.js'
 import { createStore } from './store/index.js'
 import { describePolicy, fsyncRisk } from './store/log/policy.js'
 import type { HttpServer } from './http/server.js'
+import { authSettings, describeAuth } from './auth/setup.js'
+import { readTlsFiles } from './net/tls-files.js'
 
 export async function main(args: string[]): Promise<number> {
   let config
@@ -18,7 +20,16 @@ export async function main(args: string[]): Promise<number> {
     process.stdout.write(BROKER_USAGE)
     return 0
   }
-  const log = createLogger({ level: config.logLevel as 'info' })
+  const log = await createCommandLogger(config.logLevel as 'info')
+  let auth
+  let tls
+  try {
+    auth = authSettings(config.auth, config.helloTimeoutMs)
+    tls = readTlsFiles(config.tls)
+  } catch (err) {
+    process.stderr.write(`hubq broker: ${(err as Error).message}\n`)
+    return 2
+  }
   // Before the store, so the durable log can be handed `metrics` as its fsync observer.
   // prom-client and the HTTP server load only when asked for: they cost every start a good part of a second.
   const http = config.httpPort === 0
@@ -28,14 +39,15 @@ export async function main(args: string[]): Promise<number> {
   const store = await createStore(config, log, metrics ? { fsyncObserver: metrics } : {})
   metrics?.watchStore(store)
   log.info({ store: store.description, backend: config.backend, data: config.data }, `hubq store: ${store.description}`)
-  if (config.backend === 'local') log.info({ fsync: describePolicy(config.fsync) }, fsyncRisk(config.fsync))
-  const broker = new Broker({ store, limits: config.limits, log, ...(metrics ? { metrics } : {}) })
+  if (config.backend === 'local' && config.data !== ':memory:') log.info({ fsync: describePolicy(config.fsync) }, fsyncRisk(config.fsync))
+  log.info({ auth: auth !== undefined, tls: tls !== undefined }, describeAuth(config.auth, auth))
+  const broker = new Broker({ store, limits: config.limits, log, ...(metrics ? { metrics } : {}), ...(auth ? { auth } : {}), ...(tls ? { tls } : {}) })
   const address = await broker.start(config.port, config.host)
   log.info({ ...address, limits: config.limits }, `hubq broker listening on ${address.host}:${address.port}`)
   let httpServer: HttpServer | undefined
   if (http && metrics) {
     try {
-      httpServer = await http.startHttpServer({ broker, metrics, port: config.httpPort, host: config.host, log })
+      httpServer = await http.startHttpServer({ broker, metrics, port: config.httpPort, host: config.host, log, ...(auth ? { tokens: auth.tokens } : {}) })
     } catch (err) {
       await broker.stop()
       throw new Error(`cannot serve HTTP on ${config.host}:${config.httpPort}: ${(err as Error).message} (--http-port 0 turns it off)`)

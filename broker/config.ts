@@ -15,6 +15,12 @@ export interface BrokerConfig {
   httpPort: number
   logLevel: string
   limits: Limits
+  /** `--auth FILE` or `--token T` (env HUBQ_TOKEN); undefined: no authentication (PROTOCOL.md §7). */
+  auth?: { file: string } | { token: string }
+  /** Milliseconds a connection has to send a valid `hello` token when auth is on. */
+  helloTimeoutMs: number
+  /** `--tls-cert` and `--tls-key` (paths to PEM files): serve TLS (PROTOCOL.md §8). */
+  tls?: { cert: string; key: string }
 }
 
 export const BROKER_USAGE = `Usage: hubq broker [options]
@@ -29,6 +35,14 @@ export const BROKER_USAGE = `Usage: hubq broker [options]
   --max-message BYTES    largest message body (default 262144)
   --max-connections N    connections at once (default 10000)
   --max-batch N          messages per publish/receive batch (default 100)
+  --max-queues N         queues at most (default 10000)
+  --max-depth N          nesting depth of a request's JSON (default 32)
+  --max-keys N           keys per JSON object in a request (default 1000)
+  --auth FILE            tokens and their rights (JSON, see PROTOCOL.md §7)
+  --token T              one all-powerful token (env HUBQ_TOKEN); prefer --auth: flags show in ps
+  --hello-timeout MS     with auth: close a connection without a valid hello by then (default 10000)
+  --tls-cert FILE        serve TLS with this PEM certificate (needs --tls-key)
+  --tls-key FILE         the PEM private key of --tls-cert
   --log-level LEVEL      fatal|error|warn|info|debug|trace|silent (default info)
   -h, --help             this text
 `
@@ -69,6 +83,14 @@ export function parseBrokerArgs(args: string[], env: NodeJS.ProcessEnv = process
       'max-message': { type: 'string' },
       'max-connections': { type: 'string' },
       'max-batch': { type: 'string' },
+      'max-queues': { type: 'string' },
+      'max-depth': { type: 'string' },
+      'max-keys': { type: 'string' },
+      auth: { type: 'string' },
+      token: { type: 'string' },
+      'hello-timeout': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -80,7 +102,15 @@ export function parseBrokerArgs(args: string[], env: NodeJS.ProcessEnv = process
     maxMessage: integerOption(values['max-message'], '--max-message', 1, maxFrame, Math.min(DEFAULT_LIMITS.maxMessage, maxFrame)),
     maxConnections: integerOption(values['max-connections'], '--max-connections', 1, 1_000_000, DEFAULT_LIMITS.maxConnections),
     maxBatch: integerOption(values['max-batch'], '--max-batch', 1, 10_000, DEFAULT_LIMITS.maxBatch),
+    maxQueues: integerOption(values['max-queues'], '--max-queues', 1, 10_000_000, DEFAULT_LIMITS.maxQueues),
+    maxDepth: integerOption(values['max-depth'], '--max-depth', 2, 1000, DEFAULT_LIMITS.maxDepth),
+    maxKeys: integerOption(values['max-keys'], '--max-keys', 50, 1_000_000, DEFAULT_LIMITS.maxKeys),
   }
+  const token = values.token ?? env.HUBQ_TOKEN
+  if (values.auth !== undefined && token !== undefined) throw new ConfigError('--auth and --token (or HUBQ_TOKEN) exclude each other')
+  // Never quote the token back: it would land in a terminal's scrollback or a log.
+  if (token !== undefined && token.length < 8) throw new ConfigError('--token must be at least 8 characters')
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) throw new ConfigError('--tls-cert and --tls-key go together')
   const logLevel = values['log-level'] ?? 'info'
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError(`--log-level must be one of fatal, error, warn, info, debug, trace, silent`)
@@ -103,5 +133,8 @@ export function parseBrokerArgs(args: string[], env: NodeJS.ProcessEnv = process
     httpPort: integerOption(values['http-port'], '--http-port', 0, 65_535, 7401),
     logLevel,
     limits,
+    ...(values.auth !== undefined ? { auth: { file: values.auth } } : token !== undefined ? { auth: { token } } : {}),
+    helloTimeoutMs: integerOption(values['hello-timeout'], '--hello-timeout', 100, 600_000, 10_000),
+    ...(values['tls-cert'] !== undefined && values['tls-key'] !== undefined ? { tls: { cert: values['tls-cert'], key: values['tls-key'] } } : {}),
   }
 }

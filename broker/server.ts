@@ -10,6 +10,8 @@ import { handlers } from './handlers/index.js'
 import { VERSION } from '../shared/version.js'
 import { Session } from './session.js'
 import type { BrokerInfo } from './handlers/types.js'
+import type { AuthSettings } from './auth/settings.js'
+import { createListener, type TlsFiles } from './net/listener.js'
 
 export { VERSION }
 
@@ -19,6 +21,10 @@ export interface BrokerOptions {
   log?: Logger
   /** Metrics (broker/http/metrics.ts); told once per connection and per publish, never per frame. */
   metrics?: BrokerMetricsSink
+  /** Tokens and their rights; without it every connection may do everything (PROTOCOL.md §7). */
+  auth?: AuthSettings
+  /** Serve TLS instead of plain TCP, on the same protocol (PROTOCOL.md §8). */
+  tls?: TlsFiles
 }
 
 export interface BrokerMetricsSink {
@@ -36,6 +42,7 @@ export class Broker {
   private readonly info: BrokerInfo
   private stopping: Promise<void> | undefined
   private readonly metrics: BrokerMetricsSink | undefined
+  readonly auth: AuthSettings | undefined
 
   constructor(options: BrokerOptions) {
     this.store = options.store
@@ -44,7 +51,8 @@ export class Broker {
     this.metrics = options.metrics
     this.info = { version: VERSION, startedAt: Date.now(), connections: () => this.sessions.size }
     if (this.metrics) this.info.publishConfirmed = this.metrics.publishConfirmed.bind(this.metrics)
-    this.server = net.createServer({ noDelay: true }, (socket) => this.handle(socket, `${socket.remoteAddress}:${socket.remotePort}`))
+    this.auth = options.auth
+    this.server = createListener((socket) => this.handle(socket, `${socket.remoteAddress}:${socket.remotePort}`), options.tls, this.log)
   }
 
   /** Opens the store and listens; resolves with the bound address (port 0 picks a free one). */
@@ -80,7 +88,7 @@ export class Broker {
       stream.end(encodeFrame('text', JSON.stringify({ ok: false, error: error.toWire() })))
       return
     }
-    const session = new Session(stream, { store: this.store, limits: this.limits, info: this.info, log: this.log, handlers })
+    const session = new Session(stream, { store: this.store, limits: this.limits, info: this.info, log: this.log, handlers, ...(this.auth ? { auth: this.auth } : {}) })
     this.sessions.add(session)
     this.metrics?.connectionOpened(stream)
     session.log.info({ peer }, 'connection open')

@@ -8,6 +8,9 @@ import { HubqError, toHubqError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
 import type { MessageStore, Owner, Subscription } from './store/types.js'
 import { RawFields, type BrokerInfo, type Handler, type ReplyFields, type SessionContext } from './handlers/types.js'
+import { authorize } from './auth/permissions.js'
+import type { Principal } from './auth/principal.js'
+import type { AuthSettings } from './auth/settings.js'
 
 interface Slot {
   json: string | undefined
@@ -24,6 +27,8 @@ export interface SessionOptions {
   info: BrokerInfo
   log: Logger
   handlers: Record<string, Handler>
+  /** Set when the broker needs a `hello` token (PROTOCOL.md §7). */
+  auth?: AuthSettings
 }
 
 export class Session implements SessionContext {
@@ -34,6 +39,10 @@ export class Session implements SessionContext {
   readonly log: Logger
   readonly subscriptions = new Map<string, Subscription>()
   clientName: string | undefined
+  /** Who sent the accepted `hello` token; undefined until then (and always, without auth). */
+  principal: Principal | undefined
+  private readonly auth: AuthSettings | undefined
+  private helloTimer: NodeJS.Timeout | undefined
   private readonly controller = new AbortController()
   private readonly decoder: FrameDecoder
   private readonly handlers: Record<string, Handler>
@@ -60,7 +69,14 @@ export class Session implements SessionContext {
     this.info = options.info
     this.handlers = options.handlers
     this.log = options.log.child({ conn: this.owner.id })
-    this.decoder = new FrameDecoder(options.limits.maxFrame)
+    this.auth = options.auth
+    // Before a good `hello`, frames stay small and time is short: nothing big is buffered for,
+    // and no socket is held, on behalf of someone who never proved who they are.
+    this.decoder = new FrameDecoder(this.auth ? Math.min(this.auth.preAuthMaxFrame, options.limits.maxFrame) : options.limits.maxFrame)
+    if (this.auth) {
+      this.helloTimer = setTimeout(this.onHelloTimeout, this.auth.helloTimeoutMs)
+      this.helloTimer.unref()
+    }
     stream.on('data', (chunk: Buffer) => this.onData(chunk))
     stream.on('error', (err) => this.log.debug({ err: err.message }, 'connection error'))
     stream.on('close', () => this.onClose())
@@ -96,6 +112,9 @@ export class Session implements SessionContext {
   }
 
   private onData(chunk: Buffer): void {
+    // 0x16 0x03 opens a TLS handshake: a TLS client on a plaintext port is told so at once
+    // instead of waiting for a line end that never comes (PROTOCOL.md §8).
+    if (this.decoder.mode === undefined && chunk[0] === 0x16 && chunk[1] === 0x03) return this.refuseTls()
     const events = this.decoder.push(chunk)
     if (this.decoder.mode) this.mode = this.decoder.mode
     for (const event of events) {
@@ -138,7 +157,7 @@ export class Session implements SessionContext {
       this.held.push(text)
       return
     }
-    const envelope = parseEnvelope(text)
+    const envelope = parseEnvelope(text, this.limits)
     if (!envelope.ok) return this.answer(envelope.id, envelope.error)
     // Publishes pipeline freely; anything else waits for what came before it on this connection,
     // so a receive or stats sent after a publish sees that publish (read your writes).
@@ -148,6 +167,12 @@ export class Session implements SessionContext {
     }
     const handler = Object.prototype.hasOwnProperty.call(this.handlers, envelope.op) ? this.handlers[envelope.op] : undefined
     if (!handler) return this.answer(envelope.id, new HubqError('unknown_op', `unknown op ${JSON.stringify(envelope.op).slice(0, 80)}`))
+    if (this.auth !== undefined) {
+      const denied = this.principal === undefined
+        ? (envelope.op === 'hello' || envelope.op === 'ping' ? undefined : new HubqError('unauthorized', `${envelope.op} needs a hello with a valid token first`))
+        : authorize(this.principal, envelope.op, envelope.obj)
+      if (denied) return this.answer(envelope.id, denied)
+    }
     let result: ReplyFields | Promise<ReplyFields>
     try {
       result = handler(envelope.obj, this)
@@ -163,6 +188,43 @@ export class Session implements SessionContext {
       (fields) => this.fill(slot, encodeReply(id, fields)),
       (err: unknown) => this.fill(slot, this.encodeError(id, err)),
     )
+  }
+
+  /** hello's token check: no-op without auth; a wrong or missing token is `unauthorized`. */
+  authenticate(token: string | undefined): void {
+    if (this.auth === undefined) return
+    if (token === undefined) {
+      if (this.principal) return
+      throw new HubqError('unauthorized', 'this broker needs a token: hello {"token": ...}')
+    }
+    const principal = this.auth.tokens.authenticate(token)
+    if (!principal) {
+      this.log.warn({ client: this.clientName }, 'hello with a wrong token')
+      throw new HubqError('unauthorized', 'wrong token')
+    }
+    this.principal = principal
+    clearTimeout(this.helloTimer)
+    this.decoder.setMaxFrame(this.limits.maxFrame)
+    this.log.info({ principal: principal.name }, 'authenticated')
+  }
+
+  private readonly onHelloTimeout = (): void => {
+    if (this.principal || this.closed) return
+    this.log.info('no valid hello in time, closing')
+    this.stopAndEnd(new HubqError('unauthorized', `no hello with a valid token within ${this.auth?.helloTimeoutMs ?? 0} ms; closing`))
+  }
+
+  private refuseTls(): void {
+    this.log.info('TLS handshake on a plaintext port, closing')
+    this.stopAndEnd(new HubqError('bad_request', 'this port speaks plain hubq, not TLS (use hubq://, or start the broker with --tls-cert and --tls-key)'))
+  }
+
+  /** Answers with a last error (text mode unless binary was chosen), reads nothing more, closes. */
+  private stopAndEnd(error: HubqError): void {
+    this.answer(undefined, error)
+    this.readingStopped = true
+    this.stream.pause()
+    this.endWhenFlushed()
   }
 
   private answer(id: RequestId, err: unknown, fields?: ReplyFields): void {
@@ -225,6 +287,7 @@ export class Session implements SessionContext {
   private onClose(): void {
     if (this.closed) return
     this.closed = true
+    clearTimeout(this.helloTimer)
     this.controller.abort()
     for (const sub of this.subscriptions.values()) sub.close()
     this.subscriptions.clear()

@@ -31,6 +31,8 @@ export interface SessionContext {
   readonly signal: AbortSignal
   clientName: string | undefined
   readonly subscriptions: Map<string, Subscription>
+  /** hello's token check (PROTOCOL.md §7.1): throws `unauthorized`; a no-op without auth. */
+  authenticate(token: string | undefined): void
   /** Sends an unsolicited frame (a delivery), ordered after every reply already due. */
   push(sub: string, delivery: Delivery): void
 }

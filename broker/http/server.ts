@@ -9,6 +9,7 @@ import { checkHealth } from './health.js'
 import { liveStats, type LiveStatsSource } from './live-stats.js'
 import type { BrokerMetrics } from './metrics.js'
 import { LIVE_PAGE } from './page.js'
+import type { TokenTable } from '../auth/tokens.js'
 
 export interface HttpServerOptions {
   broker: LiveStatsSource
@@ -17,6 +18,8 @@ export interface HttpServerOptions {
   host?: string
   log?: Logger
   clock?: Clock
+  /** With auth on: every endpoint but /healthz needs `Authorization: Bearer T` of a token with admin on "*" (PROTOCOL.md §7.4). */
+  tokens?: TokenTable
 }
 
 export interface HttpServer {
@@ -57,6 +60,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       response.setHeader('allow', 'GET, HEAD')
       return send(response, 405, JSON_TYPE, JSON.stringify({ error: `${request.method} not allowed; use GET` }) + '\n')
     }
+    if (options.tokens && path !== '/healthz') {
+      const denied = httpAuthError(options.tokens, request.headers.authorization)
+      if (denied) {
+        if (denied.status === 401) response.setHeader('www-authenticate', 'Bearer realm="hubq"')
+        return send(response, denied.status, JSON_TYPE, JSON.stringify({ error: denied.message }) + '\n')
+      }
+    }
     Promise.resolve()
       .then(() => route(request, response))
       .catch((err: unknown) => {
@@ -88,6 +98,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8'
+
+/** The same tokens as `hello`; the endpoints show every queue, so they need admin on every name. */
+function httpAuthError(tokens: TokenTable, header: string | undefined): { status: 401 | 403; message: string } | undefined {
+  const match = header === undefined ? null : /^Bearer +(\S+)\s*$/i.exec(header)
+  if (!match) return { status: 401, message: 'auth is on: send Authorization: Bearer TOKEN' }
+  const principal = tokens.authenticate(match[1] as string)
+  if (!principal) return { status: 401, message: 'wrong token' }
+  if (!principal.canAll('admin')) return { status: 403, message: `token ${principal.name} needs admin on "*" for this endpoint` }
+  return undefined
+}
 
 function send(response: http.ServerResponse, status: number, type: string, body: string): void {
   response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) })

@@ -84,6 +84,8 @@ export interface BackendOptions {
   /** Shown by the broker in its logs. */
   name?: string
   token?: string
+  /** For hubqs:// URLs: a CA to trust (PEM) instead of the system's, or rejectUnauthorized false (tests only). */
+  tls?: { ca?: string | Buffer; rejectUnauthorized?: boolean; servername?: string }
   /** Reconnect backoff in milliseconds; `attempts` before pending requests fail (default unlimited). */
   reconnect?: BackoffOptions & { attempts?: number }
   onStatus?: (status: BackendStatus) => void

@@ -2,6 +2,7 @@
 // `deliver` pushes handed to a callback. No reconnects here; HubqBackend decides what to do
 // when a connection is lost.
 import net from 'node:net'
+import tls from 'node:tls'
 import { FrameDecoder, MAX_FRAME_CEILING, encodeFrame } from '../protocol/codec.js'
 import { ConnectionError, HubqError, fromWire } from './errors.js'
 
@@ -38,17 +39,30 @@ export class Connection {
     socket.on('close', () => this.onClose())
   }
 
-  static open(host: string, port: number, events: ConnectionEvents, timeoutMs = 10_000): Promise<Connection> {
+  /** `secure` set: TLS (hubqs://), ready once the handshake is done and the certificate checked. */
+  static open(
+    host: string, port: number, events: ConnectionEvents, timeoutMs = 10_000,
+    secure?: { ca?: string | Buffer; rejectUnauthorized?: boolean; servername?: string },
+  ): Promise<Connection> {
     const where = `${host}:${port}`
+    const scheme = secure ? 'hubqs' : 'hubq'
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host, port, noDelay: true })
+      const socket = secure
+        ? tls.connect({
+          host, port, minVersion: 'TLSv1.2',
+          // SNI carries host names only; an IP address is checked against the certificate as is.
+          ...(secure.servername !== undefined ? { servername: secure.servername } : net.isIP(host) ? {} : { servername: host }),
+          ...(secure.ca ? { ca: secure.ca } : {}),
+          ...(secure.rejectUnauthorized === false ? { rejectUnauthorized: false } : {}),
+        }).setNoDelay(true)
+        : net.connect({ host, port, noDelay: true })
       const fail = (err: Error): void => {
         socket.destroy()
-        reject(new ConnectionError(`cannot connect to hubq://${where}: ${err.message}`, { cause: err }))
+        reject(new ConnectionError(`cannot connect to ${scheme}://${where}: ${err.message}`, { cause: err }))
       }
       socket.setTimeout(timeoutMs, () => fail(new Error(`no answer within ${timeoutMs} ms`)))
       socket.once('error', fail)
-      socket.once('connect', () => {
+      socket.once(secure ? 'secureConnect' : 'connect', () => {
         socket.setTimeout(0)
         socket.off('error', fail)
         resolve(new Connection(socket, events, where))

@@ -142,7 +142,7 @@ export class HubqBackend implements ClientBackend {
     const connection = await Connection.open(this.address.host, this.address.port, {
       onPush: (frame) => this.onDeliver(frame),
       onClose: (reason) => this.onClose(connection, reason),
-    })
+    }, undefined, this.address.tls ? (this.options.tls ?? {}) : undefined)
     try {
       const hello: Frame = { op: 'hello' }
       if (this.options.name !== undefined) hello.name = this.options.name

@@ -30,10 +30,16 @@ export class FrameDecoder {
   private needed = 0
   private failed = false
 
-  constructor(private readonly maxFrame: number) {
+  constructor(private maxFrame: number) {
+    this.setMaxFrame(maxFrame)
+  }
+
+  /** Changes the cap for frames not yet started (a broker with auth lifts it after `hello`). */
+  setMaxFrame(maxFrame: number): void {
     if (!Number.isInteger(maxFrame) || maxFrame < 1 || maxFrame > MAX_FRAME_CEILING) {
       throw new RangeError(`maxFrame must be an integer between 1 and ${MAX_FRAME_CEILING}`)
     }
+    this.maxFrame = maxFrame
   }
 
   push(chunk: Buffer): DecodeEvent[] {

@@ -1,12 +1,19 @@
 // Unknown JSON -> typed request, or a HubqError with a precise message (PROTOCOL.md §4 "Operations").
 import { HubqError, badRequest } from '../errors.js'
 import type { Attrs, PeekState, PublishInput } from './types.js'
+import { checkJsonShape, shortestViolation, type ShapeLimits } from './json-shape.js'
 
 export interface Limits {
   maxFrame: number
   maxMessage: number
   maxBatch: number
   maxConnections: number
+  /** Queues the local store holds at most (PROTOCOL.md §3); creating one more is `limit`. */
+  maxQueues: number
+  /** Nesting depth of a request's JSON (the request object is depth 1). */
+  maxDepth: number
+  /** Keys of any one object in a request's JSON. */
+  maxKeys: number
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -14,6 +21,9 @@ export const DEFAULT_LIMITS: Limits = {
   maxMessage: 256 * 1024,
   maxBatch: 100,
   maxConnections: 10_000,
+  maxQueues: 10_000,
+  maxDepth: 32,
+  maxKeys: 1000,
 }
 
 export type RequestId = string | number | undefined
@@ -182,7 +192,7 @@ export type Envelope =
   | { ok: false; id: RequestId; error: HubqError }
 
 /** Parses one frame's text into an envelope; an error keeps the id when one could be read. */
-export function parseEnvelope(text: string): Envelope {
+export function parseEnvelope(text: string, shape: ShapeLimits = DEFAULT_LIMITS): Envelope {
   let value: unknown
   try {
     value = JSON.parse(text)
@@ -198,5 +208,10 @@ export function parseEnvelope(text: string): Envelope {
     return { ok: false, id: undefined, error: badRequest('id must be a string or a number') }
   }
   if (typeof obj.op !== 'string') return { ok: false, id, error: badRequest('op must be a string') }
+  // Frames too short to break a shape limit skip the walk (it visits objects and arrays only).
+  if (text.length >= shortestViolation(shape)) {
+    const error = checkJsonShape(value, shape)
+    if (error) return { ok: false, id, error }
+  }
   return { ok: true, op: obj.op, id, obj }
 }

@@ -22,6 +22,8 @@ const SWEEP_MS = 1000
 export interface LocalStoreOptions {
   journal: Journal
   clock?: Clock
+  /** Queues at most (`--max-queues`); a client creating one more gets `limit` (PROTOCOL.md §3). */
+  maxQueues?: number
 }
 
 export class LocalStore implements MessageStore {
@@ -33,9 +35,11 @@ export class LocalStore implements MessageStore {
   private readonly timers: TimerHeap<StoredMessage>
   private sweepHandle: unknown
   private subscriptionSeq = 0
+  private readonly maxQueues: number
 
   constructor(options: LocalStoreOptions) {
     this.journal = options.journal
+    this.maxQueues = options.maxQueues ?? Infinity
     this.clock = options.clock ?? systemClock
     this.timers = new TimerHeap(
       this.clock,
@@ -71,8 +75,12 @@ export class LocalStore implements MessageStore {
 
   // ---- queues and topics -------------------------------------------------------------------
 
-  declare(input: DeclareInput): { created: boolean } {
+  /** `enforceLimit` false: a queue the broker itself needs (a dead-letter move, a redrive) is made even over max-queues. */
+  declare(input: DeclareInput, enforceLimit = true): { created: boolean } {
     const existing = this.queues.get(input.queue)
+    if (!existing && enforceLimit && this.queues.size >= this.maxQueues) {
+      throw new HubqError('limit', `too many queues (max-queues ${this.maxQueues}): cannot create ${input.queue}`)
+    }
     if (existing && input.fifo !== undefined && input.fifo !== existing.config.fifo) {
       throw badRequest(`queue ${input.queue} exists with fifo=${existing.config.fifo}; drop it first`)
     }
@@ -177,7 +185,7 @@ export class LocalStore implements MessageStore {
         const at = this.clock.now()
         for (const record of records) {
           for (const name of record.queues) {
-            const queue = this.queueOrDeclare(name)
+            const queue = this.queueOrDeclare(name, false)
             this.place(this.materialize(queue, record), at)
             queue.published++
             touched.add(queue)
@@ -369,7 +377,7 @@ export class LocalStore implements MessageStore {
     const now = this.clock.now()
     for (const message of [...queue.messages.values()]) {
       if (message.origin === undefined || message.state === State.Inflight) continue
-      const target = this.queueOrDeclare(message.origin)
+      const target = this.queueOrDeclare(message.origin, false)
       this.journal.append({ type: 'move', from: queue.name, to: target.name, mid: message.mid, receives: 0 })
       if (message.state === State.Ready) {
         // Ready messages sit in the deque; take them all out once, below.
@@ -413,10 +421,10 @@ export class LocalStore implements MessageStore {
     return queue
   }
 
-  private queueOrDeclare(name: string): Queue {
+  private queueOrDeclare(name: string, enforceLimit = true): Queue {
     const queue = this.queues.get(name)
     if (queue) return queue
-    this.declare({ queue: name })
+    this.declare({ queue: name }, enforceLimit)
     return this.queues.get(name) as Queue
   }
 
@@ -499,7 +507,7 @@ export class LocalStore implements MessageStore {
     this.leaveInflight(message)
     const { maxReceives, deadLetter } = queue.config
     if (maxReceives > 0 && message.receives >= maxReceives && deadLetter !== undefined && deadLetter !== queue.name) {
-      const target = this.queueOrDeclare(deadLetter)
+      const target = this.queueOrDeclare(deadLetter, false)
       this.tryAppend({
         type: 'move', from: queue.name, to: target.name, mid: message.mid, receives: message.receives, origin: queue.name,
       })

@@ -1,0 +1,33 @@
+// The broker's listening socket: plain TCP, or TLS on the same protocol (PROTOCOL.md §8).
+import net from 'node:net'
+import tls from 'node:tls'
+import type { Logger } from '../../shared/logger.js'
+
+export interface TlsFiles {
+  /** PEM certificate chain. */
+  cert: string | Buffer
+  /** PEM private key. */
+  key: string | Buffer
+}
+
+/** A TLS handshake not done by then is dropped (Node's default of 120 s is generous to a stalled peer). */
+const HANDSHAKE_TIMEOUT_MS = 10_000
+
+export function createListener(
+  onConnection: (socket: net.Socket) => void, tlsFiles: TlsFiles | undefined, log: Logger,
+): net.Server {
+  if (!tlsFiles) return net.createServer({ noDelay: true }, onConnection)
+  const server = tls.createServer({
+    cert: tlsFiles.cert,
+    key: tlsFiles.key,
+    minVersion: 'TLSv1.2',
+    handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+    noDelay: true,
+  }, onConnection)
+  // A plaintext client (or a port scanner) fails the handshake at its first bytes; Node then
+  // destroys the socket. One debug line, no stack: it is the peer's mistake, not ours.
+  server.on('tlsClientError', (err, socket) => {
+    log.debug({ peer: `${socket.remoteAddress}:${socket.remotePort}`, err: err.message }, 'TLS handshake failed')
+  })
+  return server
+}
