@@ -15,3 +15,19 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 }
 
 export const silentLogger: Logger = pino({ level: 'silent' })
+
+/**
+ * The broker command's logger: readable lines when stdout is a terminal and the optional
+ * pino-pretty is installed (a dev dependency), one JSON object per line otherwise.
+ */
+export async function createCommandLogger(level: Level | 'silent', pretty = process.stdout.isTTY === true): Promise<Logger> {
+  if (pretty) {
+    try {
+      const { default: prettyStream } = await import('pino-pretty')
+      return createLogger({ level, destination: prettyStream({ sync: true, colorize: true, singleLine: true, ignore: 'pid,hostname,name', translateTime: 'SYS:HH:MM:ss.l' }) })
+    } catch {
+      // Not installed (a production install): JSON lines are still readable enough.
+    }
+  }
+  return createLogger({ level })
+}
