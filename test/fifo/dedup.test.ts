@@ -2,22 +2,13 @@
 // nothing; the window is measured on the injected clock and rebuilt by replay after a restart.
 import t, { type Test } from 'tap'
 import { ManualClock } from '../../shared/clock.js'
-import { startBroker, TestClient, type Frame } from '../helpers/broker.js'
+import { openWithClient, TestClient, type Frame } from '../helpers/broker.js'
 import { RecordingJournal } from '../topics/recording-journal.js'
 
 const WINDOW_MS = 5 * 60 * 1000
 
 async function open(t: Test, clock: ManualClock, journal = new RecordingJournal()) {
-  const b = await startBroker({ clock, journal })
-  const c = await TestClient.connect(b.port)
-  let stopped = false
-  const stop = async (): Promise<void> => {
-    if (stopped) return
-    stopped = true
-    await c.close()
-    await b.stop()
-  }
-  t.teardown(stop)
+  const { c, stop } = await openWithClient(t, { clock, journal })
   return { c, journal, stop }
 }
 

@@ -1,20 +1,11 @@
 // redrive moves a dead-letter queue's messages back to the queues they died in, receive counts
 // reset, with a journal 'move' record each; messages that never died anywhere stay.
 import t, { type Test } from 'tap'
-import { startBroker, TestClient, type Frame } from '../helpers/broker.js'
+import { openWithClient, TestClient, type Frame } from '../helpers/broker.js'
 import { GatedJournal, RecordingJournal } from '../topics/recording-journal.js'
 
 async function open(t: Test, journal: RecordingJournal = new RecordingJournal()) {
-  const b = await startBroker({ journal })
-  const c = await TestClient.connect(b.port)
-  let stopped = false
-  const stop = async (): Promise<void> => {
-    if (stopped) return
-    stopped = true
-    await c.close()
-    await b.stop()
-  }
-  t.teardown(stop)
+  const { c, stop } = await openWithClient(t, { journal })
   return { c, journal, stop }
 }
 

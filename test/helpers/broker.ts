@@ -106,3 +106,21 @@ export class TestClient {
     return this.closed
   }
 }
+
+/** A broker on `journal` (and `clock`) with one connected client; `stop` runs once, at teardown at the latest. */
+export async function openWithClient(
+  t: { teardown(fn: () => unknown): void },
+  options: { journal?: Journal; clock?: Clock } = {},
+): Promise<{ b: TestBroker; c: TestClient; stop(): Promise<void> }> {
+  const b = await startBroker(options)
+  const c = await TestClient.connect(b.port)
+  let stopped = false
+  const stop = async (): Promise<void> => {
+    if (stopped) return
+    stopped = true
+    await c.close()
+    await b.stop()
+  }
+  t.teardown(stop)
+  return { b, c, stop }
+}

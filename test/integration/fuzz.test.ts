@@ -3,6 +3,7 @@
 import t from 'tap'
 import { ERROR_CODES } from '../../shared/errors.js'
 import { startBroker, TestClient, type Frame } from '../helpers/broker.js'
+import { random } from '../helpers/random.js'
 
 const OPS = ['hello', 'ping', 'declare', 'publish', 'receive', 'subscribe', 'unsubscribe', 'ack', 'nack', 'touch',
   'topic', 'bind', 'unbind', 'purge', 'drop', 'peek', 'redrive', 'stats']
@@ -10,15 +11,6 @@ const FIELDS = ['queue', 'topic', 'body', 'attrs', 'delay', 'group', 'dedupId', 
   'visibilityTimeout', 'maxReceives', 'deadLetter', 'retention', 'fifo', 'prefetch', 'sub', 'receipt', 'receipts',
   'timeout', 'filter', 'state', 'name', 'token']
 
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = Math.imul(a ^ (a >>> 15), 1 | a)
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 t.test('random field values never produce internal', async (t) => {
   const b = await startBroker({ limits: { maxBatch: 10, maxMessage: 1000 } })

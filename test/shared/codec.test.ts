@@ -1,6 +1,7 @@
 // The frame codec on its own: no sockets (PROTOCOL.md §1 "Framing").
 import t from 'tap'
 import { FrameDecoder, encodeFrame, MAX_FRAME_CEILING, type DecodeEvent, type FrameMode } from '../../shared/protocol/codec.js'
+import { random } from '../helpers/random.js'
 
 const MODES: FrameMode[] = ['binary', 'text']
 const MiB = 1024 * 1024
@@ -136,16 +137,6 @@ t.test('max-frame is validated', async (t) => {
   t.doesNotThrow(() => new FrameDecoder(MAX_FRAME_CEILING))
 })
 
-/** A small deterministic generator (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let x = Math.imul(a ^ (a >>> 15), 1 | a)
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 t.test('random bytes: frames or errors, never a throw, never unbounded buffering', async (t) => {
   const max = 4096
