@@ -17,13 +17,32 @@ export function createListener(
   onConnection: (socket: net.Socket) => void, tlsFiles: TlsFiles | undefined, log: Logger,
 ): net.Server {
   if (!tlsFiles) return net.createServer({ noDelay: true }, onConnection)
+  // Node's handshakeTimeout starts only once a ClientHello is being read: a peer that sends a
+  // partial record header and stops would hold its socket for ever. Every raw connection gets
+  // its own deadline, cleared when the handshake completes (matched by the peer's address).
+  const handshaking = new Map<string, NodeJS.Timeout>()
   const server = tls.createServer({
     cert: tlsFiles.cert,
     key: tlsFiles.key,
     minVersion: 'TLSv1.2',
     handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
     noDelay: true,
-  }, onConnection)
+  }, (socket) => {
+    const key = `${socket.remoteAddress}:${socket.remotePort}`
+    clearTimeout(handshaking.get(key))
+    handshaking.delete(key)
+    onConnection(socket)
+  })
+  server.on('connection', (raw: net.Socket) => {
+    const key = `${raw.remoteAddress}:${raw.remotePort}`
+    const timer = setTimeout(() => raw.destroy(), HANDSHAKE_TIMEOUT_MS)
+    timer.unref()
+    handshaking.set(key, timer)
+    raw.once('close', () => {
+      clearTimeout(timer)
+      if (handshaking.get(key) === timer) handshaking.delete(key)
+    })
+  })
   // A plaintext client (or a port scanner) fails the handshake at its first bytes; Node then
   // destroys the socket. One debug line, no stack: it is the peer's mistake, not ours.
   server.on('tlsClientError', (err, socket) => {
