@@ -13,14 +13,20 @@ const variantAndRand = ((seed.readUInt16BE(2) & 0x3fff) | 0x8000).toString(16)
 /** Below 2^47, so 2^47 ids fit before the counter could reach 2^48. */
 let counter = seed.readUIntBE(4, 6) % 2 ** 47
 let lastMs = -1
-let prefix = ''
+/**
+ * The id is written into this buffer and read out as one flat string: `prefix + suffix` would
+ * make a V8 cons string (a 32-byte node pointing at both halves, plus the suffix's own string),
+ * which a queued message would hold for its whole life.
+ */
+const scratch = Buffer.alloc(36)
 
 export function nextMessageId(now: number = Date.now()): string {
   if (now !== lastMs) {
     lastMs = now
     const hex = Math.max(0, Math.floor(now)).toString(16).padStart(12, '0').slice(-12)
-    prefix = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-7${randA}-${variantAndRand}-`
+    scratch.write(`${hex.slice(0, 8)}-${hex.slice(8, 12)}-7${randA}-${variantAndRand}-`, 0, 24, 'latin1')
   }
   counter++
-  return prefix + counter.toString(16).padStart(12, '0')
+  scratch.write(counter.toString(16).padStart(12, '0'), 24, 12, 'latin1')
+  return scratch.toString('latin1', 0, 36)
 }

@@ -11,24 +11,85 @@ export const enum State {
   Gone,
 }
 
-export interface StoredMessage {
-  mid: string
-  queue: Queue
-  bodyJson: string
+/** What only a message in flight needs: allocated when it is delivered, dropped when it settles. */
+interface Lease {
+  receipt: string
+  owner: Owner
+  sub: LocalSubscription | undefined
+}
+
+/** Fields most messages never have (fifo group, attributes, dedup id, dead-letter origin). */
+interface Extra {
   attrs: Attrs | undefined
-  publishedAt: number
   group: string | undefined
   dedupId: string | undefined
   origin: string | undefined
-  receives: number
-  state: State
+}
+
+/**
+ * One message in one queue. The store may hold millions, so it keeps ten fields: the in-flight
+ * lease and the rare fields live in objects of their own, made only when needed; the accessors
+ * below read them as if they were fields.
+ */
+export class StoredMessage {
   /** Deadline of the current in-flight or delayed period. */
   until: number
   /** Bumped on every state change, so stale timer entries are ignored. */
-  generation: number
-  receipt: string | undefined
-  owner: Owner | undefined
-  sub: LocalSubscription | undefined
+  generation = 0
+  state: State = State.Gone
+  lease: Lease | undefined = undefined
+  extra: Extra | undefined
+
+  constructor(
+    readonly mid: string,
+    public queue: Queue,
+    readonly bodyJson: string,
+    readonly publishedAt: number,
+    public receives: number,
+    until: number,
+    attrs: Attrs | undefined,
+    group: string | undefined,
+    dedupId: string | undefined,
+    origin: string | undefined,
+  ) {
+    this.until = until
+    this.extra = attrs === undefined && group === undefined && dedupId === undefined && origin === undefined
+      ? undefined
+      : { attrs, group, dedupId, origin }
+  }
+
+  get attrs(): Attrs | undefined {
+    return this.extra?.attrs
+  }
+
+  get group(): string | undefined {
+    return this.extra?.group
+  }
+
+  get dedupId(): string | undefined {
+    return this.extra?.dedupId
+  }
+
+  get origin(): string | undefined {
+    return this.extra?.origin
+  }
+
+  set origin(origin: string | undefined) {
+    if (this.extra) this.extra.origin = origin
+    else if (origin !== undefined) this.extra = { attrs: undefined, group: undefined, dedupId: undefined, origin }
+  }
+
+  get receipt(): string | undefined {
+    return this.lease?.receipt
+  }
+
+  get owner(): Owner | undefined {
+    return this.lease?.owner
+  }
+
+  get sub(): LocalSubscription | undefined {
+    return this.lease?.sub
+  }
 }
 
 export interface LocalSubscription {

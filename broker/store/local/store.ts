@@ -11,7 +11,7 @@ import type {
   DeclareInput, MessageStore, Owner, PublishTarget, ReceiveOptions, StoreStats, Subscription,
 } from '../types.js'
 import type { Journal, JournalRecord, LiveView, PublishRecord } from '../journal.js'
-import { Queue, State, holdsGroup, type LocalSubscription, type StoredMessage } from './queue.js'
+import { Queue, State, StoredMessage, holdsGroup, type LocalSubscription } from './queue.js'
 import { TimerHeap } from './timer-heap.js'
 import { matchesFilter } from './filter.js'
 import { nextMessageId } from './message-ids.js'
@@ -429,23 +429,11 @@ export class LocalStore implements MessageStore {
   }
 
   private materialize(queue: Queue, record: PublishRecord): StoredMessage {
-    const message: StoredMessage = {
-      mid: record.mid,
-      queue,
-      bodyJson: record.bodyJson,
-      attrs: record.attrs,
-      publishedAt: record.publishedAt,
-      group: record.group,
-      dedupId: record.dedupId,
-      origin: record.origin,
-      receives: record.receives ?? 0,
-      state: State.Gone,
-      until: record.queueDelay ? record.publishedAt + queue.config.delay * 1000 : record.visibleAt,
-      generation: 0,
-      receipt: undefined,
-      owner: undefined,
-      sub: undefined,
-    }
+    const message = new StoredMessage(
+      record.mid, queue, record.bodyJson, record.publishedAt, record.receives ?? 0,
+      record.queueDelay ? record.publishedAt + queue.config.delay * 1000 : record.visibleAt,
+      record.attrs, record.group, record.dedupId, record.origin,
+    )
     queue.messages.set(message.mid, message)
     return message
   }
@@ -480,23 +468,23 @@ export class LocalStore implements MessageStore {
     const queue = message.queue
     message.receives++
     message.state = State.Inflight
-    message.receipt = randomUUID()
-    message.owner = owner
-    message.sub = sub
+    const receipt = randomUUID()
+    message.lease = { receipt, owner, sub }
     message.until = this.clock.now() + (visibilityTimeout ?? queue.config.visibilityTimeout) * 1000
     message.generation++
     queue.inflight++
-    this.receipts.set(message.receipt, message)
+    this.receipts.set(receipt, message)
     this.timers.add(message.until, message, message.generation)
     this.tryAppend({ type: 'receive', queue: queue.name, mid: message.mid, receives: message.receives })
   }
 
   private leaveInflight(message: StoredMessage): void {
-    if (message.receipt !== undefined) this.receipts.delete(message.receipt)
-    message.receipt = undefined
-    message.owner = undefined
-    if (message.sub) message.sub.unacked--
-    message.sub = undefined
+    const lease = message.lease
+    if (lease) {
+      this.receipts.delete(lease.receipt)
+      if (lease.sub) lease.sub.unacked--
+      message.lease = undefined
+    }
     message.queue.inflight--
     message.queue.settleGroup(message)
   }

@@ -9,7 +9,8 @@ const native = (zlib as unknown as { crc32?: Crc32 }).crc32
 
 let table: Uint32Array | undefined
 
-function tableCrc32(data: Uint8Array, initial = 0): number {
+/** The byte-at-a-time lookup table (built once), for callers that fold in a few bytes themselves. */
+export function crc32Table(): Uint32Array {
   if (!table) {
     table = new Uint32Array(256)
     for (let n = 0; n < 256; n++) {
@@ -18,6 +19,11 @@ function tableCrc32(data: Uint8Array, initial = 0): number {
       table[n] = c >>> 0
     }
   }
+  return table
+}
+
+function tableCrc32(data: Uint8Array, initial = 0): number {
+  const table = crc32Table()
   let crc = (initial ^ 0xffffffff) >>> 0
   for (let i = 0; i < data.length; i++) crc = (table[(crc ^ (data[i] as number)) & 0xff] as number) ^ (crc >>> 8)
   return (crc ^ 0xffffffff) >>> 0

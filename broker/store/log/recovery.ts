@@ -43,20 +43,21 @@ export async function recover(
       throw new Error(`${file.path} is log format version ${header.version}; this hubq reads up to version ${FORMAT_VERSION}: upgrade hubq`)
     }
     const segment = newSegment(file, data.length)
-    for (const event of scanRecords(data)) {
-      if (event.kind === 'record') {
-        replay(event.record)
-        index.apply(event.record, segment)
-        records++
-      } else if (newest && !event.resumed) {
-        log.warn({ file: file.path, offset: event.from, cut: event.to - event.from },
-          `log: torn tail of ${file.path} cut at byte ${event.from} (${event.to - event.from} bytes of an unfinished write dropped)`)
-        await cut(fs, file.path, event.from)
-        segment.size = event.from
+    const gaps = scanRecords(data, (record) => {
+      replay(record)
+      index.apply(record, segment)
+      records++
+    })
+    for (const gap of gaps) {
+      if (newest && !gap.resumed) {
+        log.warn({ file: file.path, offset: gap.from, cut: gap.to - gap.from },
+          `log: torn tail of ${file.path} cut at byte ${gap.from} (${gap.to - gap.from} bytes of an unfinished write dropped)`)
+        await cut(fs, file.path, gap.from)
+        segment.size = gap.from
       } else {
-        log.error({ file: file.path, from: event.from, to: event.to, lost: event.to - event.from },
-          `log: CORRUPTION in ${file.path}: bytes ${event.from}..${event.to} (${event.to - event.from} bytes) hold no valid record and are lost` +
-          (event.resumed ? '; the records after them are kept' : ''))
+        log.error({ file: file.path, from: gap.from, to: gap.to, lost: gap.to - gap.from },
+          `log: CORRUPTION in ${file.path}: bytes ${gap.from}..${gap.to} (${gap.to - gap.from} bytes) hold no valid record and are lost` +
+          (gap.resumed ? '; the records after them are kept' : ''))
       }
     }
     segments.push(segment)
