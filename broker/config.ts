@@ -21,6 +21,8 @@ export interface BrokerConfig {
   helloTimeoutMs: number
   /** `--tls-cert` and `--tls-key` (paths to PEM files): serve TLS (PROTOCOL.md §8). */
   tls?: { cert: string; key: string }
+  /** Milliseconds a peer may leave a full write buffer unread before it is disconnected. */
+  writeTimeoutMs: number
 }
 
 export const BROKER_USAGE = `Usage: hubq broker [options]
@@ -43,6 +45,7 @@ export const BROKER_USAGE = `Usage: hubq broker [options]
   --hello-timeout MS     with auth: close a connection without a valid hello by then (default 10000)
   --tls-cert FILE        serve TLS with this PEM certificate (needs --tls-key)
   --tls-key FILE         the PEM private key of --tls-cert
+  --write-timeout MS     disconnect a peer that reads nothing of a full buffer this long (default 30000)
   --log-level LEVEL      fatal|error|warn|info|debug|trace|silent (default info)
   -h, --help             this text
 `
@@ -91,6 +94,7 @@ export function parseBrokerArgs(args: string[], env: NodeJS.ProcessEnv = process
       'hello-timeout': { type: 'string' },
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
+      'write-timeout': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -135,6 +139,7 @@ export function parseBrokerArgs(args: string[], env: NodeJS.ProcessEnv = process
     limits,
     ...(values.auth !== undefined ? { auth: { file: values.auth } } : token !== undefined ? { auth: { token } } : {}),
     helloTimeoutMs: integerOption(values['hello-timeout'], '--hello-timeout', 100, 600_000, 10_000),
+    writeTimeoutMs: integerOption(values['write-timeout'], '--write-timeout', 100, 3_600_000, 30_000),
     ...(values['tls-cert'] !== undefined && values['tls-key'] !== undefined ? { tls: { cert: values['tls-cert'], key: values['tls-key'] } } : {}),
   }
 }

@@ -25,6 +25,8 @@ export interface BrokerOptions {
   auth?: AuthSettings
   /** Serve TLS instead of plain TCP, on the same protocol (PROTOCOL.md §8). */
   tls?: TlsFiles
+  /** Milliseconds a peer may leave a full write buffer unread before it is disconnected (default 30000). */
+  writeTimeoutMs?: number
 }
 
 export interface BrokerMetricsSink {
@@ -43,6 +45,7 @@ export class Broker {
   private stopping: Promise<void> | undefined
   private readonly metrics: BrokerMetricsSink | undefined
   readonly auth: AuthSettings | undefined
+  private readonly writeTimeoutMs: number | undefined
 
   constructor(options: BrokerOptions) {
     this.store = options.store
@@ -52,6 +55,7 @@ export class Broker {
     this.info = { version: VERSION, startedAt: Date.now(), connections: () => this.sessions.size }
     if (this.metrics) this.info.publishConfirmed = this.metrics.publishConfirmed.bind(this.metrics)
     this.auth = options.auth
+    this.writeTimeoutMs = options.writeTimeoutMs
     this.server = createListener((socket) => this.handle(socket, `${socket.remoteAddress}:${socket.remotePort}`), options.tls, this.log)
   }
 
@@ -88,7 +92,7 @@ export class Broker {
       stream.end(encodeFrame('text', JSON.stringify({ ok: false, error: error.toWire() })))
       return
     }
-    const session = new Session(stream, { store: this.store, limits: this.limits, info: this.info, log: this.log, handlers, ...(this.auth ? { auth: this.auth } : {}) })
+    const session = new Session(stream, { store: this.store, limits: this.limits, info: this.info, log: this.log, handlers, ...(this.auth ? { auth: this.auth } : {}), ...(this.writeTimeoutMs !== undefined ? { writeTimeoutMs: this.writeTimeoutMs } : {}) })
     this.sessions.add(session)
     this.metrics?.connectionOpened(stream)
     session.log.info({ peer }, 'connection open')

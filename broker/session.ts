@@ -29,6 +29,8 @@ export interface SessionOptions {
   handlers: Record<string, Handler>
   /** Set when the broker needs a `hello` token (PROTOCOL.md §7). */
   auth?: AuthSettings
+  /** A peer that reads nothing of a full write buffer for this long is disconnected (PROTOCOL.md §2). */
+  writeTimeoutMs?: number
 }
 
 export class Session implements SessionContext {
@@ -43,6 +45,8 @@ export class Session implements SessionContext {
   principal: Principal | undefined
   private readonly auth: AuthSettings | undefined
   private helloTimer: NodeJS.Timeout | undefined
+  private readonly writeTimeoutMs: number
+  private writeTimer: NodeJS.Timeout | undefined
   private readonly controller = new AbortController()
   private readonly decoder: FrameDecoder
   private readonly handlers: Record<string, Handler>
@@ -70,6 +74,7 @@ export class Session implements SessionContext {
     this.handlers = options.handlers
     this.log = options.log.child({ conn: this.owner.id })
     this.auth = options.auth
+    this.writeTimeoutMs = options.writeTimeoutMs ?? 30_000
     // Before a good `hello`, frames stay small and time is short: nothing big is buffered for,
     // and no socket is held, on behalf of someone who never proved who they are.
     this.decoder = new FrameDecoder(this.auth ? Math.min(this.auth.preAuthMaxFrame, options.limits.maxFrame) : options.limits.maxFrame)
@@ -142,8 +147,11 @@ export class Session implements SessionContext {
       if (!stream.isPaused()) stream.pause()
       if (stream.writableNeedDrain && !this.awaitingDrain) {
         this.awaitingDrain = true
+        // Only a full buffer arms the deadline, so a connection that keeps up costs no timer.
+        this.writeTimer = setTimeout(this.onWriteTimeout, this.writeTimeoutMs)
         stream.once('drain', () => {
           this.awaitingDrain = false
+          clearTimeout(this.writeTimer)
           this.throttle()
         })
       }
@@ -212,6 +220,14 @@ export class Session implements SessionContext {
     if (this.principal || this.closed) return
     this.log.info('no valid hello in time, closing')
     this.stopAndEnd(new HubqError('unauthorized', `no hello with a valid token within ${this.auth?.helloTimeoutMs ?? 0} ms; closing`))
+  }
+
+  // The peer read nothing for the whole deadline: close it, so its unacked deliveries go back
+  // to their queues (the close releases them) instead of waiting in a buffer nobody drains.
+  private readonly onWriteTimeout = (): void => {
+    if (this.closed) return
+    this.log.warn({ buffered: this.stream.writableLength, ms: this.writeTimeoutMs }, 'peer not reading, disconnecting (write timeout)')
+    this.stream.destroy()
   }
 
   private refuseTls(): void {
@@ -288,6 +304,7 @@ export class Session implements SessionContext {
     if (this.closed) return
     this.closed = true
     clearTimeout(this.helloTimer)
+    clearTimeout(this.writeTimer)
     this.controller.abort()
     for (const sub of this.subscriptions.values()) sub.close()
     this.subscriptions.clear()
