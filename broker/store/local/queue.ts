@@ -27,13 +27,22 @@ interface Extra {
 }
 
 /**
+ * Times are kept as milliseconds after this instant (ten days before the process started): small
+ * integers, which V8 keeps inside the object, where an epoch millisecond count (above 2^31) would
+ * take a 16-byte box of its own per field per message. Out of that range (a message over ten days
+ * old, a process up for more than two weeks) V8 switches the fields to boxed numbers: more memory,
+ * the same values (the round trip through the offset is exact for any millisecond value).
+ */
+const TIME_BASE = Math.floor(Date.now()) - 10 * 24 * 3600 * 1000
+
+/**
  * One message in one queue. The store may hold millions, so it keeps ten fields: the in-flight
  * lease and the rare fields live in objects of their own, made only when needed; the accessors
  * below read them as if they were fields.
  */
 export class StoredMessage {
-  /** Deadline of the current in-flight or delayed period. */
-  until: number
+  private publishedOffset: number
+  private untilOffset: number
   /** Bumped on every state change, so stale timer entries are ignored. */
   generation = 0
   state: State = State.Gone
@@ -44,7 +53,7 @@ export class StoredMessage {
     readonly mid: string,
     public queue: Queue,
     readonly bodyJson: string,
-    readonly publishedAt: number,
+    publishedAt: number,
     public receives: number,
     until: number,
     attrs: Attrs | undefined,
@@ -52,10 +61,24 @@ export class StoredMessage {
     dedupId: string | undefined,
     origin: string | undefined,
   ) {
-    this.until = until
+    this.publishedOffset = publishedAt - TIME_BASE
+    this.untilOffset = until - TIME_BASE
     this.extra = attrs === undefined && group === undefined && dedupId === undefined && origin === undefined
       ? undefined
       : { attrs, group, dedupId, origin }
+  }
+
+  get publishedAt(): number {
+    return this.publishedOffset + TIME_BASE
+  }
+
+  /** Deadline of the current in-flight or delayed period. */
+  get until(): number {
+    return this.untilOffset + TIME_BASE
+  }
+
+  set until(until: number) {
+    this.untilOffset = until - TIME_BASE
   }
 
   get attrs(): Attrs | undefined {
