@@ -23,6 +23,10 @@ export interface BrokerConfig {
   tls?: { cert: string; key: string }
   /** Milliseconds a peer may leave a full write buffer unread before it is disconnected. */
   writeTimeoutMs: number
+  /** Milliseconds of silence before a connection without subscriptions is closed (0 = never). */
+  idleTimeoutMs: number
+  /** RSS in bytes past which publishing connections are not read (0 = no watermark). */
+  memoryHighBytes: number
 }
 
 export const BROKER_USAGE = `Usage: hubq broker [options]
@@ -46,6 +50,8 @@ export const BROKER_USAGE = `Usage: hubq broker [options]
   --tls-cert FILE        serve TLS with this PEM certificate (needs --tls-key)
   --tls-key FILE         the PEM private key of --tls-cert
   --write-timeout MS     disconnect a peer that reads nothing of a full buffer this long (default 30000)
+  --idle-timeout MS     close a connection silent this long, unless it subscribes (default 600000, 0 = never)
+  --memory-high MB       past this RSS, stop reading publishers until consumers drain (default 2048, 0 = off)
   --log-level LEVEL      fatal|error|warn|info|debug|trace|silent (default info)
   -h, --help             this text
 `
@@ -95,6 +101,8 @@ export function parseBrokerArgs(args: string[], env: NodeJS.ProcessEnv = process
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'write-timeout': { type: 'string' },
+      'idle-timeout': { type: 'string' },
+      'memory-high': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -140,6 +148,8 @@ export function parseBrokerArgs(args: string[], env: NodeJS.ProcessEnv = process
     ...(values.auth !== undefined ? { auth: { file: values.auth } } : token !== undefined ? { auth: { token } } : {}),
     helloTimeoutMs: integerOption(values['hello-timeout'], '--hello-timeout', 100, 600_000, 10_000),
     writeTimeoutMs: integerOption(values['write-timeout'], '--write-timeout', 100, 3_600_000, 30_000),
+    idleTimeoutMs: integerOption(values['idle-timeout'], '--idle-timeout', 0, 86_400_000, 600_000),
+    memoryHighBytes: integerOption(values['memory-high'], '--memory-high', 0, 1_048_576, 2048) * 1024 * 1024,
     ...(values['tls-cert'] !== undefined && values['tls-key'] !== undefined ? { tls: { cert: values['tls-cert'], key: values['tls-key'] } } : {}),
   }
 }

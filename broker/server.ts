@@ -27,6 +27,10 @@ export interface BrokerOptions {
   tls?: TlsFiles
   /** Milliseconds a peer may leave a full write buffer unread before it is disconnected (default 30000). */
   writeTimeoutMs?: number
+  /** Milliseconds of silence after which a connection without subscriptions is closed (0 = never). */
+  idleTimeoutMs?: number
+  /** Past `highBytes` of RSS the broker stops reading publishing connections until it falls back. */
+  memory?: { highBytes: number; read?: () => number; checkEveryMs?: number }
 }
 
 export interface BrokerMetricsSink {
@@ -46,6 +50,11 @@ export class Broker {
   private readonly metrics: BrokerMetricsSink | undefined
   readonly auth: AuthSettings | undefined
   private readonly writeTimeoutMs: number | undefined
+  private readonly idleTimeoutMs: number
+  private readonly memory: { highBytes: number; read: () => number } | undefined
+  private memoryTimer: NodeJS.Timeout | undefined
+  /** RSS is past the high watermark: publishers wait, consumers drain. */
+  underPressure = false
 
   constructor(options: BrokerOptions) {
     this.store = options.store
@@ -56,6 +65,12 @@ export class Broker {
     if (this.metrics) this.info.publishConfirmed = this.metrics.publishConfirmed.bind(this.metrics)
     this.auth = options.auth
     this.writeTimeoutMs = options.writeTimeoutMs
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 0
+    if (options.memory && options.memory.highBytes > 0) {
+      this.memory = { highBytes: options.memory.highBytes, read: options.memory.read ?? (() => process.memoryUsage.rss()) }
+      this.memoryTimer = setInterval(() => this.checkMemory(), options.memory.checkEveryMs ?? 500)
+      this.memoryTimer.unref()
+    }
     this.server = createListener((socket) => this.handle(socket, `${socket.remoteAddress}:${socket.remotePort}`), options.tls, this.log)
   }
 
@@ -92,7 +107,7 @@ export class Broker {
       stream.end(encodeFrame('text', JSON.stringify({ ok: false, error: error.toWire() })))
       return
     }
-    const session = new Session(stream, { store: this.store, limits: this.limits, info: this.info, log: this.log, handlers, ...(this.auth ? { auth: this.auth } : {}), ...(this.writeTimeoutMs !== undefined ? { writeTimeoutMs: this.writeTimeoutMs } : {}) })
+    const session = new Session(stream, { store: this.store, limits: this.limits, info: this.info, log: this.log, handlers, ...(this.auth ? { auth: this.auth } : {}), ...(this.writeTimeoutMs !== undefined ? { writeTimeoutMs: this.writeTimeoutMs } : {}), idleTimeoutMs: this.idleTimeoutMs, underPressure: this.pressure })
     this.sessions.add(session)
     this.metrics?.connectionOpened(stream)
     session.log.info({ peer }, 'connection open')
@@ -103,9 +118,24 @@ export class Broker {
     })
   }
 
+  private readonly pressure = (): boolean => this.underPressure
+
+  /** Reads RSS against the high watermark; on a change, every connection pauses or resumes reading. */
+  checkMemory(): void {
+    if (!this.memory) return
+    const rss = this.memory.read()
+    const high = rss > this.memory.highBytes
+    if (high === this.underPressure) return
+    this.underPressure = high
+    if (high) this.log.warn({ rss, highBytes: this.memory.highBytes }, 'memory past the high watermark: publishers wait, consumers drain')
+    else this.log.info({ rss }, 'memory below the high watermark again: publishers resume')
+    for (const session of this.sessions) session.recheck()
+  }
+
   /** Stops accepting, answers what was already read, closes every connection and the store. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
+      if (this.memoryTimer) clearInterval(this.memoryTimer)
       const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
       await Promise.all([...this.sessions].map((s) => s.drain()))
       for (const session of this.sessions) session.end()

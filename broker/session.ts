@@ -1,5 +1,6 @@
 // One connection: frames in, one handler per request, replies out in request order
 // (PROTOCOL.md §2 "Envelope"). Accepts any duplex stream, so tests need no port.
+import { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { FrameDecoder, encodeFrames, type FrameMode } from '../shared/protocol/codec.js'
 import { parseEnvelope, type Limits, type RequestId } from '../shared/protocol/requests.js'
@@ -31,6 +32,10 @@ export interface SessionOptions {
   auth?: AuthSettings
   /** A peer that reads nothing of a full write buffer for this long is disconnected (PROTOCOL.md §2). */
   writeTimeoutMs?: number
+  /** A connection silent this long, with no subscription and nothing in flight, is closed (0 = never). */
+  idleTimeoutMs?: number
+  /** True while the broker's memory is past its high watermark: publishers are not read then. */
+  underPressure?: () => boolean
 }
 
 export class Session implements SessionContext {
@@ -62,6 +67,9 @@ export class Session implements SessionContext {
   /** Set for good when the broker stops or the stream failed: nothing more is read. */
   private readingStopped = false
   private awaitingDrain = false
+  /** Has published: under memory pressure such a connection is not read (consumers still are). */
+  private publisher = false
+  private readonly underPressure: (() => boolean) | undefined
 
   constructor(
     private readonly stream: Duplex,
@@ -81,6 +89,15 @@ export class Session implements SessionContext {
     if (this.auth) {
       this.helloTimer = setTimeout(this.onHelloTimeout, this.auth.helloTimeoutMs)
       this.helloTimer.unref()
+    }
+    this.underPressure = options.underPressure
+    if (stream instanceof Socket) {
+      // Keepalive finds half-open peers; the idle timeout closes connections nobody uses.
+      stream.setKeepAlive(true, 30_000)
+      if (options.idleTimeoutMs) {
+        stream.setTimeout(options.idleTimeoutMs)
+        stream.on('timeout', () => this.onIdleTimeout(options.idleTimeoutMs as number))
+      }
     }
     stream.on('data', (chunk: Buffer) => this.onData(chunk))
     stream.on('error', (err) => this.log.debug({ err: err.message }, 'connection error'))
@@ -143,7 +160,8 @@ export class Session implements SessionContext {
   private throttle(): void {
     if (this.closed) return
     const stream = this.stream
-    if (this.readingStopped || stream.writableNeedDrain || this.held.length >= MAX_HELD) {
+    const pressed = this.publisher && this.subscriptions.size === 0 && this.underPressure?.() === true
+    if (this.readingStopped || stream.writableNeedDrain || this.held.length >= MAX_HELD || pressed) {
       if (!stream.isPaused()) stream.pause()
       if (stream.writableNeedDrain && !this.awaitingDrain) {
         this.awaitingDrain = true
@@ -169,6 +187,7 @@ export class Session implements SessionContext {
     if (!envelope.ok) return this.answer(envelope.id, envelope.error)
     // Publishes pipeline freely; anything else waits for what came before it on this connection,
     // so a receive or stats sent after a publish sees that publish (read your writes).
+    if (envelope.op === 'publish') this.publisher = true
     if (this.unresolved > 0 && envelope.op !== 'publish') {
       this.held.push(text)
       return
@@ -224,6 +243,18 @@ export class Session implements SessionContext {
 
   // The peer read nothing for the whole deadline: close it, so its unacked deliveries go back
   // to their queues (the close releases them) instead of waiting in a buffer nobody drains.
+  /** The broker's memory pressure changed: pause or resume reading. */
+  recheck(): void {
+    this.throttle()
+  }
+
+  private onIdleTimeout(ms: number): void {
+    // Quiet is fine while it waits for deliveries or for its own requests.
+    if (this.closed || this.subscriptions.size > 0 || this.pending.length > 0) return
+    this.log.info({ ms }, 'idle, closing')
+    this.stopAndEnd(new HubqError('limit', `no traffic for ${ms} ms (--idle-timeout); closing`))
+  }
+
   private readonly onWriteTimeout = (): void => {
     if (this.closed) return
     this.log.warn({ buffered: this.stream.writableLength, ms: this.writeTimeoutMs }, 'peer not reading, disconnecting (write timeout)')
