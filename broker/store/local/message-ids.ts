@@ -18,7 +18,8 @@ let lastMs = -1
  * make a V8 cons string (a 32-byte node pointing at both halves, plus the suffix's own string),
  * which a queued message would hold for its whole life.
  */
-const scratch = Buffer.alloc(36)
+const scratch = Buffer.alloc(36) as Buffer & { latin1Slice(start: number, end: number): string }
+const HEX = Buffer.from('0123456789abcdef', 'latin1')
 
 export function nextMessageId(now: number = Date.now()): string {
   if (now !== lastMs) {
@@ -27,6 +28,12 @@ export function nextMessageId(now: number = Date.now()): string {
     scratch.write(`${hex.slice(0, 8)}-${hex.slice(8, 12)}-7${randA}-${variantAndRand}-`, 0, 24, 'latin1')
   }
   counter++
-  scratch.write(counter.toString(16).padStart(12, '0'), 24, 12, 'latin1')
-  return scratch.toString('latin1', 0, 36)
+  // The counter's 12 hex digits, written in place (it stays below 2^48: exact in a double).
+  let rest = counter
+  for (let i = 35; i >= 24; i--) {
+    scratch[i] = HEX[rest % 16] as number
+    rest = Math.floor(rest / 16)
+  }
+  // latin1Slice is what toString('latin1') ends in, without its argument checks.
+  return scratch.latin1Slice(0, 36)
 }
