@@ -1,4 +1,4 @@
-// The on-disk format of one segment file (version 1):
+// The on-disk format of one segment file (version 2; version 1 files are still read):
 //
 //   file header, 16 bytes: "HUBQLOG\0" | version u16 BE | reserved u16 | CRC-32 of the 12 bytes before
 //   then records, each: payload length u32 BE | CRC-32 u32 BE | kind u8 | payload
@@ -6,12 +6,18 @@
 // The CRC covers the length, the kind and the payload, so a flipped bit anywhere in a record,
 // its length included, makes the record invalid. Kinds: 1 = a JournalRecord as JSON; 2 = a publish
 // record as JSON without its body, a newline, then the body's JSON text as it came in (so a body
-// is neither escaped into a string nor parsed twice). A reader meeting a newer version refuses
-// to start rather than guess; this reader keeps reading version 1 when later ones exist.
+// is neither escaped into a string nor parsed twice); from version 2 on, 3 = a publish record with
+// binary metadata, then the body's JSON text (publish-binary.ts), 4 and 5 = receive and delete
+// records in binary (settle-binary.ts): what this version writes for those three. Version 1
+// files hold kinds 1 and 2 only; records are never appended to one (a new segment is started
+// instead), so an older hubq never meets kinds 3-5 in a file it can read. A reader meeting a
+// newer version refuses to start rather than guess.
 import type { JournalRecord, PublishRecord } from '../journal.js'
 import { crc32, crc32Table } from './crc32.js'
+import { publishMetaBytes, readPublish, writePublishMeta } from './publish-binary.js'
+import { readSettle, settleBytes, writeSettle, type SettleRecord } from './settle-binary.js'
 
-export const FORMAT_VERSION = 1
+export const FORMAT_VERSION = 2
 export const FILE_HEADER_BYTES = 16
 export const RECORD_HEADER_BYTES = 9
 /** Larger lengths are garbage: no record comes near it (a frame is at most 16 MiB). */
@@ -19,6 +25,9 @@ export const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024
 const MAGIC = Buffer.from('HUBQLOG\0', 'latin1')
 const KIND_JSON = 1
 const KIND_PUBLISH = 2
+const KIND_PUBLISH_BINARY = 3
+const KIND_RECEIVE = 4
+const KIND_DELETE = 5
 const NEWLINE = 0x0a
 
 export function encodeFileHeader(): Buffer {
@@ -41,14 +50,10 @@ export function checkFileHeader(data: Buffer): FileHeaderCheck {
 const CRC_TABLE = crc32Table()
 
 export function encodeRecord(record: JournalRecord): Buffer {
-  let kind = KIND_JSON
-  let text: string
-  if (record.type === 'publish') {
-    kind = KIND_PUBLISH
-    text = publishMetaJson(record) + '\n' + record.bodyJson
-  } else {
-    text = JSON.stringify(record)
-  }
+  if (record.type === 'publish') return encodePublish(record)
+  if (record.type === 'receive' || record.type === 'delete') return encodeSettle(record)
+  const kind = KIND_JSON
+  const text = JSON.stringify(record)
   // One allocation per record: the payload is encoded straight into the frame.
   const length = Buffer.byteLength(text, 'utf8')
   const frame = Buffer.allocUnsafe(RECORD_HEADER_BYTES + length)
@@ -56,6 +61,31 @@ export function encodeRecord(record: JournalRecord): Buffer {
   frame[8] = kind
   frame.write(text, RECORD_HEADER_BYTES, length, 'utf8')
   // CRC over length and kind (bytes 0-3 and 8), then the payload.
+  frame.writeUInt32BE(crc32(frame.subarray(RECORD_HEADER_BYTES), headerCrc(frame, 0)), 4)
+  return frame
+}
+
+/** A receive or delete record as kind 4 or 5: binary fields. */
+function encodeSettle(record: SettleRecord): Buffer {
+  const length = settleBytes(record)
+  const frame = Buffer.allocUnsafe(RECORD_HEADER_BYTES + length)
+  frame.writeUInt32BE(length, 0)
+  frame[8] = record.type === 'receive' ? KIND_RECEIVE : KIND_DELETE
+  writeSettle(frame, RECORD_HEADER_BYTES, record)
+  frame.writeUInt32BE(crc32(frame.subarray(RECORD_HEADER_BYTES), headerCrc(frame, 0)), 4)
+  return frame
+}
+
+/** A publish record as kind 3: binary metadata, then the body's JSON text, in one allocation. */
+function encodePublish(record: PublishRecord): Buffer {
+  const attrsJson = record.attrs === undefined ? undefined : JSON.stringify(record.attrs)
+  const bodyBytes = Buffer.byteLength(record.bodyJson, 'utf8')
+  const length = publishMetaBytes(record, attrsJson) + bodyBytes
+  const frame = Buffer.allocUnsafe(RECORD_HEADER_BYTES + length)
+  frame.writeUInt32BE(length, 0)
+  frame[8] = KIND_PUBLISH_BINARY
+  const bodyAt = writePublishMeta(frame, RECORD_HEADER_BYTES, record, attrsJson)
+  frame.write(record.bodyJson, bodyAt, bodyBytes, 'utf8')
   frame.writeUInt32BE(crc32(frame.subarray(RECORD_HEADER_BYTES), headerCrc(frame, 0)), 4)
   return frame
 }
@@ -71,25 +101,6 @@ function headerCrc(data: Buffer, offset: number): number {
   return (crc ^ 0xffffffff) >>> 0
 }
 
-/** Every field of a publish record but its body; the compiler flags a field added and not written. */
-const PUBLISH_META_KEYS = ['type', 'queues', 'mid', 'attrs', 'publishedAt', 'visibleAt', 'group', 'dedupId', 'receives', 'origin', 'queueDelay'] as const
-type UnwrittenPublishField = Exclude<keyof PublishRecord, (typeof PUBLISH_META_KEYS)[number] | 'bodyJson'>
-const everyPublishFieldWritten: UnwrittenPublishField extends never ? true : never = true
-void everyPublishFieldWritten
-
-/** JSON.stringify of the record without its body, built without copying the record first. */
-function publishMetaJson(r: PublishRecord): string {
-  let json = '{"type":"publish","queues":' + JSON.stringify(r.queues) + ',"mid":' + JSON.stringify(r.mid)
-  if (r.attrs !== undefined) json += ',"attrs":' + JSON.stringify(r.attrs)
-  json += ',"publishedAt":' + JSON.stringify(r.publishedAt) + ',"visibleAt":' + JSON.stringify(r.visibleAt)
-  if (r.group !== undefined) json += ',"group":' + JSON.stringify(r.group)
-  if (r.dedupId !== undefined) json += ',"dedupId":' + JSON.stringify(r.dedupId)
-  if (r.receives !== undefined) json += ',"receives":' + JSON.stringify(r.receives)
-  if (r.origin !== undefined) json += ',"origin":' + JSON.stringify(r.origin)
-  if (r.queueDelay !== undefined) json += ',"queueDelay":' + JSON.stringify(r.queueDelay)
-  return json + '}'
-}
-
 /** The whole, CRC-valid record starting at `offset`, or undefined when there is none there. */
 export function decodeRecordAt(data: Buffer, offset: number): JournalRecord | undefined {
   if (offset + RECORD_HEADER_BYTES > data.length) return undefined
@@ -99,10 +110,12 @@ export function decodeRecordAt(data: Buffer, offset: number): JournalRecord | un
   const end = start + length
   if (end > data.length) return undefined
   const kind = data[offset + 8]
-  if (kind !== KIND_JSON && kind !== KIND_PUBLISH) return undefined
+  if (kind === undefined || kind < KIND_JSON || kind > KIND_DELETE) return undefined
   if (crc32(data.subarray(start, end), headerCrc(data, offset)) !== data.readUInt32BE(offset + 4)) return undefined
   try {
     // Straight from the segment's bytes: no copy of the payload, no copy of the parsed record.
+    if (kind === KIND_PUBLISH_BINARY) return readPublish(data, start, end)
+    if (kind === KIND_RECEIVE || kind === KIND_DELETE) return readSettle(data, start, end, kind === KIND_RECEIVE)
     if (kind === KIND_JSON) return JSON.parse(data.toString('utf8', start, end)) as JournalRecord
     const split = data.indexOf(NEWLINE, start)
     if (split < 0 || split >= end) return undefined

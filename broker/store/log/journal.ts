@@ -10,7 +10,7 @@ import { HubqError } from '../../../shared/errors.js'
 import { silentLogger, type Logger } from '../../../shared/logger.js'
 import type { FsyncPolicy } from '../../config.js'
 import type { Journal, JournalRecord, LiveView } from '../journal.js'
-import { FILE_HEADER_BYTES, encodeFileHeader, encodeRecord } from './format.js'
+import { FILE_HEADER_BYTES, FORMAT_VERSION, encodeFileHeader, encodeRecord } from './format.js'
 import { nodeFs, type LogFs } from './fs.js'
 import { LiveIndex, type Segment } from './live-index.js'
 import { lockFolder } from './lock.js'
@@ -130,7 +130,8 @@ export class LogJournal implements Journal {
     this.segments = recovered.segments
     this.nextId = recovered.lastId + 1
     const last = this.segments[this.segments.length - 1]
-    if (last && last.id === recovered.lastId) {
+    // A file of an older format version is left as it is (an older hubq can still read it): appends start a new one.
+    if (last && last.id === recovered.lastId && recovered.lastVersion === FORMAT_VERSION) {
       this.fd = await this.fs.open(last.path, 'r+')
     } else {
       await this.startSegment()

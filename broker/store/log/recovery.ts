@@ -13,6 +13,8 @@ export interface Recovered {
   segments: Segment[]
   /** The highest segment number seen, readable or not (new files are numbered after it). */
   lastId: number
+  /** The format version of the last readable segment: appends go only to one of this version. */
+  lastVersion: number | undefined
   records: number
 }
 
@@ -22,6 +24,7 @@ export async function recover(
   const files = await listSegments(fs, dir)
   const segments: Segment[] = []
   let records = 0
+  let lastVersion: number | undefined
   for (let i = 0; i < files.length; i++) {
     const file = files[i] as { id: number; path: string }
     const newest = i === files.length - 1
@@ -33,6 +36,7 @@ export async function recover(
         log.warn({ file: file.path, bytes: data.length }, `log: ${file.path} was cut short while being created; starting it afresh`)
         await rewrite(fs, file.path, encodeFileHeader())
         segments.push(newSegment(file, FILE_HEADER_BYTES))
+        lastVersion = FORMAT_VERSION
         continue
       }
       log.error({ file: file.path, from: 0, to: data.length, lost: data.length },
@@ -61,8 +65,9 @@ export async function recover(
       }
     }
     segments.push(segment)
+    lastVersion = header.version
   }
-  return { segments, lastId: files.length > 0 ? (files[files.length - 1] as { id: number }).id : 0, records }
+  return { segments, lastId: files.length > 0 ? (files[files.length - 1] as { id: number }).id : 0, lastVersion, records }
 }
 
 function newSegment(file: { id: number; path: string }, size: number): Segment {

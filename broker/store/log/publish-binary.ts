@@ -1,0 +1,106 @@
+// Kind 3 (format version 2): a publish record's metadata in fixed binary fields, then the body's
+// JSON text as it came in. A restart reads millions of these; fields read at known offsets cost
+// a fraction of a JSON.parse per record, and writing them needs no JSON.stringify per field.
+//
+//   flags u8 | publishedAt f64 BE | visibleAt f64 BE | queue count u32 BE | each queue: string
+//   | mid: string | [attrs: string (JSON)] | [group: string] | [dedupId: string] | [origin: string]
+//   | [receives u32 BE] | body (the rest of the payload, UTF-8 JSON text)
+//
+// A string is its UTF-8 byte length u32 BE, then the bytes. The flags say which [optional]
+// fields follow, in the order above.
+import type { PublishRecord } from '../journal.js'
+
+const ATTRS = 1
+const GROUP = 2
+const DEDUP_ID = 4
+const ORIGIN = 8
+const RECEIVES = 16
+const QUEUE_DELAY = 32
+
+const FIXED_BYTES = 1 + 8 + 8 + 4
+
+/** Every field of a publish record the writer below handles; the compiler flags one added and not written. */
+const WRITTEN = ['type', 'queues', 'mid', 'attrs', 'publishedAt', 'visibleAt', 'group', 'dedupId', 'receives', 'origin', 'queueDelay', 'bodyJson'] as const
+type UnwrittenPublishField = Exclude<keyof PublishRecord, (typeof WRITTEN)[number]>
+const everyPublishFieldWritten: UnwrittenPublishField extends never ? true : never = true
+void everyPublishFieldWritten
+
+/** Payload bytes of the record's metadata (everything but the body); `attrsJson` as given to write. */
+export function publishMetaBytes(r: PublishRecord, attrsJson: string | undefined): number {
+  let size = FIXED_BYTES + 4 + Buffer.byteLength(r.mid)
+  for (const queue of r.queues) size += 4 + Buffer.byteLength(queue)
+  if (attrsJson !== undefined) size += 4 + Buffer.byteLength(attrsJson)
+  if (r.group !== undefined) size += 4 + Buffer.byteLength(r.group)
+  if (r.dedupId !== undefined) size += 4 + Buffer.byteLength(r.dedupId)
+  if (r.origin !== undefined) size += 4 + Buffer.byteLength(r.origin)
+  if (r.receives !== undefined) size += 4
+  return size
+}
+
+/** Writes the metadata at `offset`; returns where the body goes. */
+export function writePublishMeta(frame: Buffer, offset: number, r: PublishRecord, attrsJson: string | undefined): number {
+  let flags = 0
+  if (attrsJson !== undefined) flags |= ATTRS
+  if (r.group !== undefined) flags |= GROUP
+  if (r.dedupId !== undefined) flags |= DEDUP_ID
+  if (r.origin !== undefined) flags |= ORIGIN
+  if (r.receives !== undefined) flags |= RECEIVES
+  if (r.queueDelay) flags |= QUEUE_DELAY
+  frame[offset] = flags
+  let o = frame.writeDoubleBE(r.publishedAt, offset + 1)
+  o = frame.writeDoubleBE(r.visibleAt, o)
+  o = frame.writeUInt32BE(r.queues.length, o)
+  for (const queue of r.queues) o = putString(frame, o, queue)
+  o = putString(frame, o, r.mid)
+  if (attrsJson !== undefined) o = putString(frame, o, attrsJson)
+  if (r.group !== undefined) o = putString(frame, o, r.group)
+  if (r.dedupId !== undefined) o = putString(frame, o, r.dedupId)
+  if (r.origin !== undefined) o = putString(frame, o, r.origin)
+  if (r.receives !== undefined) o = frame.writeUInt32BE(r.receives, o)
+  return o
+}
+
+function putString(frame: Buffer, offset: number, text: string): number {
+  const bytes = frame.write(text, offset + 4, 'utf8')
+  frame.writeUInt32BE(bytes, offset)
+  return offset + 4 + bytes
+}
+
+/** Where the string being read ends; module state instead of a tuple per string. */
+let cursor = 0
+
+function getString(data: Buffer, offset: number, end: number): string {
+  const length = data.readUInt32BE(offset)
+  const from = offset + 4
+  cursor = from + length
+  if (cursor > end) throw new RangeError('string runs past the record')
+  return data.toString('utf8', from, cursor)
+}
+
+/** The record in payload bytes [start, end); throws on a malformed payload. */
+export function readPublish(data: Buffer, start: number, end: number): PublishRecord {
+  if (start + FIXED_BYTES > end) throw new RangeError('publish record too short')
+  const flags = data[start] as number
+  const publishedAt = data.readDoubleBE(start + 1)
+  const visibleAt = data.readDoubleBE(start + 9)
+  const count = data.readUInt32BE(start + 17)
+  // Each queue takes at least its 4 length bytes: a larger count is garbage, not an allocation.
+  if (count > (end - start - FIXED_BYTES) / 4) throw new RangeError('queue count runs past the record')
+  cursor = start + FIXED_BYTES
+  const queues: string[] = new Array<string>(count)
+  for (let i = 0; i < count; i++) queues[i] = getString(data, cursor, end)
+  const mid = getString(data, cursor, end)
+  const record: PublishRecord = { type: 'publish', queues, mid, bodyJson: '', publishedAt, visibleAt }
+  if (flags & ATTRS) record.attrs = JSON.parse(getString(data, cursor, end)) as PublishRecord['attrs']
+  if (flags & GROUP) record.group = getString(data, cursor, end)
+  if (flags & DEDUP_ID) record.dedupId = getString(data, cursor, end)
+  if (flags & ORIGIN) record.origin = getString(data, cursor, end)
+  if (flags & RECEIVES) {
+    if (cursor + 4 > end) throw new RangeError('receives runs past the record')
+    record.receives = data.readUInt32BE(cursor)
+    cursor += 4
+  }
+  if (flags & QUEUE_DELAY) record.queueDelay = true
+  record.bodyJson = data.toString('utf8', cursor, end)
+  return record
+}
