@@ -22,6 +22,9 @@ let nextSessionId = 0
 /** Requests held behind an unsettled one before the session stops reading (see throttle). */
 const MAX_HELD = 1024
 
+/** Bytes waiting in the socket past which subscriptions stop pushing until it drains. */
+export const PUSH_PAUSE_BYTES = 1024 * 1024
+
 export interface SessionOptions {
   store: MessageStore
   limits: Limits
@@ -67,6 +70,11 @@ export class Session implements SessionContext {
   /** Set for good when the broker stops or the stream failed: nothing more is read. */
   private readingStopped = false
   private awaitingDrain = false
+  /** Subscriptions are paused because the socket holds more than PUSH_PAUSE_BYTES. */
+  private pushesPaused = false
+  private awaitingPushDrain = false
+  /** Characters of deliveries queued this turn and not yet handed to the socket. */
+  private pushedChars = 0
   /** Has published: under memory pressure such a connection is not read (consumers still are). */
   private publisher = false
   private readonly underPressure: (() => boolean) | undefined
@@ -112,6 +120,9 @@ export class Session implements SessionContext {
     const json = deliveryJson(delivery, true, '{"op":"deliver","sub":"' + sub + '",')
     if (this.pending.length === 0) this.write(json)
     else this.pending.push({ json })
+    // A consumer that does not read costs at most about this much memory: pushes wait for the drain.
+    this.pushedChars += json.length
+    if (!this.pushesPaused && this.stream.writableLength + this.pushedChars > PUSH_PAUSE_BYTES) this.pausePushes()
   }
 
   /** Stops reading; resolves once every request already read has been answered. */
@@ -243,6 +254,18 @@ export class Session implements SessionContext {
 
   // The peer read nothing for the whole deadline: close it, so its unacked deliveries go back
   // to their queues (the close releases them) instead of waiting in a buffer nobody drains.
+  private pausePushes(): void {
+    this.pushesPaused = true
+    this.log.debug({ buffered: this.stream.writableLength + this.pushedChars }, 'write buffer full: pushes paused until it drains')
+    for (const sub of this.subscriptions.values()) sub.pause()
+  }
+
+  private resumePushes(): void {
+    this.pushesPaused = false
+    if (this.closed) return
+    for (const sub of this.subscriptions.values()) sub.resume()
+  }
+
   /** The broker's memory pressure changed: pause or resume reading. */
   recheck(): void {
     this.throttle()
@@ -320,6 +343,17 @@ export class Session implements SessionContext {
     this.out = []
     if (this.closed) return
     this.stream.write(encodeFrames(this.mode, frames))
+    this.pushedChars = 0
+    if (this.pushesPaused && !this.awaitingPushDrain) {
+      if (!this.stream.writableNeedDrain) this.resumePushes()
+      else {
+        this.awaitingPushDrain = true
+        this.stream.once('drain', () => {
+          this.awaitingPushDrain = false
+          this.resumePushes()
+        })
+      }
+    }
     // The write may have filled the socket's buffer: reading waits for it to drain.
     this.throttle()
   }

@@ -27,6 +27,9 @@ export interface Subscription {
   readonly id: string
   /** Stops pushing; messages already delivered stay in flight until acked or released. */
   close(): void
+  /** Holds pushes back (the connection's write buffer is full) until `resume`. */
+  pause(): void
+  resume(): void
 }
 
 export type PublishTarget = { queue: string } | { topic: string }

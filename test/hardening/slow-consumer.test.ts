@@ -58,6 +58,30 @@ t.test('a subscriber that never reads is disconnected after the write timeout; i
   t.match(stats.queues[0], { ready: count - 10, inflight: 10 })
 })
 
+t.test('pushes stop once the write buffer passes 1 MiB, whatever the prefetch, and resume on drain', async (t) => {
+  const watched = watchLog(/pushes paused/)
+  watched.log.level = 'debug'
+  const b = await startHardened({ writeTimeoutMs: 60_000, log: watched.log })
+  t.teardown(() => b.stop())
+  const publisher = await TestClient.connect(b.port)
+  t.teardown(() => publisher.close())
+  const body = 'z'.repeat(200_000)
+  const count = 200
+  for (let i = 0; i < count; i++) await publisher.request({ op: 'publish', queue: 'big', body })
+  const slow = await TestClient.connect(b.port)
+  t.teardown(() => slow.close())
+  slow.socket.pause()
+  slow.send({ op: 'subscribe', queue: 'big', prefetch: 10_000 })
+  await watched.seen
+  const held = (await publisher.request({ op: 'stats', queue: 'big' })).queues[0]
+  // What was pushed fits the socket buffers plus the 1 MiB mark, not the prefetch of 10,000.
+  t.ok(held.inflight < count, `${held.inflight} of ${count} pushed before the pause`)
+  t.equal(held.inflight + held.ready, count)
+  slow.socket.resume()
+  await slow.waitDeliveries(count)
+  t.equal(slow.deliveries.length, count, 'after the drain every message is pushed')
+})
+
 t.test('a subscriber that reads slowly but keeps reading is not disconnected', async (t) => {
   const b = await startHardened({ writeTimeoutMs: 300 })
   t.teardown(() => b.stop())

@@ -122,6 +122,8 @@ export interface LocalSubscription {
   prefetch: number
   unacked: number
   closed: boolean
+  /** The connection cannot take more bytes now: dispatch passes this subscription by. */
+  paused: boolean
   deliver: (message: StoredMessage) => void
 }
 
@@ -305,7 +307,7 @@ export class Queue {
     for (let i = 0; i < subs.length; i++) {
       const index = (this.roundRobin + i) % subs.length
       const sub = subs[index] as LocalSubscription
-      if (sub.unacked < sub.prefetch) {
+      if (sub.unacked < sub.prefetch && !sub.paused) {
         this.roundRobin = index + 1
         return sub
       }

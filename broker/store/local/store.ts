@@ -251,6 +251,7 @@ export class LocalStore implements MessageStore {
       prefetch,
       unacked: 0,
       closed: false,
+      paused: false,
       deliver: (message) => deliver(toDelivery(message)),
     }
     queue.subscriptions.push(sub)
@@ -263,6 +264,14 @@ export class LocalStore implements MessageStore {
         const list = sub.queue.subscriptions
         const index = list.indexOf(sub)
         if (index >= 0) list.splice(index, 1)
+      },
+      pause: () => {
+        sub.paused = true
+      },
+      resume: () => {
+        if (!sub.paused) return
+        sub.paused = false
+        if (!sub.closed) this.dispatch(sub.queue)
       },
     }
   }

@@ -20,6 +20,7 @@ export interface PollHooks {
 export class PollingSubscription implements Subscription, Holder {
   private unacked = 0
   private closed = false
+  private paused = false
   private wake: (() => void) | undefined
 
   constructor(
@@ -38,6 +39,15 @@ export class PollingSubscription implements Subscription, Holder {
     this.signal()
   }
 
+  pause(): void {
+    this.paused = true
+  }
+
+  resume(): void {
+    this.paused = false
+    this.signal()
+  }
+
   settled(): void {
     this.unacked--
     this.signal()
@@ -51,7 +61,7 @@ export class PollingSubscription implements Subscription, Holder {
 
   private async run(): Promise<void> {
     while (!this.closed) {
-      const free = this.prefetch - this.unacked
+      const free = this.paused ? 0 : this.prefetch - this.unacked
       if (free <= 0) {
         await new Promise<void>((resolve) => (this.wake = resolve))
         continue
