@@ -61,6 +61,7 @@ export class BrokerMetrics implements BrokerMetricsSink, FsyncObserver {
     perQueue('hubq_queue_delayed_messages', 'Messages waiting for their delay to pass', 'delayed', Gauge)
     perQueue('hubq_queue_published_total', 'Messages published to the queue (directly or through a topic)', 'published', Counter)
     perQueue('hubq_queue_acked_total', 'Messages acked on the queue', 'acked', Counter)
+    perQueue('hubq_queue_redelivered_total', 'Deliveries of messages received before (receives > 1)', 'redelivered', Counter)
     perQueue('hubq_queue_dead_lettered_total', 'Messages moved from the queue to its dead-letter queue', 'deadLettered', Counter)
 
     const metrics = this
@@ -174,7 +175,7 @@ export class BrokerMetrics implements BrokerMetricsSink, FsyncObserver {
   }
 }
 
-type QueueCount = 'ready' | 'inflight' | 'delayed' | 'published' | 'acked' | 'deadLettered'
+type QueueCount = 'ready' | 'inflight' | 'delayed' | 'published' | 'acked' | 'deadLettered' | 'redelivered'
 
 /** Sets a gauge, or a just-reset counter to a total the store keeps. */
 function setValue(metric: Gauge | Counter, labels: Record<string, string>, value: number): void {

@@ -55,6 +55,8 @@ export interface QueueStats {
   published: number
   acked: number
   deadLettered: number
+  /** Deliveries after the first (receives > 1) since the broker started. */
+  redelivered: number
 }
 
 export interface TopicBinding {

@@ -77,8 +77,8 @@ t.test('GET /api/stats: counts, topics and the oldest ready message age on the b
   t.equal(stats.health.status, 'ok')
   t.match(stats.version, /^\d+\.\d+\.\d+/)
   t.same(stats.queues, [
-    { queue: 'idle', ready: 0, inflight: 0, delayed: 0, published: 0, acked: 0, deadLettered: 0, oldestReadyAge: null },
-    { queue: 'jobs', ready: 2, inflight: 0, delayed: 0, published: 2, acked: 0, deadLettered: 0, oldestReadyAge: 5 },
+    { queue: 'idle', ready: 0, inflight: 0, delayed: 0, published: 0, acked: 0, deadLettered: 0, redelivered: 0, oldestReadyAge: null },
+    { queue: 'jobs', ready: 2, inflight: 0, delayed: 0, published: 2, acked: 0, deadLettered: 0, redelivered: 0, oldestReadyAge: 5 },
   ])
   t.same(stats.topics, [{ topic: 'events', bindings: [{ queue: 'jobs', filter: { kind: ['a'] } }] }])
 })

@@ -43,6 +43,10 @@ t.test('GET /metrics: Prometheus text with per-queue counts after publishes, ack
   t.equal((await c.request({ op: 'publish', queue: 'fragile', body: 'x' })).ok, true)
   const fragile = await c.request({ op: 'receive', queue: 'fragile' })
   t.equal((await c.request({ op: 'nack', receipt: fragile.messages[0].receipt })).ok, true)
+  // A nack of one of the two jobs in flight, then its second delivery: one redelivery.
+  t.equal((await c.request({ op: 'nack', receipt: got.messages[1].receipt })).ok, true)
+  const again = await c.request({ op: 'receive', queue: 'jobs' })
+  t.equal(again.messages[0].receives, 2)
 
   const m = await scrape(b.url)
   t.equal(m.get('hubq_queue_ready_messages{queue="jobs"}'), 1)
@@ -51,6 +55,8 @@ t.test('GET /metrics: Prometheus text with per-queue counts after publishes, ack
   t.equal(m.get('hubq_queue_published_total{queue="jobs"}'), 4)
   t.equal(m.get('hubq_queue_acked_total{queue="jobs"}'), 1)
   t.equal(m.get('hubq_queue_dead_lettered_total{queue="jobs"}'), 0)
+  t.equal(m.get('hubq_queue_redelivered_total{queue="jobs"}'), 1)
+  t.equal(m.get('hubq_queue_redelivered_total{queue="fragile"}'), 0)
   t.equal(m.get('hubq_queue_dead_lettered_total{queue="fragile"}'), 1)
   t.equal(m.get('hubq_queue_ready_messages{queue="fragile"}'), 0)
   t.equal(m.get('hubq_queue_ready_messages{queue="fragile-dlq"}'), 1)

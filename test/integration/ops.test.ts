@@ -69,7 +69,7 @@ t.test('publish auto-declares the queue with the defaults', async (t) => {
   t.equal((await c.request({ op: 'stats', queue: 'fresh' })).error?.code, 'not_found')
   await ok(c, { op: 'publish', queue: 'fresh', body: 1 })
   t.same((await ok(c, { op: 'stats', queue: 'fresh' })).queues, [
-    { queue: 'fresh', ready: 1, inflight: 0, delayed: 0, published: 1, acked: 0, deadLettered: 0 },
+    { queue: 'fresh', ready: 1, inflight: 0, delayed: 0, published: 1, acked: 0, deadLettered: 0, redelivered: 0 },
   ])
   t.equal((await ok(c, { op: 'declare', queue: 'fresh' })).created, false)
   await ok(c, { op: 'receive', queue: 'fresh' })
@@ -163,8 +163,8 @@ t.test('stats: queues, topics, connections, uptime', async (t) => {
   await ok(c, { op: 'bind', topic: 'news', queue: 'a', filter: { kind: ['x'] } })
   const stats = await ok(c, { op: 'stats', id: 's' })
   t.same(stats.queues, [
-    { queue: 'a', ready: 0, inflight: 0, delayed: 0, published: 0, acked: 0, deadLettered: 0 },
-    { queue: 'b', ready: 1, inflight: 1, delayed: 1, published: 3, acked: 0, deadLettered: 0 },
+    { queue: 'a', ready: 0, inflight: 0, delayed: 0, published: 0, acked: 0, deadLettered: 0, redelivered: 0 },
+    { queue: 'b', ready: 1, inflight: 1, delayed: 1, published: 3, acked: 0, deadLettered: 0, redelivered: 0 },
   ])
   t.same(stats.topics, [{ topic: 'news', bindings: [{ queue: 'a', filter: { kind: ['x'] } }] }])
   t.equal(stats.connections, 2)

@@ -150,6 +150,7 @@ export class Queue {
   published = 0
   acked = 0
   deadLettered = 0
+  redelivered = 0
   readonly subscriptions: LocalSubscription[] = []
   readonly waiters = new Deque<Waiter>()
   /** Every message the queue holds, in any state, by mid (in publish order). */
@@ -324,6 +325,7 @@ export class Queue {
       published: this.published,
       acked: this.acked,
       deadLettered: this.deadLettered,
+      redelivered: this.redelivered,
     }
   }
 }

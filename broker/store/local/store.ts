@@ -475,7 +475,7 @@ export class LocalStore implements MessageStore {
     message: StoredMessage, visibilityTimeout: number | undefined, owner: Owner, sub: LocalSubscription | undefined,
   ): void {
     const queue = message.queue
-    message.receives++
+    if (++message.receives > 1) queue.redelivered++
     message.state = State.Inflight
     const receipt = randomUUID()
     message.lease = { receipt, owner, sub }

@@ -53,7 +53,7 @@ export class SqsStore implements MessageStore {
   private readonly url: SqsUrl
   private readonly subscriptions = new Set<PollingSubscription>()
   private readonly stopping = new AbortController()
-  private readonly counters = new Map<string, { published: number; acked: number }>()
+  private readonly counters = new Map<string, { published: number; acked: number; redelivered: number }>()
   private subscriptionSeq = 0
   private lastCallFailed = false
 
@@ -232,6 +232,7 @@ export class SqsStore implements MessageStore {
     const seconds = visibilityTimeout ?? queue.visibilityTimeout
     return messages.map((message) => {
       const delivery = toDelivery(message, queue.name)
+      if (delivery.receives > 1) this.count(queue.name).redelivered++
       this.receipts.add(delivery.receipt, delivery.mid, queue, owner, holder, seconds)
       return delivery
     })
@@ -420,6 +421,7 @@ export class SqsStore implements MessageStore {
       published: counters.published,
       acked: counters.acked,
       deadLettered: 0,
+      redelivered: counters.redelivered,
     }
   }
 
@@ -438,9 +440,9 @@ export class SqsStore implements MessageStore {
 
   // ---- internals ---------------------------------------------------------------------------
 
-  private count(queue: string): { published: number; acked: number } {
+  private count(queue: string): { published: number; acked: number; redelivered: number } {
     let counters = this.counters.get(queue)
-    if (!counters) this.counters.set(queue, (counters = { published: 0, acked: 0 }))
+    if (!counters) this.counters.set(queue, (counters = { published: 0, acked: 0, redelivered: 0 }))
     return counters
   }
 
