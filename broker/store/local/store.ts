@@ -15,6 +15,7 @@ import { Queue, State, StoredMessage, holdsGroup, type LocalSubscription } from 
 import { TimerHeap } from './timer-heap.js'
 import { matchesFilter } from './filter.js'
 import { nextMessageId } from './message-ids.js'
+import { liveView, replayRecord, toRecord, type ReplayState } from './replay.js'
 
 const DEDUP_WINDOW_MS = 5 * 60 * 1000
 const SWEEP_MS = 1000
@@ -53,7 +54,9 @@ export class LocalStore implements MessageStore {
   }
 
   async open(): Promise<void> {
-    await this.journal.open((record) => this.replay(record), this.liveView())
+    const state: ReplayState = { queues: this.queues, topics: this.topics, materialize: (queue, record) => this.materialize(queue, record) }
+    const live = liveView(this.queues, this.topics, () => this.clock.now() - DEDUP_WINDOW_MS)
+    await this.journal.open((record) => replayRecord(state, record), live)
     const now = this.clock.now()
     for (const queue of this.queues.values()) {
       for (const message of inPublishOrder(queue.messages)) this.place(message, now)
@@ -621,125 +624,6 @@ export class LocalStore implements MessageStore {
       // The journal reports itself unhealthy; publishes fail with `unavailable` until it recovers.
     }
   }
-
-  // ---- replay ------------------------------------------------------------------------------
-
-  /** Applies one record written before a restart; nothing is placed until replay ends. */
-  private replay(record: JournalRecord): void {
-    switch (record.type) {
-      case 'declare': {
-        const queue = this.queues.get(record.config.queue)
-        if (queue) queue.config = record.config
-        else this.queues.set(record.config.queue, new Queue(record.config))
-        return
-      }
-      case 'drop':
-        this.queues.delete(record.queue)
-        for (const bindings of this.topics.values()) bindings.delete(record.queue)
-        return
-      case 'purge':
-        this.queues.get(record.queue)?.messages.clear()
-        return
-      case 'publish':
-        for (const name of record.queues) {
-          const queue = this.replayQueue(name)
-          // A second copy of a message (rewritten by log compaction) replaces the first.
-          if (!queue.messages.has(record.mid)) queue.published++
-          this.materialize(queue, record)
-          if (record.dedupId !== undefined) rememberDedup(queue, record.dedupId, record.mid, record.publishedAt)
-        }
-        return
-      case 'receive': {
-        const message = this.queues.get(record.queue)?.messages.get(record.mid)
-        if (message) message.receives = record.receives
-        return
-      }
-      case 'release': {
-        const message = this.queues.get(record.queue)?.messages.get(record.mid)
-        if (message) message.until = record.visibleAt
-        return
-      }
-      case 'delete': {
-        const queue = this.queues.get(record.queue)
-        if (queue?.messages.delete(record.mid)) queue.acked++
-        return
-      }
-      case 'move': {
-        const from = this.queues.get(record.from)
-        const message = from?.messages.get(record.mid)
-        if (!from || !message) return
-        from.messages.delete(record.mid)
-        if (record.origin !== undefined) from.deadLettered++
-        const to = this.replayQueue(record.to)
-        message.queue = to
-        message.receives = record.receives
-        message.origin = record.origin
-        message.until = 0
-        to.messages.set(message.mid, message)
-        return
-      }
-      case 'topic':
-        if (!this.topics.has(record.topic)) this.topics.set(record.topic, new Map())
-        return
-      case 'bind':
-        this.topics.get(record.topic)?.set(record.queue, record.filter)
-        return
-      case 'unbind':
-        this.topics.get(record.topic)?.delete(record.queue)
-        return
-      case 'dedup': {
-        const queue = this.queues.get(record.queue)
-        if (queue) rememberDedup(queue, record.dedupId, record.mid, record.at)
-        return
-      }
-    }
-  }
-
-  private replayQueue(name: string): Queue {
-    let queue = this.queues.get(name)
-    if (!queue) {
-      queue = new Queue({ queue: name, ...QUEUE_DEFAULTS })
-      this.queues.set(name, queue)
-    }
-    return queue
-  }
-
-  private liveView(): LiveView {
-    return {
-      snapshot: (queue, mid) => {
-        const message = this.queues.get(queue)?.messages.get(mid)
-        return message ? toRecord(message) : undefined
-      },
-      metadata: () => {
-        const out: JournalRecord[] = []
-        for (const queue of this.queues.values()) out.push({ type: 'declare', config: queue.config })
-        for (const [topic, bindings] of this.topics) {
-          out.push({ type: 'topic', topic })
-          for (const [queue, filter] of bindings) out.push({ type: 'bind', topic, queue, ...(filter ? { filter } : {}) })
-        }
-        // The dedup window outlives the records that opened it (their messages may be long acked).
-        const since = this.clock.now() - DEDUP_WINDOW_MS
-        for (const queue of this.queues.values()) {
-          for (const [dedupId, seen] of queue.dedup) {
-            if (seen.at > since) out.push({ type: 'dedup', queue: queue.name, dedupId, mid: seen.mid, at: seen.at })
-          }
-        }
-        return out
-      },
-    }
-  }
-}
-
-/**
- * Replay: the newest sighting of a dedupId wins (a compacted copy of an old message may come
- * after a newer one), re-inserted so the map stays roughly oldest first for the sweep.
- */
-function rememberDedup(queue: Queue, dedupId: string, mid: string, at: number): void {
-  if (!queue.config.fifo) return
-  const seen = queue.dedup.get(dedupId)
-  if (seen && seen.at > at) return
-  queue.dedup.delete(dedupId)
-  queue.dedup.set(dedupId, { mid, at })
 }
 
 function unknownReceipt(): HubqError {
@@ -758,20 +642,6 @@ function toDelivery(message: StoredMessage): Delivery {
   if (message.attrs) delivery.attrs = message.attrs
   if (message.group !== undefined) delivery.group = message.group
   return delivery
-}
-
-/** The message as a publish record (for compaction and moves). */
-function toRecord(message: StoredMessage): PublishRecord {
-  const record: PublishRecord = {
-    type: 'publish', queues: [message.queue.name], mid: message.mid, bodyJson: message.bodyJson,
-    publishedAt: message.publishedAt, visibleAt: message.state === State.Delayed ? message.until : 0,
-    receives: message.receives,
-  }
-  if (message.attrs) record.attrs = message.attrs
-  if (message.group !== undefined) record.group = message.group
-  if (message.dedupId !== undefined) record.dedupId = message.dedupId
-  if (message.origin !== undefined) record.origin = message.origin
-  return record
 }
 
 /**
