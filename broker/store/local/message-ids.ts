@@ -1,4 +1,4 @@
-// Message ids: UUIDv7 strings (RFC 9562), time-ordered, made without random bytes per id.
+// Message ids: UUIDv7 strings (RFC 9562), time-ordered, made without random bytes per id; and receipts.
 // The 48-bit millisecond timestamp leads; the 74 bits after it are a per-process random value
 // (26 bits) and a 48-bit counter started at a random point (RFC 9562 §6.2 method 1, a
 // monotonic counter). Within one process ids are unique and ascending; across processes and
@@ -36,4 +36,16 @@ export function nextMessageId(now: number = Date.now()): string {
   }
   // latin1Slice is what toString('latin1') ends in, without its argument checks.
   return scratch.latin1Slice(0, 36)
+}
+
+/** Receipts name one delivery: unique for this process's life, never reused after a restart. */
+const receiptPrefix = randomBytes(6).toString('base64url') + '.'
+let receiptSeq = 0
+
+/**
+ * A counter is enough here: a receipt only has to tell deliveries apart (an old receipt after a
+ * redelivery or a restart must not match), and the random prefix keeps processes apart.
+ */
+export function nextReceipt(): string {
+  return receiptPrefix + (++receiptSeq).toString(36)
 }

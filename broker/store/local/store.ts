@@ -1,6 +1,5 @@
 // The local store: queues in memory, every change written to a Journal (the durable log by
 // default, or nothing) so that a restart rebuilds the same state (PROTOCOL.md §6 "Semantics").
-import { randomUUID } from 'node:crypto'
 import { HubqError, badRequest, notFound } from '../../../shared/errors.js'
 import { systemClock, type Clock } from '../../../shared/clock.js'
 import {
@@ -14,7 +13,7 @@ import type { Journal, JournalRecord, LiveView, PublishRecord } from '../journal
 import { Queue, State, StoredMessage, holdsGroup, type LocalSubscription } from './queue.js'
 import { TimerHeap } from './timer-heap.js'
 import { matchesFilter } from './filter.js'
-import { nextMessageId } from './message-ids.js'
+import { nextMessageId, nextReceipt } from './message-ids.js'
 import { liveView, replayRecord, toRecord, type ReplayState } from './replay.js'
 
 const DEDUP_WINDOW_MS = 5 * 60 * 1000
@@ -181,27 +180,61 @@ export class LocalStore implements MessageStore {
       for (const [queue, dedupId] of dedupAdded) queue.dedup.delete(dedupId)
       return Promise.reject(err)
     }
-    // A message becomes visible only once its record is as durable as the policy promises.
+    // Consumers get the message now; the publisher's confirm waits for the fsync (PROTOCOL.md §9).
+    // A crash before the fsync loses only messages nobody was told were kept, as in RabbitMQ.
+    const placed = records.length === 0 ? [] : this.placeNew(records, now)
     return this.journal.commit().then(
-      () => {
-        const touched = new Set<Queue>()
-        const at = this.clock.now()
-        for (const record of records) {
-          for (const name of record.queues) {
-            const queue = this.queueOrDeclare(name, false)
-            this.place(this.materialize(queue, record), at)
-            queue.published++
-            touched.add(queue)
-          }
-        }
-        for (const queue of touched) this.dispatch(queue)
-        return mids
-      },
+      () => mids,
       (err: unknown) => {
         for (const [queue, dedupId] of dedupAdded) queue.dedup.delete(dedupId)
+        this.withdraw(placed)
         throw err
       },
     )
+  }
+
+  /** Puts freshly published messages into their queues and hands them to waiting consumers. */
+  private placeNew(records: PublishRecord[], now: number): StoredMessage[] {
+    const placed: StoredMessage[] = []
+    let only: Queue | undefined
+    let touched: Set<Queue> | undefined
+    for (const record of records) {
+      for (const name of record.queues) {
+        const queue = this.queueOrDeclare(name, false)
+        const message = this.materialize(queue, record)
+        this.place(message, now)
+        placed.push(message)
+        queue.published++
+        if (only === undefined) only = queue
+        else if (queue !== only) (touched ??= new Set([only])).add(queue)
+      }
+    }
+    if (touched) for (const queue of touched) this.dispatch(queue)
+    else if (only) this.dispatch(only)
+    return placed
+  }
+
+  /**
+   * The log refused these messages (their publisher got `unavailable`): they leave their queues,
+   * except one already out with a consumer, which is settled as usual (at-least-once).
+   */
+  private withdraw(messages: StoredMessage[]): void {
+    const reorder = new Set<Queue>()
+    for (const message of messages) {
+      const queue = message.queue
+      if (message.state === State.Ready) reorder.add(queue)
+      else if (message.state === State.Delayed) queue.delayed--
+      else continue
+      queue.published--
+      message.state = State.Gone
+      message.generation++
+      if (queue.messages.get(message.mid) === message) queue.messages.delete(message.mid)
+    }
+    for (const queue of reorder) {
+      for (const message of queue.drainReady()) {
+        if (message.state !== State.Gone) queue.pushReady(message, false)
+      }
+    }
   }
 
   private targets(target: PublishTarget, input: PublishInput): Queue[] {
@@ -480,7 +513,7 @@ export class LocalStore implements MessageStore {
     const queue = message.queue
     if (++message.receives > 1) queue.redelivered++
     message.state = State.Inflight
-    const receipt = randomUUID()
+    const receipt = nextReceipt()
     message.lease = { receipt, owner, sub }
     message.until = this.clock.now() + (visibilityTimeout ?? queue.config.visibilityTimeout) * 1000
     message.generation++
