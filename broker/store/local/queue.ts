@@ -16,6 +16,8 @@ interface Lease {
   receipt: string
   owner: Owner
   sub: LocalSubscription | undefined
+  /** The receive count of this delivery is in the journal (see LocalStore.logReceives). */
+  logged: boolean
 }
 
 /** Fields most messages never have (fifo group, attributes, dedup id, dead-letter origin). */

@@ -18,6 +18,11 @@ import { liveView, replayRecord, toRecord, type ReplayState } from './replay.js'
 
 const DEDUP_WINDOW_MS = 5 * 60 * 1000
 const SWEEP_MS = 1000
+/**
+ * A delivery's receive count is written this long after it, if the message is still out by then
+ * (PROTOCOL.md §9): most deliveries are acked sooner, and their count never needs writing.
+ */
+export const RECEIVE_LOG_MS = 200
 
 export interface LocalStoreOptions {
   journal: Journal
@@ -35,6 +40,9 @@ export class LocalStore implements MessageStore {
   private readonly timers: TimerHeap<StoredMessage>
   private sweepHandle: unknown
   private subscriptionSeq = 0
+  /** Deliveries whose receive count is not written yet, oldest first. */
+  private unlogged: StoredMessage[] = []
+  private unloggedHandle: unknown
   private readonly maxQueues: number
 
   constructor(options: LocalStoreOptions) {
@@ -64,6 +72,7 @@ export class LocalStore implements MessageStore {
   }
 
   async close(): Promise<void> {
+    this.logReceives()
     this.timers.stop()
     if (this.sweepHandle !== undefined) this.clock.clearTimeout(this.sweepHandle)
     this.sweepHandle = undefined
@@ -514,13 +523,31 @@ export class LocalStore implements MessageStore {
     if (++message.receives > 1) queue.redelivered++
     message.state = State.Inflight
     const receipt = nextReceipt()
-    message.lease = { receipt, owner, sub }
+    message.lease = { receipt, owner, sub, logged: false }
     message.until = this.clock.now() + (visibilityTimeout ?? queue.config.visibilityTimeout) * 1000
     message.generation++
     queue.inflight++
     this.receipts.set(receipt, message)
     this.timers.add(message.until, message, message.generation)
-    this.tryAppend({ type: 'receive', queue: queue.name, mid: message.mid, receives: message.receives })
+    if (this.unlogged.push(message) === 1) {
+      this.unloggedHandle = this.clock.setTimeout(() => this.logReceives(), RECEIVE_LOG_MS)
+    }
+  }
+
+  /** Writes the receive counts of deliveries still out; an acked one needs none. */
+  private logReceives(): void {
+    if (this.unloggedHandle !== undefined) this.clock.clearTimeout(this.unloggedHandle)
+    this.unloggedHandle = undefined
+    const list = this.unlogged
+    this.unlogged = []
+    for (const message of list) this.logReceive(message)
+  }
+
+  private logReceive(message: StoredMessage): void {
+    const lease = message.lease
+    if (!lease || lease.logged) return
+    lease.logged = true
+    this.tryAppend({ type: 'receive', queue: message.queue.name, mid: message.mid, receives: message.receives })
   }
 
   private leaveInflight(message: StoredMessage): void {
@@ -537,6 +564,8 @@ export class LocalStore implements MessageStore {
   /** Back to the queue after a nack, a timeout or a closed connection, or on to the dead letters. */
   private releaseMessage(message: StoredMessage, delayMs: number, dispatch = true): void {
     const queue = message.queue
+    // Back in the queue, the count must survive a restart: it decides the dead-letter move.
+    this.logReceive(message)
     this.leaveInflight(message)
     const { maxReceives, deadLetter } = queue.config
     if (maxReceives > 0 && message.receives >= maxReceives && deadLetter !== undefined && deadLetter !== queue.name) {

@@ -1,7 +1,9 @@
 // A subscriber gets a message as soon as it is published; the publisher's confirm waits for the
-// journal's commit. A commit that fails withdraws the messages no consumer has taken yet.
+// journal's commit. A commit that fails withdraws the messages no consumer has taken yet. A
+// delivery's receive count is written once it has been out for RECEIVE_LOG_MS, or never if acked.
 import t from 'tap'
-import { LocalStore } from '../../../broker/store/local/store.js'
+import { LocalStore, RECEIVE_LOG_MS } from '../../../broker/store/local/store.js'
+import { ManualClock } from '../../../shared/clock.js'
 import { HubqError } from '../../../shared/errors.js'
 import type { Journal, JournalRecord } from '../../../broker/store/journal.js'
 import type { Delivery } from '../../../shared/protocol/types.js'
@@ -27,9 +29,9 @@ class HeldJournal implements Journal {
   }
 }
 
-async function setup(): Promise<{ journal: HeldJournal; store: LocalStore }> {
+async function setup(clock = new ManualClock()): Promise<{ journal: HeldJournal; store: LocalStore }> {
   const journal = new HeldJournal()
-  const store = new LocalStore({ journal })
+  const store = new LocalStore({ journal, clock })
   await store.open()
   store.declare({ queue: 'q' })
   return { journal, store }
@@ -53,7 +55,7 @@ t.test('a subscriber gets the message before the publish is confirmed', async (t
   await delivered
   t.equal(got[0]?.bodyJson, '"hi"', 'delivered')
   t.equal(confirmed, false, 'not yet confirmed: the commit is still pending')
-  t.same(journal.records.map((r) => r.type), ['declare', 'publish', 'receive'], 'the publish record precedes the receive')
+  t.same(journal.records.map((r) => r.type), ['declare', 'publish'], 'the publish record is written')
   journal.settle()
   t.same(await publish, [got[0]?.mid], 'confirmed once the commit resolves')
 })
@@ -69,4 +71,22 @@ t.test('a refused publish leaves the queue unless a consumer already has it', as
   t.match(store.stats('q').queues[0], { ready: 0, inflight: 1, published: 1 }, 'the two untaken messages are gone')
   t.same(store.peek('q', 'ready', 10), [], 'none is visible')
   t.equal(store.ack([taken[0]?.receipt as string]), 1, 'the taken one is settled as usual')
+})
+
+t.test('receive counts: written for deliveries still out after RECEIVE_LOG_MS, never for acked ones', async (t) => {
+  const clock = new ManualClock()
+  const { journal, store } = await setup(clock)
+  t.teardown(() => store.close())
+  void store.publish({ queue: 'q' }, [{ bodyJson: '1' }, { bodyJson: '2' }])
+  journal.settle()
+  const [a, b] = store.receive('q', { max: 2, wait: 0, owner: { id: 1 } }) as Delivery[]
+  t.equal(store.ack([a?.receipt as string]), 1)
+  clock.advance(RECEIVE_LOG_MS - 1)
+  t.same(journal.records.filter((r) => r.type === 'receive'), [], 'nothing yet')
+  clock.advance(1)
+  t.match(journal.records.filter((r) => r.type === 'receive'), [{ mid: b?.mid, receives: 1 }], 'only the one still out')
+  store.nack(b?.receipt as string, 0)
+  const [again] = store.receive('q', { max: 1, wait: 0, owner: { id: 1 } }) as Delivery[]
+  store.nack(again?.receipt as string, 0)
+  t.match(journal.records.filter((r) => r.type === 'receive'), [{ receives: 1 }, { receives: 2 }], 'a release writes the count at once')
 })
