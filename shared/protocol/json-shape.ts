@@ -48,22 +48,3 @@ export function checkJsonShape(value: unknown, limits: ShapeLimits): HubqError |
 export function shortestViolation(limits: ShapeLimits): number {
   return Math.min(2 * (limits.maxDepth + 1), 4 * limits.maxKeys + 2)
 }
-
-/**
- * False when the text cannot break a limit, so the walk can be skipped: it is shorter than
- * `shortestViolation`, or it is too short for max-keys and holds no more `{` and `[` than
- * max-depth (every level of nesting opens with one; ones inside strings only make this
- * answer true more often). A flat request, as most are, is then decided by two scans.
- */
-export function mayBreakShape(text: string, limits: ShapeLimits): boolean {
-  if (text.length < shortestViolation(limits)) return false
-  if (text.length >= 4 * limits.maxKeys + 2) return true
-  return countOf(text, '{', limits.maxDepth) + countOf(text, '[', limits.maxDepth) > limits.maxDepth
-}
-
-/** Occurrences of `char` in `text`, counted up to `cap + 1` at most. */
-function countOf(text: string, char: string, cap: number): number {
-  let count = 0
-  for (let at = text.indexOf(char); at !== -1 && count <= cap; at = text.indexOf(char, at + 1)) count++
-  return count
-}

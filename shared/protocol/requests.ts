@@ -1,7 +1,7 @@
 // Unknown JSON -> typed request, or a HubqError with a precise message (PROTOCOL.md §4 "Operations").
 import { HubqError, badRequest } from '../errors.js'
 import type { Attrs, PeekState, PublishInput } from './types.js'
-import { checkJsonShape, mayBreakShape, type ShapeLimits } from './json-shape.js'
+import { checkJsonShape, shortestViolation, type ShapeLimits } from './json-shape.js'
 
 export interface Limits {
   maxFrame: number
@@ -211,8 +211,8 @@ export function parseEnvelope(text: string, shape: ShapeLimits = DEFAULT_LIMITS)
     return { ok: false, id: undefined, error: badRequest('id must be a string or a number') }
   }
   if (typeof obj.op !== 'string') return { ok: false, id, error: badRequest('op must be a string') }
-  // Frames that cannot break a shape limit skip the walk (it visits objects and arrays only).
-  if (mayBreakShape(text, shape)) {
+  // Frames too short to break a shape limit skip the walk (it visits objects and arrays only).
+  if (text.length >= shortestViolation(shape)) {
     const error = checkJsonShape(value, shape)
     if (error) return { ok: false, id, error }
   }

@@ -113,7 +113,7 @@ t.test('publish inputs', async (t) => {
   t.same(batch, { inputs: [{ bodyJson: '1', attrs: { k: 'v' }, delay: 5, group: 'g', dedupId: 'd' }], batch: true })
 })
 
-t.test('the shape walk is skipped only where no limit can be broken', async (t) => {
+t.test('shape limits on requests: depth and keys, brackets inside strings aside', async (t) => {
   const shape = { maxDepth: 3, maxKeys: 5 }
   const deep = '{"op":"x","a":[[[1]]]}'
   t.equal(parseEnvelope(deep, shape).ok, false, 'depth 4 over max-depth 3')
