@@ -8,7 +8,7 @@ import { deliveryJson, type Delivery } from '../shared/protocol/types.js'
 import { HubqError, toHubqError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
 import type { MessageStore, Owner, Subscription } from './store/types.js'
-import { RawFields, type BrokerInfo, type Handler, type ReplyFields, type SessionContext } from './handlers/types.js'
+import { Later, RawFields, type BrokerInfo, type Handler, type ReplyFields, type SessionContext } from './handlers/types.js'
 import { authorize } from './auth/permissions.js'
 import type { Principal } from './auth/principal.js'
 import type { AuthSettings } from './auth/settings.js'
@@ -75,6 +75,9 @@ export class Session implements SessionContext {
   private awaitingPushDrain = false
   /** Characters of deliveries queued this turn and not yet handed to the socket. */
   private pushedChars = 0
+  /** The last subscription pushed to and its frames' opening, built once rather than per delivery. */
+  private pushSub = ''
+  private pushPrefix = ''
   /** Has published: under memory pressure such a connection is not read (consumers still are). */
   private publisher = false
   private readonly underPressure: (() => boolean) | undefined
@@ -117,7 +120,11 @@ export class Session implements SessionContext {
   }
 
   push(sub: string, delivery: Delivery): void {
-    const json = deliveryJson(delivery, true, '{"op":"deliver","sub":"' + sub + '",')
+    if (sub !== this.pushSub) {
+      this.pushSub = sub
+      this.pushPrefix = '{"op":"deliver","sub":"' + sub + '",'
+    }
+    const json = deliveryJson(delivery, true, this.pushPrefix)
     if (this.pending.length === 0) this.write(json)
     else this.pending.push({ json })
     // A consumer that does not read costs at most about this much memory: pushes wait for the drain.
@@ -211,21 +218,37 @@ export class Session implements SessionContext {
         : authorize(this.principal, envelope.op, envelope.obj)
       if (denied) return this.answer(envelope.id, denied)
     }
-    let result: ReplyFields | Promise<ReplyFields>
+    let result: ReturnType<Handler>
     try {
       result = handler(envelope.obj, this)
     } catch (err) {
       return this.answer(envelope.id, err)
     }
-    if (!(result instanceof Promise)) return this.answer(envelope.id, undefined, result)
+    if (result instanceof Later) this.await(envelope.id, result.promise, result.reply)
+    else if (result instanceof Promise) this.await(envelope.id, result, undefined)
+    else this.answer(envelope.id, undefined, result)
+  }
+
+  /** Holds a place for the reply in request order; it is filled when the promise settles. */
+  private await<T>(id: RequestId, promise: Promise<T>, reply: ((value: T) => ReplyFields) | undefined): void {
     const slot: Slot = { json: undefined }
     this.pending.push(slot)
     this.unresolved++
-    const id = envelope.id
-    result.then(
-      (fields) => this.fill(slot, encodeReply(id, fields)),
+    promise.then(
+      (value) => this.fill(slot, this.replyJson(id, value, reply)),
       (err: unknown) => this.fill(slot, this.encodeError(id, err)),
     )
+  }
+
+  private replyJson<T>(id: RequestId, value: T, reply: ((value: T) => ReplyFields) | undefined): string {
+    if (reply === undefined) return encodeReply(id, value as ReplyFields)
+    let fields: ReplyFields
+    try {
+      fields = reply(value)
+    } catch (err) {
+      return this.encodeError(id, err)
+    }
+    return encodeReply(id, fields)
   }
 
   /** hello's token check: no-op without auth; a wrong or missing token is `unauthorized`. */
@@ -306,17 +329,17 @@ export class Session implements SessionContext {
   private fill(slot: Slot, json: string): void {
     slot.json = json
     this.unresolved--
-    let head = this.pending[0]
-    while (head && head.json !== undefined) {
-      this.pending.shift()
-      this.write(head.json)
-      head = this.pending[0]
+    const pending = this.pending
+    while (pending.length > 0 && (pending[0] as Slot).json !== undefined) this.write((pending.shift() as Slot).json as string)
+    // Reading only needs a second look when held requests ran (it may have stopped for them):
+    // a full write buffer is looked after by flush and the drain, memory pressure by recheck.
+    if (this.unresolved === 0 && this.held.length > 0 && !this.closed) {
+      do {
+        const held = this.held.splice(0)
+        for (const text of held) this.onFrame(text)
+      } while (this.unresolved === 0 && this.held.length > 0 && !this.closed)
+      this.throttle()
     }
-    while (this.unresolved === 0 && this.held.length > 0 && !this.closed) {
-      const held = this.held.splice(0)
-      for (const text of held) this.onFrame(text)
-    }
-    this.throttle()
     if (this.pending.length === 0 && this.onIdle) {
       const idle = this.onIdle
       this.onIdle = undefined

@@ -1,8 +1,12 @@
 // §4.8 ack: settle one receipt or a batch; the message leaves its queue.
 import { receipts } from '../../shared/protocol/requests.js'
-import type { Handler } from './types.js'
+import { Later, RawFields, type Handler } from './types.js'
 
 export const ack: Handler = (request, session) => {
   const result = session.store.ack(receipts(request, session.limits.maxBatch))
-  return result instanceof Promise ? result.then((acked) => ({ acked })) : { acked: result }
+  return result instanceof Promise ? new Later(result, ackedReply) : ackedReply(result)
+}
+
+function ackedReply(acked: number): RawFields {
+  return new RawFields('"acked":' + JSON.stringify(acked))
 }

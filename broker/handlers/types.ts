@@ -13,6 +13,25 @@ export class RawFields {
 
 export type ReplyFields = Record<string, unknown> | RawFields | void
 
+/**
+ * A reply that waits on one store promise: the session maps the settled value itself, so a
+ * publish or an ack costs no promise (and no microtask) of its own between the store and the
+ * reply. It is also a thenable, for callers that simply await a handler.
+ */
+export class Later<T> implements PromiseLike<ReplyFields> {
+  constructor(
+    readonly promise: Promise<T>,
+    readonly reply: (value: T) => ReplyFields,
+  ) {}
+
+  then<A = ReplyFields, B = never>(
+    onFulfilled?: ((fields: ReplyFields) => A | PromiseLike<A>) | null,
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    return this.promise.then(this.reply).then(onFulfilled, onRejected)
+  }
+}
+
 export interface BrokerInfo {
   version: string
   startedAt: number
@@ -37,4 +56,5 @@ export interface SessionContext {
   push(sub: string, delivery: Delivery): void
 }
 
-export type Handler = (request: Request, session: SessionContext) => ReplyFields | Promise<ReplyFields>
+// A Later's value type is the handler's own business: the session only hands it back to it.
+export type Handler = (request: Request, session: SessionContext) => ReplyFields | Promise<ReplyFields> | Later<any>

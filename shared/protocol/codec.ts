@@ -138,35 +138,67 @@ function isBlank(buf: Buffer, start: number, end: number): boolean {
 
 /** One frame for the given mode; `json` is already-serialised JSON text. */
 export function encodeFrame(mode: FrameMode, json: string): Buffer {
-  if (mode === 'text') return Buffer.from(json + '\n', 'utf8')
-  const size = Buffer.byteLength(json, 'utf8')
-  const out = Buffer.allocUnsafe(4 + size)
-  out.writeUInt32BE(size, 0)
-  out.write(json, 4, 'utf8')
-  return out
+  return encodeFrames(mode, [json])
 }
+
+type Utf8Buffer = Buffer & { utf8Write(text: string, offset: number): number }
+
+/** Encoded turns up to this size go through the shared scratch buffer; bigger ones get their own. */
+const SCRATCH_MAX = 1024 * 1024
+let scratch = Buffer.allocUnsafe(64 * 1024) as Utf8Buffer
 
 /**
  * Several frames in one buffer: the replies and deliveries of one event-loop turn go out in a
  * single socket write instead of one small buffer (and one writev entry) each.
+ *
+ * Each string is encoded once, into a buffer sized by the UTF-8 upper bound (3 bytes per UTF-16
+ * unit), and its byte count comes from the write itself: measuring first and writing after
+ * would walk every string twice. The bytes are then copied out at their exact size, since the
+ * socket may hold on to what it is given.
  */
 export function encodeFrames(mode: FrameMode, jsons: string[]): Buffer {
-  if (jsons.length === 1) return encodeFrame(mode, jsons[0] as string)
-  if (mode === 'text') return Buffer.from(jsons.join('\n') + '\n', 'utf8')
-  const sizes = new Array<number>(jsons.length)
-  let total = 0
-  for (let i = 0; i < jsons.length; i++) {
-    const size = Buffer.byteLength(jsons[i] as string, 'utf8')
-    sizes[i] = size
-    total += 4 + size
-  }
-  const out = Buffer.allocUnsafe(total)
+  let bound = 0
+  for (let i = 0; i < jsons.length; i++) bound += 4 + 3 * (jsons[i] as string).length
+  // A big turn is measured first instead: its buffer goes to the socket as is, at its exact size.
+  const buf = bound <= SCRATCH_MAX ? scratchOf(bound) : (Buffer.allocUnsafe(exactSize(mode, jsons)) as Utf8Buffer)
+  const end = mode === 'binary' ? writeBinary(buf, jsons) : writeText(buf, jsons)
+  if (buf !== scratch) return buf
+  const out = Buffer.allocUnsafe(end)
+  buf.copy(out, 0, 0, end)
+  return out
+}
+
+function scratchOf(size: number): Utf8Buffer {
+  if (scratch.length < size) scratch = Buffer.allocUnsafeSlow(Math.min(SCRATCH_MAX, Math.max(size, 2 * scratch.length))) as Utf8Buffer
+  return scratch
+}
+
+/** The encoded size: each frame's bytes plus its 4-byte length (binary) or its line end (text). */
+function exactSize(mode: FrameMode, jsons: string[]): number {
+  const extra = mode === 'binary' ? 4 : 1
+  let size = 0
+  for (let i = 0; i < jsons.length; i++) size += extra + Buffer.byteLength(jsons[i] as string, 'utf8')
+  return size
+}
+
+function writeBinary(buf: Utf8Buffer, jsons: string[]): number {
   let off = 0
   for (let i = 0; i < jsons.length; i++) {
-    const size = sizes[i] as number
-    out.writeUInt32BE(size, off)
-    out.write(jsons[i] as string, off + 4, size, 'utf8')
+    const size = buf.utf8Write(jsons[i] as string, off + 4)
+    buf[off] = size >>> 24
+    buf[off + 1] = (size >>> 16) & 0xff
+    buf[off + 2] = (size >>> 8) & 0xff
+    buf[off + 3] = size & 0xff
     off += 4 + size
   }
-  return out
+  return off
+}
+
+function writeText(buf: Utf8Buffer, jsons: string[]): number {
+  let off = 0
+  for (let i = 0; i < jsons.length; i++) {
+    off += buf.utf8Write(jsons[i] as string, off)
+    buf[off++] = LF
+  }
+  return off
 }

@@ -1,6 +1,6 @@
 // The frame codec on its own: no sockets (PROTOCOL.md §1 "Framing").
 import t from 'tap'
-import { FrameDecoder, encodeFrame, MAX_FRAME_CEILING, type DecodeEvent, type FrameMode } from '../../shared/protocol/codec.js'
+import { FrameDecoder, encodeFrame, encodeFrames, MAX_FRAME_CEILING, type DecodeEvent, type FrameMode } from '../../shared/protocol/codec.js'
 import { random } from '../helpers/random.js'
 
 const MODES: FrameMode[] = ['binary', 'text']
@@ -180,4 +180,30 @@ t.test('a frame trickling in one byte at a time costs linear work, not a copy pe
     t.equal(events[0]?.kind === 'frame' ? events[0].text.length : 0, json.length)
     t.ok(ms < 5000, `${mode}: ${bytes.length} one-byte pushes took ${ms.toFixed(0)} ms`)
   }
+})
+
+t.test('a turn of frames encodes as the frames one after another, whatever their size', async (t) => {
+  const reference = (mode: FrameMode, jsons: string[]): Buffer => Buffer.concat(jsons.map((json) => {
+    const bytes = Buffer.from(json, 'utf8')
+    if (mode === 'text') return Buffer.concat([bytes, Buffer.from('\n')])
+    const head = Buffer.alloc(4)
+    head.writeUInt32BE(bytes.length)
+    return Buffer.concat([head, bytes])
+  }))
+  const big = '{"s":"' + 'é𝄞x'.repeat(150_000) + '"}'
+  const turns: string[][] = [
+    ['{"ok":true}'],
+    ['{"ok":true,"mid":"a"}', '{"s":"é ✓ 𝄞 日本"}', '{"s":"\ud800 lone"}', ''],
+    Array.from({ length: 5000 }, (_, i) => `{"ok":true,"n":${i},"s":"${'é'.repeat(i % 50)}"}`),
+    [big, '{"ok":true}', big],
+  ]
+  for (const mode of MODES) {
+    for (const jsons of turns) {
+      // Twice: the second turn reuses whatever the first one left behind.
+      for (let i = 0; i < 2; i++) t.ok(encodeFrames(mode, jsons).equals(reference(mode, jsons)), `${mode}: ${jsons.length} frames`)
+    }
+  }
+  const first = encodeFrames('binary', ['{"a":1}'])
+  encodeFrames('binary', ['{"b":2}'])
+  t.equal(first.toString('utf8', 4), '{"a":1}', 'an encoded turn is not overwritten by the next one')
 })

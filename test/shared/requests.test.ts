@@ -113,6 +113,23 @@ t.test('publish inputs', async (t) => {
   t.same(batch, { inputs: [{ bodyJson: '1', attrs: { k: 'v' }, delay: 5, group: 'g', dedupId: 'd' }], batch: true })
 })
 
+t.test('shape limits on requests: depth and keys, brackets inside strings aside', async (t) => {
+  const shape = { maxDepth: 3, maxKeys: 5 }
+  const deep = '{"op":"x","a":[[[1]]]}'
+  t.equal(parseEnvelope(deep, shape).ok, false, 'depth 4 over max-depth 3')
+  t.equal(parseEnvelope('{"op":"x","a":[1],"pad":"' + 'y'.repeat(20) + '"}', shape).ok, true)
+  t.equal(parseEnvelope('{"op":"x","a":"[[[{{{","b":"' + 'y'.repeat(20) + '"}', shape).ok, true, 'brackets in strings are not nesting')
+  t.equal(parseEnvelope('{"op":"x","a":1,"b":2,"c":3,"d":4,"e":5}', shape).ok, false, '6 keys over max-keys 5')
+  t.equal(parseEnvelope('{"op":"x","a":1,"b":2,"c":3,"d":4}', shape).ok, true)
+})
+
+t.test('a body near max-message is measured in UTF-8 bytes', async (t) => {
+  const limits = { ...DEFAULT_LIMITS, maxMessage: 30 }
+  t.same(publishInputs({ body: 'x'.repeat(28) }, limits).inputs, [{ bodyJson: JSON.stringify('x'.repeat(28)) }], '30 bytes fit')
+  t.equal(failure(() => publishInputs({ body: 'é'.repeat(15) }, limits))?.code, 'message_too_large', '32 bytes in 17 characters do not')
+  t.same(publishInputs({ body: 'é'.repeat(14) }, limits).inputs, [{ bodyJson: JSON.stringify('é'.repeat(14)) }], '30 bytes in 16 characters fit')
+})
+
 t.test('peek state', async (t) => {
   t.equal(peekState({}), 'ready')
   t.equal(peekState({ state: 'delayed' }), 'delayed')
