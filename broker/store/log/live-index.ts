@@ -20,6 +20,11 @@ export class LiveIndex {
   /** queue -> mid -> the segment with that message's data. */
   private readonly byQueue = new Map<string, Map<string, Segment>>()
 
+  /** A batch's records, just written to `segment`. */
+  applyAll(records: JournalRecord[], segment: Segment): void {
+    for (let i = 0; i < records.length; i++) this.apply(records[i] as JournalRecord, segment)
+  }
+
   apply(record: JournalRecord, segment: Segment): void {
     switch (record.type) {
       case 'publish':
