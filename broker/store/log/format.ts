@@ -14,7 +14,7 @@
 // newer version refuses to start rather than guess.
 import type { JournalRecord, PublishRecord } from '../journal.js'
 import { crc32, frameCrc } from './crc32.js'
-import { FrameBuffer, putText, putU32 } from './frame-buffer.js'
+import { FrameBuffer, putText, putU32, textRoom } from './frame-buffer.js'
 import { publishRoom, readPublish, writePublish } from './publish-binary.js'
 import { readSettle, settleRoom, writeSettle, type SettleRecord } from './settle-binary.js'
 
@@ -64,7 +64,7 @@ export function encodeRecord(record: JournalRecord): Buffer {
 
 function encodeJson(out: FrameBuffer, record: JournalRecord): void {
   const text = JSON.stringify(record)
-  const frame = out.reserve(RECORD_HEADER_BYTES + 3 * text.length)
+  const frame = out.reserve(RECORD_HEADER_BYTES + textRoom(text))
   finishFrame(out, frame, KIND_JSON, putText(frame, out.length + RECORD_HEADER_BYTES, text))
 }
 

@@ -1,7 +1,7 @@
 // Records encoded back to back into one buffer that doubles when it runs out: a batch's bytes are
 // ready for its single write without a Buffer per record or a concat. The encoders reserve an
 // upper bound on a record's size first (a UTF-16 code unit is at most 3 UTF-8 bytes), write the
-// fields, and fill in the lengths from what was written, so no string is measured twice.
+// fields, and fill in the lengths from what was written, so no short string is measured first.
 
 /** The native UTF-8 write that Buffer.write ends in, without its argument checks. */
 type Writable = Buffer & { utf8Write(text: string, offset: number, length?: number): number }
@@ -38,9 +38,17 @@ export class FrameBuffer {
   }
 }
 
+/** Longer strings are measured: three bytes per code unit of a large body would be a large allocation. */
+const ESTIMATE_UP_TO = 1024
+
+/** Room a string may take in UTF-8: a bound for short ones (cheaper than measuring), exact for long ones. */
+export function textRoom(text: string): number {
+  return text.length <= ESTIMATE_UP_TO ? 3 * text.length : Buffer.byteLength(text, 'utf8')
+}
+
 /** Room a string may take in UTF-8 with its u32 length prefix. */
 export function stringRoom(text: string): number {
-  return 4 + 3 * text.length
+  return 4 + textRoom(text)
 }
 
 /** Below this length a string is copied in JS when it is all ASCII: cheaper than the native call. */

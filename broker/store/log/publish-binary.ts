@@ -9,7 +9,7 @@
 // A string is its UTF-8 byte length u32 BE, then the bytes. The flags say which [optional]
 // fields follow, in the order above.
 import type { PublishRecord } from '../journal.js'
-import { putString, putText, putU32, stringRoom, type Writable } from './frame-buffer.js'
+import { putString, putText, putU32, stringRoom, textRoom, type Writable } from './frame-buffer.js'
 
 const ATTRS = 1
 const GROUP = 2
@@ -28,7 +28,7 @@ void everyPublishFieldWritten
 
 /** Room the payload may take (see FrameBuffer); `attrsJson` as given to writePublish. */
 export function publishRoom(r: PublishRecord, attrsJson: string | undefined): number {
-  let size = FIXED_BYTES + stringRoom(r.mid) + 3 * r.bodyJson.length
+  let size = FIXED_BYTES + stringRoom(r.mid) + textRoom(r.bodyJson)
   for (const queue of r.queues) size += stringRoom(queue)
   if (attrsJson !== undefined) size += stringRoom(attrsJson)
   if (r.group !== undefined) size += stringRoom(r.group)
