@@ -13,9 +13,10 @@
 // instead), so an older hubq never meets kinds 3-5 in a file it can read. A reader meeting a
 // newer version refuses to start rather than guess.
 import type { JournalRecord, PublishRecord } from '../journal.js'
-import { crc32, crc32Table } from './crc32.js'
-import { publishMetaBytes, readPublish, writePublishMeta } from './publish-binary.js'
-import { readSettle, settleBytes, writeSettle, type SettleRecord } from './settle-binary.js'
+import { crc32, frameCrc } from './crc32.js'
+import { FrameBuffer, putText, putU32, textRoom } from './frame-buffer.js'
+import { publishRoom, readPublish, writePublish } from './publish-binary.js'
+import { readSettle, settleRoom, writeSettle, type SettleRecord } from './settle-binary.js'
 
 export const FORMAT_VERSION = 2
 export const FILE_HEADER_BYTES = 16
@@ -47,58 +48,49 @@ export function checkFileHeader(data: Buffer): FileHeaderCheck {
   return { ok: true, version: data.readUInt16BE(8) }
 }
 
-const CRC_TABLE = crc32Table()
+/** Encodes a record as one frame at the end of `out`. */
+export function encodeRecordInto(out: FrameBuffer, record: JournalRecord): void {
+  if (record.type === 'publish') encodePublish(out, record)
+  else if (record.type === 'receive' || record.type === 'delete') encodeSettle(out, record)
+  else encodeJson(out, record)
+}
 
+/** One record as a frame of its own. */
 export function encodeRecord(record: JournalRecord): Buffer {
-  if (record.type === 'publish') return encodePublish(record)
-  if (record.type === 'receive' || record.type === 'delete') return encodeSettle(record)
-  const kind = KIND_JSON
+  const out = new FrameBuffer(256)
+  encodeRecordInto(out, record)
+  return Buffer.from(out.bytes())
+}
+
+function encodeJson(out: FrameBuffer, record: JournalRecord): void {
   const text = JSON.stringify(record)
-  // One allocation per record: the payload is encoded straight into the frame.
-  const length = Buffer.byteLength(text, 'utf8')
-  const frame = Buffer.allocUnsafe(RECORD_HEADER_BYTES + length)
-  frame.writeUInt32BE(length, 0)
-  frame[8] = kind
-  frame.write(text, RECORD_HEADER_BYTES, length, 'utf8')
-  // CRC over length and kind (bytes 0-3 and 8), then the payload.
-  frame.writeUInt32BE(crc32(frame.subarray(RECORD_HEADER_BYTES), headerCrc(frame, 0)), 4)
-  return frame
+  const frame = out.reserve(RECORD_HEADER_BYTES + textRoom(text))
+  finishFrame(out, frame, KIND_JSON, putText(frame, out.length + RECORD_HEADER_BYTES, text))
 }
 
 /** A receive or delete record as kind 4 or 5: binary fields. */
-function encodeSettle(record: SettleRecord): Buffer {
-  const length = settleBytes(record)
-  const frame = Buffer.allocUnsafe(RECORD_HEADER_BYTES + length)
-  frame.writeUInt32BE(length, 0)
-  frame[8] = record.type === 'receive' ? KIND_RECEIVE : KIND_DELETE
-  writeSettle(frame, RECORD_HEADER_BYTES, record)
-  frame.writeUInt32BE(crc32(frame.subarray(RECORD_HEADER_BYTES), headerCrc(frame, 0)), 4)
-  return frame
+function encodeSettle(out: FrameBuffer, record: SettleRecord): void {
+  const frame = out.reserve(RECORD_HEADER_BYTES + settleRoom(record))
+  const end = writeSettle(frame, out.length + RECORD_HEADER_BYTES, record)
+  finishFrame(out, frame, record.type === 'receive' ? KIND_RECEIVE : KIND_DELETE, end)
 }
 
-/** A publish record as kind 3: binary metadata, then the body's JSON text, in one allocation. */
-function encodePublish(record: PublishRecord): Buffer {
+/** A publish record as kind 3: binary metadata, then the body's JSON text. */
+function encodePublish(out: FrameBuffer, record: PublishRecord): void {
   const attrsJson = record.attrs === undefined ? undefined : JSON.stringify(record.attrs)
-  const bodyBytes = Buffer.byteLength(record.bodyJson, 'utf8')
-  const length = publishMetaBytes(record, attrsJson) + bodyBytes
-  const frame = Buffer.allocUnsafe(RECORD_HEADER_BYTES + length)
-  frame.writeUInt32BE(length, 0)
-  frame[8] = KIND_PUBLISH_BINARY
-  const bodyAt = writePublishMeta(frame, RECORD_HEADER_BYTES, record, attrsJson)
-  frame.write(record.bodyJson, bodyAt, bodyBytes, 'utf8')
-  frame.writeUInt32BE(crc32(frame.subarray(RECORD_HEADER_BYTES), headerCrc(frame, 0)), 4)
-  return frame
+  const frame = out.reserve(RECORD_HEADER_BYTES + publishRoom(record, attrsJson))
+  const end = writePublish(frame, out.length + RECORD_HEADER_BYTES, record, attrsJson)
+  finishFrame(out, frame, KIND_PUBLISH_BINARY, end)
 }
 
-/**
- * CRC-32 of a record's length and kind bytes (offset..offset+3 and offset+8), in JS: five bytes
- * are cheaper here than two native calls and the two buffer views they would need.
- */
-function headerCrc(data: Buffer, offset: number): number {
-  let crc = 0xffffffff
-  for (let i = 0; i < 4; i++) crc = (CRC_TABLE[(crc ^ (data[offset + i] as number)) & 0xff] as number) ^ (crc >>> 8)
-  crc = (CRC_TABLE[(crc ^ (data[offset + 8] as number)) & 0xff] as number) ^ (crc >>> 8)
-  return (crc ^ 0xffffffff) >>> 0
+/** Fills in the header of the frame whose payload was just written up to `end`, and takes it in. */
+function finishFrame(out: FrameBuffer, frame: Buffer, kind: number, end: number): void {
+  const offset = out.length
+  putU32(frame, offset, end - offset - RECORD_HEADER_BYTES)
+  frame[offset + 8] = kind
+  // CRC over length and kind (bytes 0-3 and 8), then the payload.
+  putU32(frame, offset + 4, frameCrc(frame, offset, end))
+  out.length = end
 }
 
 /** The whole, CRC-valid record starting at `offset`, or undefined when there is none there. */
@@ -111,7 +103,7 @@ export function decodeRecordAt(data: Buffer, offset: number): JournalRecord | un
   if (end > data.length) return undefined
   const kind = data[offset + 8]
   if (kind === undefined || kind < KIND_JSON || kind > KIND_DELETE) return undefined
-  if (crc32(data.subarray(start, end), headerCrc(data, offset)) !== data.readUInt32BE(offset + 4)) return undefined
+  if (frameCrc(data, offset, end) !== data.readUInt32BE(offset + 4)) return undefined
   try {
     // Straight from the segment's bytes: no copy of the payload, no copy of the parsed record.
     if (kind === KIND_PUBLISH_BINARY) return readPublish(data, start, end)

@@ -9,7 +9,10 @@ export interface LogFs {
   /** flags as in fs.open: 'r+' (existing file), 'w' (create or truncate), 'r' (a directory). */
   open(path: string, flags: string): Promise<number>
   close(fd: number): Promise<void>
-  /** Writes the whole buffer at `position` (loops over short writes). */
+  /**
+   * Writes the whole buffer at `position` (loops over short writes). The log reuses the buffer
+   * for its next batch once this settles, so nothing may still read it by then.
+   */
   write(fd: number, data: Buffer, position: number): Promise<void>
   fdatasync(fd: number): Promise<void>
   /** fsync, for a directory after a file in it was created or removed. */

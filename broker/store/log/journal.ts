@@ -10,7 +10,8 @@ import { HubqError } from '../../../shared/errors.js'
 import { silentLogger, type Logger } from '../../../shared/logger.js'
 import type { FsyncPolicy } from '../../config.js'
 import type { Journal, JournalRecord, LiveView } from '../journal.js'
-import { FILE_HEADER_BYTES, FORMAT_VERSION, encodeFileHeader, encodeRecord } from './format.js'
+import { FILE_HEADER_BYTES, FORMAT_VERSION, encodeFileHeader, encodeRecordInto, recordEnd } from './format.js'
+import { FrameBuffer } from './frame-buffer.js'
 import { nodeFs, type LogFs } from './fs.js'
 import { LiveIndex, type Segment } from './live-index.js'
 import { lockFolder } from './lock.js'
@@ -39,22 +40,72 @@ interface Deferred {
   reject(err: unknown): void
 }
 
+/** A batch buffer this large or smaller is kept for the next batch; a larger one (a burst) is let go. */
+const KEEP_BUFFER_BYTES = 1024 * 1024
+const FIRST_BUFFER_BYTES = 64 * 1024
+
 class Batch {
   readonly records: JournalRecord[] = []
-  readonly frames: Buffer[] = []
-  bytes = 0
+  /** The records' frames, back to back in append order: the batch's one write. */
+  private frames: FrameBuffer | undefined
   /** Holds something appended since the last attempt (not only records kept from a failed one). */
   fresh = false
   private deferred: Deferred | undefined
 
-  add(record: JournalRecord, frame: Buffer): void {
+  /** `spare`: a buffer whose write has finished, to encode into instead of allocating one. */
+  constructor(private spare?: FrameBuffer) {}
+
+  add(record: JournalRecord): void {
+    encodeRecordInto(this.out(), record)
     this.records.push(record)
-    this.frames.push(frame)
-    this.bytes += frame.length
+  }
+
+  /** A record already encoded (kept from a failed batch): its frame bytes are copied as they are. */
+  addEncoded(record: JournalRecord, frame: Uint8Array): void {
+    this.out().append(frame)
+    this.records.push(record)
   }
 
   get size(): number {
-    return this.frames.length
+    return this.records.length
+  }
+
+  get bytes(): number {
+    return this.frames?.length ?? 0
+  }
+
+  /** The bytes to write (valid until the batch is released). */
+  data(): Buffer {
+    return this.frames?.bytes() ?? Buffer.alloc(0)
+  }
+
+  /** Calls `each` with every record and its frame bytes, in order. */
+  forEachFrame(each: (record: JournalRecord, frame: Buffer) => void): void {
+    const data = this.frames?.data
+    let offset = 0
+    for (const record of this.records) {
+      const end = recordEnd(data as Buffer, offset)
+      each(record, (data as Buffer).subarray(offset, end))
+      offset = end
+    }
+  }
+
+  /** Once written (or given up): its buffer, reset, for the next batch when worth keeping. */
+  release(): FrameBuffer | undefined {
+    const frames = this.frames ?? this.spare
+    this.frames = undefined
+    this.spare = undefined
+    if (!frames || frames.data.length > KEEP_BUFFER_BYTES) return undefined
+    frames.length = 0
+    return frames
+  }
+
+  private out(): FrameBuffer {
+    if (!this.frames) {
+      this.frames = this.spare ?? new FrameBuffer(FIRST_BUFFER_BYTES)
+      this.spare = undefined
+    }
+    return this.frames
   }
 
   done(): Promise<void> {
@@ -92,6 +143,8 @@ export class LogJournal implements Journal {
   private fd = -1
   private nextId = 1
   private pending = new Batch()
+  /** The buffer of the last batch written, reused by the next one. */
+  private spare: FrameBuffer | undefined
   private inFlight: Batch | undefined
   private scheduled = false
   private pumping: Promise<void> | undefined
@@ -150,7 +203,7 @@ export class LogJournal implements Journal {
 
   append(record: JournalRecord): void {
     if (this.closed) throw new HubqError('unavailable', 'the log is closed')
-    this.pending.add(record, encodeRecord(record))
+    this.pending.add(record)
     this.pending.fresh = true
     this.schedule()
   }
@@ -213,7 +266,8 @@ export class LogJournal implements Journal {
     for (;;) {
       if (this.pending.size > 0 && (this.pending.fresh || this.failure === undefined)) {
         const batch = this.pending
-        this.pending = new Batch()
+        this.pending = new Batch(this.spare)
+        this.spare = undefined
         if (!(await this.write(batch, false))) return
         continue
       }
@@ -235,8 +289,7 @@ export class LogJournal implements Journal {
         await this.roll()
         start = FILE_HEADER_BYTES
       }
-      const data = batch.size === 1 ? (batch.frames[0] as Buffer) : Buffer.concat(batch.frames, batch.bytes)
-      await this.fs.write(this.fd, data, start)
+      await this.fs.write(this.fd, batch.data(), start)
       if (this.policy.mode === 'always' || forceSync) {
         const began = performance.now()
         await this.fs.fdatasync(this.fd)
@@ -250,12 +303,14 @@ export class LogJournal implements Journal {
       await this.fs.ftruncate(this.fd, start).catch(() => undefined)
       this.fail(err, batch)
       this.inFlight = undefined
+      this.spare = batch.release() ?? this.spare
       return false
     }
     this.inFlight = undefined
     const active = this.active
     active.size = start + batch.bytes
-    for (const record of batch.records) this.index.apply(record, active)
+    this.index.applyAll(batch.records, active)
+    this.spare = batch.release() ?? this.spare
     this.recovered()
     batch.settle()
     return true
@@ -286,10 +341,10 @@ export class LogJournal implements Journal {
     this.failure = err
     if (batch) {
       const kept = new Batch()
-      batch.records.forEach((record, i) => {
-        if (record.type !== 'publish') kept.add(record, batch.frames[i] as Buffer)
+      batch.forEachFrame((record, frame) => {
+        if (record.type !== 'publish') kept.addEncoded(record, frame)
       })
-      for (let i = 0; i < this.pending.size; i++) kept.add(this.pending.records[i] as JournalRecord, this.pending.frames[i] as Buffer)
+      this.pending.forEachFrame((record, frame) => kept.addEncoded(record, frame))
       kept.fresh = this.pending.fresh
       const waiting = this.pending
       this.pending = kept
@@ -399,7 +454,7 @@ export class LogJournal implements Journal {
         this.compactAfter = Date.now() + 1000
         return false
       }
-      batch.add(snapshot, encodeRecord(snapshot))
+      batch.add(snapshot)
     }
     const moved = batch.size
     if (!(await this.write(batch, true))) return false
@@ -411,7 +466,7 @@ export class LogJournal implements Journal {
     if (dead.some((segment) => segment.metadata)) {
       // Queue settings, topics and bindings in these files must outlive them: write them again first.
       const batch = new Batch()
-      for (const record of (this.live as LiveView).metadata()) batch.add(record, encodeRecord(record))
+      for (const record of (this.live as LiveView).metadata()) batch.add(record)
       if (batch.size > 0 && !(await this.write(batch, true))) return false
     }
     try {

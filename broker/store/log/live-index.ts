@@ -19,6 +19,17 @@ export interface Segment {
 export class LiveIndex {
   /** queue -> mid -> the segment with that message's data. */
   private readonly byQueue = new Map<string, Map<string, Segment>>()
+  /**
+   * The last queue looked up and its map: a batch is mostly records of one queue in a row, and
+   * a name compared by reference (the store passes its own strings) is cheaper than a lookup.
+   */
+  private lastName: string | undefined
+  private lastMids: Map<string, Segment> | undefined
+
+  /** A batch's records, just written to `segment`. */
+  applyAll(records: JournalRecord[], segment: Segment): void {
+    for (let i = 0; i < records.length; i++) this.apply(records[i] as JournalRecord, segment)
+  }
 
   apply(record: JournalRecord, segment: Segment): void {
     switch (record.type) {
@@ -31,7 +42,7 @@ export class LiveIndex {
         this.end(record.queue, record.mid)
         return
       case 'move': {
-        const from = this.byQueue.get(record.from)
+        const from = this.existing(record.from)
         const holder = from?.get(record.mid)
         if (!from || !holder) return
         from.delete(record.mid)
@@ -47,6 +58,8 @@ export class LiveIndex {
       case 'drop':
         this.endAll(record.queue)
         this.byQueue.delete(record.queue)
+        this.lastName = undefined
+        this.lastMids = undefined
         segment.metadata = true
         return
       case 'declare':
@@ -71,11 +84,23 @@ export class LiveIndex {
     return out
   }
 
+  private existing(name: string): Map<string, Segment> | undefined {
+    if (name === this.lastName) return this.lastMids
+    const mids = this.byQueue.get(name)
+    if (mids) {
+      this.lastName = name
+      this.lastMids = mids
+    }
+    return mids
+  }
+
   private queue(name: string): Map<string, Segment> {
-    let mids = this.byQueue.get(name)
+    let mids = this.existing(name)
     if (!mids) {
       mids = new Map()
       this.byQueue.set(name, mids)
+      this.lastName = name
+      this.lastMids = mids
     }
     return mids
   }
@@ -91,7 +116,7 @@ export class LiveIndex {
   }
 
   private end(queue: string, mid: string): void {
-    const mids = this.byQueue.get(queue)
+    const mids = this.existing(queue)
     const holder = mids?.get(mid)
     if (!mids || !holder) return
     holder.live--
@@ -99,7 +124,7 @@ export class LiveIndex {
   }
 
   private endAll(queue: string): void {
-    const mids = this.byQueue.get(queue)
+    const mids = this.existing(queue)
     if (!mids) return
     for (const holder of mids.values()) holder.live--
     mids.clear()

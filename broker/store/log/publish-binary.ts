@@ -9,6 +9,7 @@
 // A string is its UTF-8 byte length u32 BE, then the bytes. The flags say which [optional]
 // fields follow, in the order above.
 import type { PublishRecord } from '../journal.js'
+import { putString, putText, putU32, stringRoom, textRoom, type Writable } from './frame-buffer.js'
 
 const ATTRS = 1
 const GROUP = 2
@@ -25,20 +26,20 @@ type UnwrittenPublishField = Exclude<keyof PublishRecord, (typeof WRITTEN)[numbe
 const everyPublishFieldWritten: UnwrittenPublishField extends never ? true : never = true
 void everyPublishFieldWritten
 
-/** Payload bytes of the record's metadata (everything but the body); `attrsJson` as given to write. */
-export function publishMetaBytes(r: PublishRecord, attrsJson: string | undefined): number {
-  let size = FIXED_BYTES + 4 + Buffer.byteLength(r.mid)
-  for (const queue of r.queues) size += 4 + Buffer.byteLength(queue)
-  if (attrsJson !== undefined) size += 4 + Buffer.byteLength(attrsJson)
-  if (r.group !== undefined) size += 4 + Buffer.byteLength(r.group)
-  if (r.dedupId !== undefined) size += 4 + Buffer.byteLength(r.dedupId)
-  if (r.origin !== undefined) size += 4 + Buffer.byteLength(r.origin)
+/** Room the payload may take (see FrameBuffer); `attrsJson` as given to writePublish. */
+export function publishRoom(r: PublishRecord, attrsJson: string | undefined): number {
+  let size = FIXED_BYTES + stringRoom(r.mid) + textRoom(r.bodyJson)
+  for (const queue of r.queues) size += stringRoom(queue)
+  if (attrsJson !== undefined) size += stringRoom(attrsJson)
+  if (r.group !== undefined) size += stringRoom(r.group)
+  if (r.dedupId !== undefined) size += stringRoom(r.dedupId)
+  if (r.origin !== undefined) size += stringRoom(r.origin)
   if (r.receives !== undefined) size += 4
   return size
 }
 
-/** Writes the metadata at `offset`; returns where the body goes. */
-export function writePublishMeta(frame: Buffer, offset: number, r: PublishRecord, attrsJson: string | undefined): number {
+/** Writes the payload (metadata, then the body) at `offset`; returns where it ends. */
+export function writePublish(frame: Writable, offset: number, r: PublishRecord, attrsJson: string | undefined): number {
   let flags = 0
   if (attrsJson !== undefined) flags |= ATTRS
   if (r.group !== undefined) flags |= GROUP
@@ -49,21 +50,16 @@ export function writePublishMeta(frame: Buffer, offset: number, r: PublishRecord
   frame[offset] = flags
   let o = frame.writeDoubleBE(r.publishedAt, offset + 1)
   o = frame.writeDoubleBE(r.visibleAt, o)
-  o = frame.writeUInt32BE(r.queues.length, o)
-  for (const queue of r.queues) o = putString(frame, o, queue)
+  const queues = r.queues
+  o = putU32(frame, o, queues.length)
+  for (let i = 0; i < queues.length; i++) o = putString(frame, o, queues[i] as string)
   o = putString(frame, o, r.mid)
   if (attrsJson !== undefined) o = putString(frame, o, attrsJson)
   if (r.group !== undefined) o = putString(frame, o, r.group)
   if (r.dedupId !== undefined) o = putString(frame, o, r.dedupId)
   if (r.origin !== undefined) o = putString(frame, o, r.origin)
-  if (r.receives !== undefined) o = frame.writeUInt32BE(r.receives, o)
-  return o
-}
-
-function putString(frame: Buffer, offset: number, text: string): number {
-  const bytes = frame.write(text, offset + 4, 'utf8')
-  frame.writeUInt32BE(bytes, offset)
-  return offset + 4 + bytes
+  if (r.receives !== undefined) o = putU32(frame, o, r.receives)
+  return putText(frame, o, r.bodyJson)
 }
 
 /** Where the string being read ends; module state instead of a tuple per string. */

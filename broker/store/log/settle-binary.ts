@@ -6,24 +6,19 @@
 //
 // A string is its UTF-8 byte length u32 BE, then the bytes.
 import type { JournalRecord } from '../journal.js'
+import { putString, putU32, stringRoom, type Writable } from './frame-buffer.js'
 
 export type SettleRecord = Extract<JournalRecord, { type: 'receive' } | { type: 'delete' }>
 
-export function settleBytes(r: SettleRecord): number {
-  return 8 + Buffer.byteLength(r.queue) + Buffer.byteLength(r.mid) + (r.type === 'receive' ? 4 : 0)
+/** Room the payload may take (see FrameBuffer). */
+export function settleRoom(r: SettleRecord): number {
+  return stringRoom(r.queue) + stringRoom(r.mid) + 4
 }
 
-/** Writes the record's fields at `offset` (settleBytes of them). */
-export function writeSettle(frame: Buffer, offset: number, r: SettleRecord): void {
-  let o = putString(frame, offset, r.queue)
-  o = putString(frame, o, r.mid)
-  if (r.type === 'receive') frame.writeUInt32BE(r.receives, o)
-}
-
-function putString(frame: Buffer, offset: number, text: string): number {
-  const bytes = frame.write(text, offset + 4, 'utf8')
-  frame.writeUInt32BE(bytes, offset)
-  return offset + 4 + bytes
+/** Writes the record's fields at `offset`; returns where they end. */
+export function writeSettle(frame: Writable, offset: number, r: SettleRecord): number {
+  const o = putString(frame, putString(frame, offset, r.queue), r.mid)
+  return r.type === 'receive' ? putU32(frame, o, r.receives) : o
 }
 
 /** The record in payload bytes [start, end); throws on a malformed payload. */
