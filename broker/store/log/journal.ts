@@ -1,8 +1,8 @@
 // The durable Journal: a segmented append-only log with CRC-framed records and group commit.
 //
 // Every append lands in the pending batch; once per event-loop turn the batch is written with
-// one write and (under fsync=always) one fdatasync, and every commit() waiting on it resolves
-// together. Appends arriving while that runs form the next batch. After a write, the oldest
+// one write and (under fsync=always, when a commit() waits on it) one fdatasync, and every
+// commit() waiting on it resolves together. Appends arriving while that runs form the next batch. After a write, the oldest
 // segments are collected: deleted once nothing in them is live, or compacted first (their few
 // live messages rewritten at the head) — in the crash-safe order write, fsync, unlink, fsync dir.
 import { join } from 'node:path'
@@ -20,6 +20,12 @@ import { describePolicy } from './policy.js'
 import { segmentName } from './segments.js'
 
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024
+/**
+ * Under `always`, a batch nobody waits on (acks, receive counts, releases: nothing confirmed
+ * depends on it) is written at once but fsynced with the next batch that is waited on, or
+ * this long after, whichever comes first (PROTOCOL.md §9).
+ */
+export const UNWAITED_SYNC_MS = 200
 
 export interface LogJournalOptions {
   dir: string
@@ -121,6 +127,11 @@ class Batch {
     return this.deferred.promise
   }
 
+  /** Someone waits on this batch (commit()): under `always` its write is fsynced before it settles. */
+  get waited(): boolean {
+    return this.deferred !== undefined
+  }
+
   settle(err?: unknown): void {
     if (!this.deferred) return
     if (err === undefined) this.deferred.resolve()
@@ -151,6 +162,10 @@ export class LogJournal implements Journal {
   private failure: unknown
   private retryTimer: NodeJS.Timeout | undefined
   private syncTimer: NodeJS.Timeout | undefined
+  /** Under `always`: the fsync due for a write nobody waited on (see UNWAITED_SYNC_MS). */
+  private lazySyncTimer: NodeJS.Timeout | undefined
+  /** Commits that found everything written but not yet fsynced: settled by the next sync. */
+  private syncWaiter: Batch | undefined
   private dirty = false
   private syncDue = false
   private closing = false
@@ -211,6 +226,12 @@ export class LogJournal implements Journal {
   commit(): Promise<void> {
     if (this.pending.size > 0) return this.pending.done()
     if (this.inFlight) return this.inFlight.done()
+    // Everything is written, but a write nobody waited on may still lack its fsync.
+    if (this.dirty && this.policy.mode === 'always') {
+      this.syncDue = true
+      this.schedule()
+      return (this.syncWaiter ??= new Batch()).done()
+    }
     return Promise.resolve()
   }
 
@@ -222,6 +243,7 @@ export class LogJournal implements Journal {
     if (this.closed) return
     this.closing = true
     if (this.syncTimer) clearInterval(this.syncTimer)
+    if (this.lazySyncTimer) clearTimeout(this.lazySyncTimer)
     if (this.retryTimer) clearTimeout(this.retryTimer)
     while (this.pumping || (this.pending.size > 0 && this.failure === undefined)) {
       if (this.pumping) await this.pumping
@@ -273,7 +295,11 @@ export class LogJournal implements Journal {
       }
       if (this.syncDue) {
         this.syncDue = false
-        if (this.dirty && !(await this.syncActive())) return
+        const waiter = this.syncWaiter
+        this.syncWaiter = undefined
+        const synced = !this.dirty || (await this.syncActive())
+        waiter?.settle(synced ? undefined : new HubqError('unavailable', 'the log cannot be fsynced; nothing was confirmed', { cause: this.failure }))
+        if (!synced) return
       }
       if (this.closing || !(await this.collect())) return
     }
@@ -290,12 +316,15 @@ export class LogJournal implements Journal {
         start = FILE_HEADER_BYTES
       }
       await this.fs.write(this.fd, batch.data(), start)
-      if (this.policy.mode === 'always' || forceSync) {
+      // Decided after the write: a commit() made while it ran is waited on too.
+      if (forceSync || (this.policy.mode === 'always' && batch.waited)) {
         const began = performance.now()
         await this.fs.fdatasync(this.fd)
+        this.dirty = false
         this.fsyncObserver?.onFsync((performance.now() - began) / 1000)
       } else {
         this.dirty = true
+        if (this.policy.mode === 'always') this.syncSoon()
       }
     } catch (err) {
       // Drop any part of the batch that did reach the file: refused records must not come back.
@@ -314,6 +343,17 @@ export class LogJournal implements Journal {
     this.recovered()
     batch.settle()
     return true
+  }
+
+  /** Arms the fsync of an unwaited write: it rides along with the next waited batch, or comes by this timer. */
+  private syncSoon(): void {
+    if (this.lazySyncTimer || this.closing) return
+    this.lazySyncTimer = setTimeout(() => {
+      this.lazySyncTimer = undefined
+      if (!this.dirty) return
+      this.syncDue = true
+      this.schedule()
+    }, UNWAITED_SYNC_MS)
   }
 
   private async syncActive(): Promise<boolean> {

@@ -4,17 +4,23 @@ import t from 'tap'
 import { tempDir } from '../../helpers/broker.js'
 import { nodeFs, type LogFs } from '../../../broker/store/log/fs.js'
 import { openJournal, publishRecord } from './fixture.js'
+import { UNWAITED_SYNC_MS } from '../../../broker/store/log/journal.js'
 
 /** The node file system, counting writes and fsyncs; fsyncs can be held until released. */
 function gatedFs() {
   const counts = { writes: 0, fsyncs: 0 }
   let held: (() => void)[] | undefined
   let onHeld: (() => void) | undefined
+  let onWritten: (() => void) | undefined
   const fs: LogFs = {
     ...nodeFs,
-    write: (fd, data, position) => {
+    write: async (fd, data, position) => {
       counts.writes++
-      return nodeFs.write(fd, data, position)
+      await nodeFs.write(fd, data, position)
+      // Told on the next turn, once the log has acted on the finished write.
+      const told = onWritten
+      onWritten = undefined
+      if (told) setImmediate(told)
     },
     fdatasync: async (fd) => {
       counts.fsyncs++
@@ -33,6 +39,10 @@ function gatedFs() {
     hold: () => {
       held = []
     },
+    /** Resolves once the next write has finished and the log has acted on it. */
+    nextWritten: () => new Promise<void>((resolve) => {
+      onWritten = resolve
+    }),
     /** Resolves once an fsync is waiting at the gate. */
     nextHeld: () => new Promise<void>((resolve) => {
       onHeld = resolve
@@ -116,4 +126,48 @@ t.test('fsync interval and off confirm after the write; interval fsyncs on its t
     gate.release()
     await journal.close()
   }
+})
+
+t.test('a batch nobody waits on is written now and fsynced with the next waited batch', async (t) => {
+  const dir = tempDir()
+  t.teardown(() => dir.remove())
+  const gate = gatedFs()
+  const { journal } = await openJournal(dir.path, { fs: gate.fs })
+  t.teardown(() => journal.close())
+  const first = publishRecord(1)
+  journal.append(first)
+  await journal.commit()
+  const start = { ...gate.counts }
+  const written = gate.nextWritten()
+  journal.append({ type: 'delete', queue: first.queues[0] as string, mid: first.mid })
+  await written
+  t.equal(gate.counts.writes - start.writes, 1, 'the ack is written at once')
+  t.equal(gate.counts.fsyncs - start.fsyncs, 0, 'without an fsync of its own')
+  journal.append(publishRecord(2))
+  await journal.commit()
+  t.equal(gate.counts.writes - start.writes, 2, 'the next publish is written')
+  t.equal(gate.counts.fsyncs - start.fsyncs, 1, 'and one fsync covers both')
+})
+
+t.test('commit() after an unwaited write fsyncs it; otherwise a timer does', async (t) => {
+  const dir = tempDir()
+  t.teardown(() => dir.remove())
+  const gate = gatedFs()
+  const { journal } = await openJournal(dir.path, { fs: gate.fs })
+  t.teardown(() => journal.close())
+  const start = { ...gate.counts }
+  const written = gate.nextWritten()
+  journal.append({ type: 'topic', topic: 't' })
+  await written
+  t.equal(gate.counts.fsyncs - start.fsyncs, 0, 'written, not yet fsynced')
+  await journal.commit()
+  t.equal(gate.counts.fsyncs - start.fsyncs, 1, 'a commit() with nothing pending fsyncs what was written')
+  await journal.commit()
+  t.equal(gate.counts.fsyncs - start.fsyncs, 1, 'and then has nothing left to fsync')
+  gate.hold()
+  const arrived = gate.nextHeld()
+  journal.append({ type: 'topic', topic: 'u' })
+  await arrived
+  gate.release()
+  t.equal(gate.counts.fsyncs - start.fsyncs, 2, `an unwaited write is fsynced within UNWAITED_SYNC_MS (${UNWAITED_SYNC_MS} ms) without any commit()`)
 })
