@@ -39,8 +39,30 @@ for (let i = 0; i < profile.samples.length; i++) {
   self.set(key, (self.get(key) ?? 0) + us)
   total += us
 }
+// Also by the project file each sample was taken under (its nearest frame in dist/), so Node's
+// own functions (buffer writes, socket syscalls) count towards the code that called them.
+const parentOf = new Map()
+for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node)
+const byFile = new Map()
+for (let i = 0; i < profile.samples.length; i++) {
+  let node = byId.get(profile.samples[i])
+  const own = node.callFrame.functionName
+  let key = own.startsWith('(') ? own : '(node internals)'
+  for (; node; node = parentOf.get(node.id)) {
+    const url = node.callFrame.url
+    if (url.includes('/dist/')) {
+      key = url.slice(url.indexOf('/dist/') + 6)
+      break
+    }
+  }
+  byFile.set(key, (byFile.get(key) ?? 0) + (dt[i] ?? 0))
+}
 const idle = [...self].filter(([k]) => k.startsWith('(idle)')).reduce((a, [, v]) => a + v, 0)
 console.log(`profile ${join(dir, file)}: ${(total / 1e6).toFixed(2)} s sampled, ${((total - idle) / 1e6).toFixed(2)} s busy`)
 for (const [key, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 30))) {
+  console.log(`${((100 * us) / (total - idle || 1)).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${key}`)
+}
+console.log('\nby file (self time of everything called from it):')
+for (const [key, us] of [...byFile].filter(([k]) => k !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 30))) {
   console.log(`${((100 * us) / (total - idle || 1)).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(6)} ms  ${key}`)
 }
