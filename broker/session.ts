@@ -25,6 +25,13 @@ const MAX_HELD = 1024
 /** Bytes waiting in the socket past which subscriptions stop pushing until it drains. */
 export const PUSH_PAUSE_BYTES = 1024 * 1024
 
+/**
+ * Past this many characters, a turn's frames go to the socket at once instead of at the turn's
+ * end: the peer starts on the first deliveries while the broker makes the rest, and a window of
+ * a thousand deliveries and acks overlaps instead of alternating whole between the two sides.
+ */
+const EARLY_WRITE_CHARS = 64 * 1024
+
 export interface SessionOptions {
   store: MessageStore
   limits: Limits
@@ -65,6 +72,7 @@ export class Session implements SessionContext {
   private mode: FrameMode = 'text'
   /** Frames due this event-loop turn, written as one buffer when the turn ends. */
   private out: string[] = []
+  private outChars = 0
   private closed = false
   private onIdle: (() => void) | undefined
   /** Set for good when the broker stops or the stream failed: nothing more is read. */
@@ -358,15 +366,26 @@ export class Session implements SessionContext {
     if (this.closed) return
     if (this.out.length === 0) process.nextTick(this.flush)
     this.out.push(json)
+    this.outChars += json.length
+    if (this.outChars >= EARLY_WRITE_CHARS) this.writeOut()
+  }
+
+  /** Hands the frames due so far to the socket as one buffer. */
+  private writeOut(): void {
+    const frames = this.out
+    this.out = []
+    this.outChars = 0
+    this.stream.write(encodeFrames(this.mode, frames))
+    this.pushedChars = 0
   }
 
   private readonly flush = (): void => {
-    if (this.out.length === 0) return
-    const frames = this.out
-    this.out = []
-    if (this.closed) return
-    this.stream.write(encodeFrames(this.mode, frames))
-    this.pushedChars = 0
+    if (this.closed) {
+      this.out = []
+      this.outChars = 0
+      return
+    }
+    if (this.out.length > 0) this.writeOut()
     if (this.pushesPaused && !this.awaitingPushDrain) {
       if (!this.stream.writableNeedDrain) this.resumePushes()
       else {
