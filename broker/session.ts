@@ -10,6 +10,8 @@ import type { Logger } from '../shared/logger.js'
 import type { MessageStore, Owner, Subscription } from './store/types.js'
 import { Later, RawFields, type BrokerInfo, type Handler, type ReplyFields, type SessionContext } from './handlers/types.js'
 import { authorize } from './auth/permissions.js'
+import { publish, publishFast } from './handlers/publish.js'
+import type { FastPublish } from '../shared/protocol/fast-publish.js'
 import type { Principal } from './auth/principal.js'
 import type { AuthSettings } from './auth/settings.js'
 
@@ -67,7 +69,7 @@ export class Session implements SessionContext {
   private readonly handlers: Record<string, Handler>
   private readonly pending: Slot[] = []
   /** Requests read while an earlier one is still running, run in order once it settles. */
-  private readonly held: string[] = []
+  private readonly held: (string | FastPublish)[] = []
   private unresolved = 0
   private mode: FrameMode = 'text'
   /** Frames due this event-loop turn, written as one buffer when the turn ends. */
@@ -105,6 +107,10 @@ export class Session implements SessionContext {
     // Before a good `hello`, frames stay small and time is short: nothing big is buffered for,
     // and no socket is held, on behalf of someone who never proved who they are.
     this.decoder = new FrameDecoder(this.auth ? Math.min(this.auth.preAuthMaxFrame, options.limits.maxFrame) : options.limits.maxFrame)
+    // The fast path skips what only the general one does: the auth gate, a handler table of the
+    // caller's own, and shape limits too tight for a four-key request.
+    this.decoder.recognisePublish = this.auth === undefined && options.handlers.publish === publish &&
+      options.limits.maxKeys >= 4 && options.limits.maxDepth >= 1
     if (this.auth) {
       this.helloTimer = setTimeout(this.onHelloTimeout, this.auth.helloTimeoutMs)
       this.helloTimer.unref()
@@ -167,6 +173,7 @@ export class Session implements SessionContext {
     if (this.decoder.mode) this.mode = this.decoder.mode
     for (const event of events) {
       if (event.kind === 'frame') this.onFrame(event.text)
+      else if (event.kind === 'publish') this.onPublish(event.publish)
       else if (event.kind === 'empty') this.answer(undefined, new HubqError('bad_request', 'empty frame: length must be at least 1'))
       else {
         const error = new HubqError('frame_too_large', `frame of ${event.size} bytes or more is larger than max-frame (${this.limits.maxFrame} bytes); closing`)
@@ -235,6 +242,23 @@ export class Session implements SessionContext {
     if (result instanceof Later) this.await(envelope.id, result.promise, result.reply)
     else if (result instanceof Promise) this.await(envelope.id, result, undefined)
     else this.answer(envelope.id, undefined, result)
+  }
+
+  /** A publish read by the decoder's fast path: what onFrame does for a publish, without the parse. */
+  private onPublish(request: FastPublish): void {
+    if (this.held.length > 0) {
+      this.held.push(request)
+      return
+    }
+    this.publisher = true
+    let result: ReturnType<typeof publishFast>
+    try {
+      result = publishFast(request.queue, request.bodyJson, this)
+    } catch (err) {
+      return this.answer(request.id, err)
+    }
+    if (result instanceof Later) this.await(request.id, result.promise, result.reply)
+    else this.answer(request.id, undefined, result)
   }
 
   /** Holds a place for the reply in request order; it is filled when the promise settles. */
@@ -344,7 +368,10 @@ export class Session implements SessionContext {
     if (this.unresolved === 0 && this.held.length > 0 && !this.closed) {
       do {
         const held = this.held.splice(0)
-        for (const text of held) this.onFrame(text)
+        for (const item of held) {
+          if (typeof item === 'string') this.onFrame(item)
+          else this.onPublish(item)
+        }
       } while (this.unresolved === 0 && this.held.length > 0 && !this.closed)
       this.throttle()
     }

@@ -1,8 +1,8 @@
 // §4.4 publish: one message or a `messages` batch, to a queue or a topic; confirmed once durable.
-import { badRequest } from '../../shared/errors.js'
+import { HubqError, badRequest } from '../../shared/errors.js'
 import { name, publishInputs } from '../../shared/protocol/requests.js'
 import type { PublishTarget } from '../store/types.js'
-import { Later, RawFields, type Handler, type ReplyFields } from './types.js'
+import { Later, RawFields, type Handler, type ReplyFields, type SessionContext } from './types.js'
 
 export const publish: Handler = (request, session) => {
   // Publish-to-confirm latency (metrics on): one clock read here and one at the confirm.
@@ -17,6 +17,25 @@ export const publish: Handler = (request, session) => {
   const reply = !confirmed && !batch ? midReply : (mids: string[]): ReplyFields => {
     if (confirmed) confirmed((performance.now() - started) / 1000)
     return batch ? { mids } : midReply(mids)
+  }
+  return result instanceof Promise ? new Later(result, reply) : reply(result)
+}
+
+/**
+ * A publish the decoder read by the fast path (shared/protocol/fast-publish.ts): a valid queue
+ * name and an ASCII string body, so only the size is left to check. Same store call and reply.
+ */
+export function publishFast(queue: string, bodyJson: string, session: SessionContext): ReplyFields | Later<string[]> {
+  const confirmed = session.info.publishConfirmed
+  const started = confirmed ? performance.now() : 0
+  // ASCII: a character is a byte.
+  if (bodyJson.length > session.limits.maxMessage) {
+    throw new HubqError('message_too_large', `body is larger than max-message (${session.limits.maxMessage} bytes)`)
+  }
+  const result = session.store.publish({ queue }, [{ bodyJson }])
+  const reply = !confirmed ? midReply : (mids: string[]): ReplyFields => {
+    confirmed((performance.now() - started) / 1000)
+    return midReply(mids)
   }
   return result instanceof Promise ? new Later(result, reply) : reply(result)
 }
