@@ -5,7 +5,7 @@ import type { Attrs, QueueConfig } from '../../shared/protocol/types.js'
 export interface PublishRecord {
   type: 'publish'
   /** Every queue the message went to: one record, so a fan-out is all or nothing. */
-  queues: string[]
+  queues: readonly string[]
   mid: string
   bodyJson: string
   attrs?: Attrs

@@ -146,6 +146,8 @@ interface Group {
 
 export class Queue {
   readonly name: string
+  /** `[name]`, shared by the publish records of this queue's single-queue publishes (never changed). */
+  readonly nameList: readonly string[]
   config: QueueConfig
   inflight = 0
   delayed = 0
@@ -169,6 +171,7 @@ export class Queue {
 
   constructor(config: QueueConfig) {
     this.name = config.queue
+    this.nameList = Object.freeze([config.queue])
     this.config = config
   }
 

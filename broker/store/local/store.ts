@@ -137,6 +137,10 @@ export class LocalStore implements MessageStore {
   // ---- publish -----------------------------------------------------------------------------
 
   publish(target: PublishTarget, inputs: PublishInput[]): Promise<string[]> {
+    if (inputs.length === 1 && 'queue' in target) {
+      const queue = this.queueOrDeclare(target.queue)
+      if (!queue.config.fifo) return this.publishOne(queue, inputs[0] as PublishInput)
+    }
     const now = this.clock.now()
     const mids: string[] = new Array(inputs.length)
     const records: PublishRecord[] = []
@@ -197,6 +201,32 @@ export class LocalStore implements MessageStore {
       (err: unknown) => {
         for (const [queue, dedupId] of dedupAdded) queue.dedup.delete(dedupId)
         this.withdraw(placed)
+        throw err
+      },
+    )
+  }
+
+  /** The common case: one message to one standard queue, as `publish` does it, without its lists. */
+  private publishOne(queue: Queue, input: PublishInput): Promise<string[]> {
+    const now = this.clock.now()
+    const mid = nextMessageId()
+    const record: PublishRecord = {
+      type: 'publish', queues: queue.nameList, mid, bodyJson: input.bodyJson,
+      publishedAt: now, visibleAt: now + (input.delay ?? queue.config.delay) * 1000,
+    }
+    if (input.attrs) record.attrs = input.attrs
+    if (input.group !== undefined) record.group = input.group
+    if (input.dedupId !== undefined) record.dedupId = input.dedupId
+    this.journal.append(record)
+    const message = this.materialize(queue, record)
+    this.place(message, now)
+    queue.published++
+    this.dispatch(queue)
+    const mids = [mid]
+    return this.journal.commit().then(
+      () => mids,
+      (err: unknown) => {
+        this.withdraw([message])
         throw err
       },
     )
