@@ -1,8 +1,9 @@
 // The most common request, recognised from its bytes: a single publish of a plain string body,
 //
-//   {"op":"publish","queue":"NAME","body":"TEXT"}   or   {"id":N,"op":"publish","queue":"NAME","body":"TEXT"}
+//   {"op":"publish","queue":"NAME","body":"TEXT"}
 //
-// with NAME a valid queue name, N a non-negative integer of at most 15 digits, and TEXT printable
+// with an optional "id":N first or last (`{"id":N,"op":...` or `..."body":"TEXT","id":N}`),
+// NAME a valid queue name, N a non-negative integer of at most 15 digits, and TEXT printable
 // ASCII without a quote or a backslash. Such a frame means exactly what JSON.parse would make of
 // it, and the body's JSON text is its bytes from quote to quote, so the broker needs neither
 // JSON.parse nor JSON.stringify for it. Any other frame (another key order, whitespace, escapes,
@@ -16,10 +17,15 @@ export interface FastPublish {
 }
 
 const ID_HEAD = bytes('{"id":')
+const ID_TAIL = bytes(',"id":')
 const OP_HEAD = bytes('"op":"publish","queue":"')
 const BODY_HEAD = bytes('","body":"')
 const QUOTE = 0x22
-const BACKSLASH = 0x5c
+/**
+ * A JSON string that JSON.stringify writes back unchanged: quotes around printable ASCII with no
+ * quote and no backslash inside (read as latin1, so any byte above 0x7e fails it too).
+ */
+const PLAIN_STRING = /^"[\x20\x21\x23-\x5b\x5d-\x7e]*"$/
 const OPEN = 0x7b
 const CLOSE = 0x7d
 const COMMA = 0x2c
@@ -35,19 +41,27 @@ type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string }
 
 /** The publish in `buf[start, end)`, or undefined when the frame is not of the common shape. */
 export function fastPublish(buf: Buffer, start: number, end: number): FastPublish | undefined {
-  if (end - start < 38 || buf[start] !== OPEN || buf[end - 1] !== CLOSE || buf[end - 2] !== QUOTE) return undefined
+  if (end - start < 38 || buf[start] !== OPEN || buf[end - 1] !== CLOSE) return undefined
   let at = start + 1
   let id: number | undefined
+  // The body's closing quote: just before the final brace, or before a trailing ,"id":N.
+  let bodyEnd = end - 2
+  if (isDigit(buf[bodyEnd])) {
+    let digits = bodyEnd
+    while (digits > start && isDigit(buf[digits - 1])) digits--
+    id = readId(buf, digits, end - 1)
+    bodyEnd = digits - ID_TAIL.length - 1
+    if (id === undefined || !matches(buf, bodyEnd + 1, ID_TAIL)) return undefined
+  }
+  if (buf[bodyEnd] !== QUOTE) return undefined
   if (buf[at] === QUOTE && buf[at + 1] === 0x69) {
-    // {"id":N,
-    if (!matches(buf, start, ID_HEAD)) return undefined
-    at = start + ID_HEAD.length
-    const digits = at
-    while (at < end && (buf[at] as number) >= 0x30 && (buf[at] as number) <= 0x39) at++
-    const count = at - digits
-    // JSON has no leading zeros ("01" is not a number), and 15 digits stay exact in a double.
-    if (count === 0 || count > 15 || (count > 1 && buf[digits] === 0x30) || buf[at] !== COMMA) return undefined
-    id = Number((buf as Latin1Buffer).latin1Slice(digits, at))
+    // {"id":N, (and not a second id at the end)
+    if (id !== undefined || !matches(buf, start, ID_HEAD)) return undefined
+    const digits = start + ID_HEAD.length
+    at = digits
+    while (at < end && isDigit(buf[at])) at++
+    id = readId(buf, digits, at)
+    if (id === undefined || buf[at] !== COMMA) return undefined
     at++
   }
   if (!matches(buf, at, OP_HEAD)) return undefined
@@ -59,20 +73,27 @@ export function fastPublish(buf: Buffer, start: number, end: number): FastPublis
   const nameEnd = at
   at += BODY_HEAD.length
   const bodyStart = at - 1
-  // The body's closing quote is the frame's second-last byte; everything before it must be
-  // printable ASCII that JSON leaves as it is (no quote, no backslash, no control character).
-  const bodyEnd = end - 2
-  for (; at < bodyEnd; at++) {
-    const c = buf[at] as number
-    if (c < 0x20 || c > 0x7e || c === QUOTE || c === BACKSLASH) return undefined
-  }
-  if (at !== bodyEnd) return undefined
+  if (bodyEnd < at) return undefined
   const latin1 = buf as Latin1Buffer
-  return { id, queue: latin1.latin1Slice(nameStart, nameEnd), bodyJson: latin1.latin1Slice(bodyStart, bodyEnd + 1) }
+  const bodyJson = latin1.latin1Slice(bodyStart, bodyEnd + 1)
+  // A regular expression checks the characters faster than a loop over the bytes here.
+  if (!PLAIN_STRING.test(bodyJson)) return undefined
+  return { id, queue: latin1.latin1Slice(nameStart, nameEnd), bodyJson }
+}
+
+function isDigit(c: number | undefined): boolean {
+  return c !== undefined && c >= 0x30 && c <= 0x39
+}
+
+/** The id in digits [from, to): JSON has no leading zeros, and 15 digits stay exact in a double. */
+function readId(buf: Buffer, from: number, to: number): number | undefined {
+  const count = to - from
+  if (count === 0 || count > 15 || (count > 1 && buf[from] === 0x30)) return undefined
+  return Number((buf as Latin1Buffer).latin1Slice(from, to))
 }
 
 function matches(buf: Buffer, at: number, expected: Uint8Array): boolean {
-  if (at + expected.length > buf.length) return false
+  if (at < 0 || at + expected.length > buf.length) return false
   for (let i = 0; i < expected.length; i++) if (buf[at + i] !== expected[i]) return false
   return true
 }

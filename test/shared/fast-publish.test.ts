@@ -28,6 +28,7 @@ t.test('the common shapes are read', async (t) => {
   t.same(read(JSON.stringify({ id: 42, op: 'publish', queue: 'a.b-c_d', body: 'hello world' })), { id: 42, queue: 'a.b-c_d', bodyJson: '"hello world"' })
   t.same(read('{"op":"publish","queue":"q","body":""}'), { id: undefined, queue: 'q', bodyJson: '""' })
   t.same(read('{"id":0,"op":"publish","queue":"q","body":"x"}'), { id: 0, queue: 'q', bodyJson: '"x"' })
+  t.same(read('{"op":"publish","queue":"q","body":"x1","id":17}'), { id: 17, queue: 'q', bodyJson: '"x1"' }, 'an id last, as the client libraries send it')
 })
 
 t.test('anything else is left to the general path', async (t) => {
@@ -50,6 +51,12 @@ t.test('anything else is left to the general path', async (t) => {
     '{"op":"publish","topic":"q","body":"x"}',
     '{"op":"publish","queue":"q","body":"x"}}',
     '{"op":"publish","queue":"q","body":"x"',
+    '{"id":1,"op":"publish","queue":"q","body":"x","id":2}', // two ids
+    '{"op":"publish","queue":"q","body":"x","id":007}',
+    '{"op":"publish","queue":"q","body":"x",id":7}',
+    '{"op":"publish","queue":"q","body":"x","ix":7}',
+    '{"op":"publish","queue":"q","body":"x" ,"id":7}',
+    '{"op":"publish","queue":"q","body":7}',
   ]
   for (const text of frames) t.equal(read(text), undefined, text)
 })
@@ -57,15 +64,23 @@ t.test('anything else is left to the general path', async (t) => {
 t.test('property: whatever it reads, JSON.parse reads the same', async () => {
   const anyString = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('bench', 'q', 'a.b', 'x y', '"', '\\'))
   fc.assert(fc.property(fc.option(fc.integer({ min: 0, max: 2 ** 53 })), anyString, anyString, (id, queue, body) => {
-    const text = JSON.stringify(id === null ? { op: 'publish', queue, body } : { id, op: 'publish', queue, body })
-    const fast = read(text)
-    if (fast) t.same(fast, general(text))
+    for (const text of [
+      JSON.stringify(id === null ? { op: 'publish', queue, body } : { id, op: 'publish', queue, body }),
+      JSON.stringify(id === null ? { op: 'publish', queue, body } : { op: 'publish', queue, body, id }),
+    ]) {
+      const fast = read(text)
+      if (fast) t.same(fast, general(text))
+    }
   }), { numRuns: 2000 })
   // Mutated bytes of a valid frame: an accepted result is still what JSON.parse makes of it.
-  const base = Buffer.from('{"id":7,"op":"publish","queue":"bench","body":"AAECAwQFBgcICQ=="}')
-  fc.assert(fc.property(fc.array(fc.tuple(fc.nat(base.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }), (edits) => {
+  const bases = [
+    Buffer.from('{"id":7,"op":"publish","queue":"bench","body":"AAECAwQFBgcICQ=="}'),
+    Buffer.from('{"op":"publish","queue":"bench","body":"AAECAwQFBgcICQ==","id":12}'),
+  ]
+  fc.assert(fc.property(fc.nat(1), fc.array(fc.tuple(fc.nat(63), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }), (which, edits) => {
+    const base = bases[which] as Buffer
     const buf = Buffer.from(base)
-    for (const [at, byte] of edits) buf[at] = byte
+    for (const [at, byte] of edits) buf[at % buf.length] = byte
     const fast = fastPublish(buf, 0, buf.length)
     if (!fast) return
     const text = buf.toString('latin1')
