@@ -55,12 +55,18 @@ function gatedFs() {
   }
 }
 
-t.test('appends in one turn share one write and one fsync', async (t) => {
+/** A journal in a fresh folder on a gated file system; closed and removed at teardown. */
+async function gatedJournal(t: { teardown(fn: () => unknown): void }) {
   const dir = tempDir()
   t.teardown(() => dir.remove())
   const gate = gatedFs()
   const { journal } = await openJournal(dir.path, { fs: gate.fs })
   t.teardown(() => journal.close())
+  return { gate, journal }
+}
+
+t.test('appends in one turn share one write and one fsync', async (t) => {
+  const { gate, journal } = await gatedJournal(t)
   const start = { ...gate.counts }
   const commits: Promise<void>[] = []
   for (let n = 0; n < 100; n++) {
@@ -74,11 +80,7 @@ t.test('appends in one turn share one write and one fsync', async (t) => {
 })
 
 t.test('appends arriving during an fsync go into the next batch, and a commit waits for its own fsync', async (t) => {
-  const dir = tempDir()
-  t.teardown(() => dir.remove())
-  const gate = gatedFs()
-  const { journal } = await openJournal(dir.path, { fs: gate.fs })
-  t.teardown(() => journal.close())
+  const { gate, journal } = await gatedJournal(t)
   const start = { ...gate.counts }
   gate.hold()
   const held = gate.nextHeld()
@@ -129,11 +131,7 @@ t.test('fsync interval and off confirm after the write; interval fsyncs on its t
 })
 
 t.test('a batch nobody waits on is written now and fsynced with the next waited batch', async (t) => {
-  const dir = tempDir()
-  t.teardown(() => dir.remove())
-  const gate = gatedFs()
-  const { journal } = await openJournal(dir.path, { fs: gate.fs })
-  t.teardown(() => journal.close())
+  const { gate, journal } = await gatedJournal(t)
   const first = publishRecord(1)
   journal.append(first)
   await journal.commit()
@@ -150,11 +148,7 @@ t.test('a batch nobody waits on is written now and fsynced with the next waited 
 })
 
 t.test('commit() after an unwaited write fsyncs it; otherwise a timer does', async (t) => {
-  const dir = tempDir()
-  t.teardown(() => dir.remove())
-  const gate = gatedFs()
-  const { journal } = await openJournal(dir.path, { fs: gate.fs })
-  t.teardown(() => journal.close())
+  const { gate, journal } = await gatedJournal(t)
   const start = { ...gate.counts }
   const written = gate.nextWritten()
   journal.append({ type: 'topic', topic: 't' })
