@@ -46,9 +46,23 @@ function startBroker(t: Test, args: string[], until: RegExp): Promise<{ child: C
   })
 }
 
+/**
+ * A free port can be taken by another test's listener between freePort() and the broker's
+ * bind; the broker then exits with EADDRINUSE, and another free port is tried.
+ */
+async function startWithHttp(t: Test): Promise<{ httpPort: number } & Awaited<ReturnType<typeof startBroker>>> {
+  for (let attempt = 1; ; attempt++) {
+    const httpPort = await freePort()
+    try {
+      return { httpPort, ...(await startBroker(t, ['--http-port', String(httpPort)], /^hubq http on /)) }
+    } catch (err) {
+      if (attempt >= 5 || !/EADDRINUSE/.test(String(err))) throw err
+    }
+  }
+}
+
 t.test('hubq broker --http-port P serves /healthz and /metrics, and exits 0 on SIGTERM', async (t) => {
-  const httpPort = await freePort()
-  const { child, line, exited } = await startBroker(t, ['--http-port', String(httpPort)], /^hubq http on /)
+  const { httpPort, child, line, exited } = await startWithHttp(t)
   t.equal(line.port, httpPort)
   const health = await fetch(`http://127.0.0.1:${httpPort}/healthz`)
   t.equal(health.status, 200)
