@@ -239,9 +239,7 @@ export class Session implements SessionContext {
     } catch (err) {
       return this.answer(envelope.id, err)
     }
-    if (result instanceof Later) this.await(envelope.id, result.promise, result.reply)
-    else if (result instanceof Promise) this.await(envelope.id, result, undefined)
-    else this.answer(envelope.id, undefined, result)
+    this.reply(envelope.id, result)
   }
 
   /** A publish read by the decoder's fast path: what onFrame does for a publish, without the parse. */
@@ -257,8 +255,14 @@ export class Session implements SessionContext {
     } catch (err) {
       return this.answer(request.id, err)
     }
-    if (result instanceof Later) this.await(request.id, result.promise, result.reply)
-    else this.answer(request.id, undefined, result)
+    this.reply(request.id, result)
+  }
+
+  /** A handler's result: answered now, or its place in the reply order held until it settles. */
+  private reply(id: RequestId, result: ReturnType<Handler>): void {
+    if (result instanceof Later) this.await(id, result.promise, result.reply)
+    else if (result instanceof Promise) this.await(id, result, undefined)
+    else this.answer(id, undefined, result)
   }
 
   /** Holds a place for the reply in request order; it is filled when the promise settles. */

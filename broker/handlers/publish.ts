@@ -1,24 +1,16 @@
 // §4.4 publish: one message or a `messages` batch, to a queue or a topic; confirmed once durable.
-import { HubqError, badRequest } from '../../shared/errors.js'
-import { name, publishInputs } from '../../shared/protocol/requests.js'
+import { badRequest } from '../../shared/errors.js'
+import { checkBodySize, name, publishInputs } from '../../shared/protocol/requests.js'
+import type { PublishInput } from '../../shared/protocol/types.js'
 import type { PublishTarget } from '../store/types.js'
 import { Later, RawFields, type Handler, type ReplyFields, type SessionContext } from './types.js'
 
 export const publish: Handler = (request, session) => {
-  // Publish-to-confirm latency (metrics on): one clock read here and one at the confirm.
-  const confirmed = session.info.publishConfirmed
-  const started = confirmed ? performance.now() : 0
   const hasQueue = request.queue !== undefined
   if (hasQueue === (request.topic !== undefined)) throw badRequest('publish needs exactly one of queue or topic')
   const target: PublishTarget = hasQueue ? { queue: name(request, 'queue') } : { topic: name(request, 'topic') }
   const { inputs, batch } = publishInputs(request, session.limits)
-  const result = session.store.publish(target, inputs)
-  // Without metrics, a single publish (the common case) needs no closure of its own.
-  const reply = !confirmed && !batch ? midReply : (mids: string[]): ReplyFields => {
-    if (confirmed) confirmed((performance.now() - started) / 1000)
-    return batch ? { mids } : midReply(mids)
-  }
-  return result instanceof Promise ? new Later(result, reply) : reply(result)
+  return publishTo(session, target, inputs, batch)
 }
 
 /**
@@ -26,16 +18,19 @@ export const publish: Handler = (request, session) => {
  * name and an ASCII string body, so only the size is left to check. Same store call and reply.
  */
 export function publishFast(queue: string, bodyJson: string, session: SessionContext): ReplyFields | Later<string[]> {
+  checkBodySize(bodyJson, session.limits)
+  return publishTo(session, { queue }, [{ bodyJson }], false)
+}
+
+function publishTo(session: SessionContext, target: PublishTarget, inputs: PublishInput[], batch: boolean): ReplyFields | Later<string[]> {
+  // Publish-to-confirm latency (metrics on): one clock read here and one at the confirm.
   const confirmed = session.info.publishConfirmed
   const started = confirmed ? performance.now() : 0
-  // ASCII: a character is a byte.
-  if (bodyJson.length > session.limits.maxMessage) {
-    throw new HubqError('message_too_large', `body is larger than max-message (${session.limits.maxMessage} bytes)`)
-  }
-  const result = session.store.publish({ queue }, [{ bodyJson }])
-  const reply = !confirmed ? midReply : (mids: string[]): ReplyFields => {
-    confirmed((performance.now() - started) / 1000)
-    return midReply(mids)
+  const result = session.store.publish(target, inputs)
+  // Without metrics, a single publish (the common case) needs no closure of its own.
+  const reply = !confirmed && !batch ? midReply : (mids: string[]): ReplyFields => {
+    if (confirmed) confirmed((performance.now() - started) / 1000)
+    return batch ? { mids } : midReply(mids)
   }
   return result instanceof Promise ? new Later(result, reply) : reply(result)
 }

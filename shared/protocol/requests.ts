@@ -146,15 +146,20 @@ export function receipts(obj: Obj, maxBatch: number): string[] {
   return [string(obj, 'receipt', 1024)]
 }
 
+/** `message_too_large` when a body's JSON text is over max-message bytes. */
+export function checkBodySize(bodyJson: string, limits: Limits, where = ''): void {
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: a body that short is within the limit unmeasured.
+  if (bodyJson.length * 3 > limits.maxMessage && Buffer.byteLength(bodyJson) > limits.maxMessage) {
+    throw new HubqError('message_too_large', `${where}body is larger than max-message (${limits.maxMessage} bytes)`)
+  }
+}
+
 /** One message of a publish (the request itself, or one entry of `messages`). */
 export function publishInput(obj: Obj, limits: Limits, where = ''): PublishInput {
   if (!Object.prototype.hasOwnProperty.call(obj, 'body')) throw badRequest(`${where}body is required`)
   const bodyJson = JSON.stringify(obj.body)
   if (bodyJson === undefined) throw badRequest(`${where}body must be a JSON value`)
-  // UTF-8 takes at most 3 bytes per UTF-16 unit: a body that short is within the limit unmeasured.
-  if (bodyJson.length * 3 > limits.maxMessage && Buffer.byteLength(bodyJson) > limits.maxMessage) {
-    throw new HubqError('message_too_large', `${where}body is larger than max-message (${limits.maxMessage} bytes)`)
-  }
+  checkBodySize(bodyJson, limits, where)
   const input: PublishInput = { bodyJson }
   const a = attrs(obj)
   if (a) input.attrs = a

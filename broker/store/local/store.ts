@@ -168,16 +168,10 @@ export class LocalStore implements MessageStore {
         const mid = nextMessageId()
         mids[i] = mid
         const delay = input.delay ?? ('queue' in target ? (queues[0]?.config.delay ?? 0) : 0)
-        const record: PublishRecord = {
-          type: 'publish', queues: queues.map((q) => q.name), mid, bodyJson: input.bodyJson,
-          publishedAt: now, visibleAt: now + delay * 1000,
-        }
+        const record = publishRecord(queues.map((q) => q.name), mid, input, now, delay)
         // As SNS to SQS: a fan-out without a delay of its own waits out each queue's default delay.
         if (input.delay === undefined && 'topic' in target && queues.some((q) => q.config.delay > 0)) record.queueDelay = true
-        if (input.attrs) record.attrs = input.attrs
-        if (input.group !== undefined) record.group = input.group
         if (input.dedupId !== undefined) {
-          record.dedupId = input.dedupId
           for (const queue of queues) {
             if (!queue.config.fifo) continue
             queue.dedup.delete(input.dedupId)
@@ -210,13 +204,7 @@ export class LocalStore implements MessageStore {
   private publishOne(queue: Queue, input: PublishInput): Promise<string[]> {
     const now = this.clock.now()
     const mid = nextMessageId()
-    const record: PublishRecord = {
-      type: 'publish', queues: queue.nameList, mid, bodyJson: input.bodyJson,
-      publishedAt: now, visibleAt: now + (input.delay ?? queue.config.delay) * 1000,
-    }
-    if (input.attrs) record.attrs = input.attrs
-    if (input.group !== undefined) record.group = input.group
-    if (input.dedupId !== undefined) record.dedupId = input.dedupId
+    const record = publishRecord(queue.nameList, mid, input, now, input.delay ?? queue.config.delay)
     this.journal.append(record)
     const message = this.materialize(queue, record)
     this.place(message, now)
@@ -716,6 +704,17 @@ export class LocalStore implements MessageStore {
       // The journal reports itself unhealthy; publishes fail with `unavailable` until it recovers.
     }
   }
+}
+
+/** The record of one published message, visible `delay` seconds after `now`. */
+function publishRecord(queues: readonly string[], mid: string, input: PublishInput, now: number, delay: number): PublishRecord {
+  const record: PublishRecord = {
+    type: 'publish', queues, mid, bodyJson: input.bodyJson, publishedAt: now, visibleAt: now + delay * 1000,
+  }
+  if (input.attrs) record.attrs = input.attrs
+  if (input.group !== undefined) record.group = input.group
+  if (input.dedupId !== undefined) record.dedupId = input.dedupId
+  return record
 }
 
 function unknownReceipt(): HubqError {
