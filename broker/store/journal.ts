@@ -2,6 +2,23 @@
 // (store/log/) implements Journal; MemoryJournal keeps nothing.
 import type { Attrs, QueueConfig } from '../../shared/protocol/types.js'
 
+/**
+ * A message as the log sees it: the log notes in `where` which file holds the message's data,
+ * so it needs no index of its own by message id. Only the log reads or writes `where`.
+ */
+export interface LogHandle {
+  where: unknown
+}
+
+/**
+ * The messages a record is about, for the log's count of live messages per file: one per queue
+ * of a publish (in the order of `queues`), the message of a delete, `[from, to]` of a move, every
+ * message of a purged or dropped queue. A symbol key: it is never written with the record.
+ * Records written without it (read back at start-up, or appended by a caller with no messages)
+ * are counted by queue and id instead.
+ */
+export const HELD: unique symbol = Symbol('held')
+
 export interface PublishRecord {
   type: 'publish'
   /** Every queue the message went to: one record, so a fan-out is all or nothing. */
@@ -20,17 +37,18 @@ export interface PublishRecord {
   origin?: string
   /** A topic fan-out with no delay of its own: each queue waits out its default delay. */
   queueDelay?: boolean
+  [HELD]?: LogHandle[]
 }
 
 export type JournalRecord =
   | { type: 'declare'; config: QueueConfig }
-  | { type: 'drop'; queue: string }
-  | { type: 'purge'; queue: string }
+  | { type: 'drop'; queue: string; [HELD]?: LogHandle[] }
+  | { type: 'purge'; queue: string; [HELD]?: LogHandle[] }
   | PublishRecord
   | { type: 'receive'; queue: string; mid: string; receives: number }
   | { type: 'release'; queue: string; mid: string; visibleAt: number }
-  | { type: 'delete'; queue: string; mid: string }
-  | { type: 'move'; from: string; to: string; mid: string; receives: number; origin?: string }
+  | { type: 'delete'; queue: string; mid: string; [HELD]?: LogHandle[] }
+  | { type: 'move'; from: string; to: string; mid: string; receives: number; origin?: string; [HELD]?: LogHandle[] }
   | { type: 'topic'; topic: string }
   | { type: 'bind'; topic: string; queue: string; filter?: Record<string, string[]> }
   | { type: 'unbind'; topic: string; queue: string }
@@ -39,8 +57,13 @@ export type JournalRecord =
 
 /** The store's current view, for compaction to rewrite live messages. */
 export interface LiveView {
-  /** The message as it stands now, or undefined when it is gone from that queue. */
-  snapshot(queue: string, mid: string): PublishRecord | undefined
+  /** Every message held now, with its queue's name and its handle (once, after replay). */
+  held(): Iterable<{ queue: string; mid: string; handle: LogHandle }>
+  /**
+   * Every held message whose handle's `where` is `where`, as it stands now: a publish record
+   * with the message as its handle.
+   */
+  heldAt(where: unknown): PublishRecord[]
   /** Queue configs, topics and bindings as they stand now. */
   metadata(): JournalRecord[]
 }

@@ -2,6 +2,7 @@
 // those in flight or delayed, and the subscribers and long-poll waiters that take them.
 import type { Attrs, QueueConfig, QueueStats } from '../../../shared/protocol/types.js'
 import type { Owner } from '../types.js'
+import type { LogHandle } from '../journal.js'
 import { Deque } from './deque.js'
 
 export const enum State {
@@ -38,11 +39,12 @@ interface Extra {
 const TIME_BASE = Math.floor(Date.now()) - 10 * 24 * 3600 * 1000
 
 /**
- * One message in one queue. The store may hold millions, so it keeps ten fields: the in-flight
- * lease and the rare fields live in objects of their own, made only when needed; the accessors
- * below read them as if they were fields.
+ * One message in one queue. The store may hold millions, so it keeps thirteen fields and no
+ * map entry anywhere: its queue finds it through the list threaded through `older`/`newer`, the
+ * log through `where`. The in-flight lease and the rare fields live in objects of their own,
+ * made only when needed; the accessors below read them as if they were fields.
  */
-export class StoredMessage {
+export class StoredMessage implements LogHandle {
   private publishedOffset: number
   private untilOffset: number
   /** Bumped on every state change, so stale timer entries are ignored. */
@@ -50,6 +52,11 @@ export class StoredMessage {
   state: State = State.Gone
   lease: Lease | undefined = undefined
   extra: Extra | undefined
+  /** Neighbours in the queue's list of held messages (see Queue.hold). */
+  older: StoredMessage | undefined = undefined
+  newer: StoredMessage | undefined = undefined
+  /** Which log file holds this message's data: the log's to set and read (LogHandle). */
+  where: unknown = undefined
 
   constructor(
     readonly mid: string,
@@ -157,8 +164,14 @@ export class Queue {
   redelivered = 0
   readonly subscriptions: LocalSubscription[] = []
   readonly waiters = new Deque<Waiter>()
-  /** Every message the queue holds, in any state, by mid (in publish order). */
-  readonly messages = new Map<string, StoredMessage>()
+  /**
+   * Every message the queue holds, in any state, oldest first: a list threaded through the
+   * messages themselves. Nothing looks a message up by id at run time (receipts find deliveries),
+   * so a map by id would only cost each message an entry and the queue its rehashing.
+   */
+  private oldest: StoredMessage | undefined
+  private newest: StoredMessage | undefined
+  private heldCount = 0
   /** Fifo deduplication: dedupId -> first mid and when it was seen, oldest first. */
   readonly dedup = new Map<string, { mid: string; at: number }>()
   private roundRobin = 0
@@ -177,6 +190,60 @@ export class Queue {
 
   get readyLength(): number {
     return this.readyCount
+  }
+
+  /** How many messages the queue holds, in any state. */
+  get size(): number {
+    return this.heldCount
+  }
+
+  /** The queue holds this message from now on (it must not be held already). */
+  hold(message: StoredMessage): void {
+    const newest = this.newest
+    message.older = newest
+    message.newer = undefined
+    if (newest) newest.newer = message
+    else this.oldest = message
+    this.newest = message
+    this.heldCount++
+  }
+
+  /** The queue lets the message go; false when it did not hold it. */
+  letGo(message: StoredMessage): boolean {
+    const { older, newer } = message
+    if (older === undefined && this.oldest !== message) return false
+    if (older) older.newer = newer
+    else this.oldest = newer
+    if (newer) newer.older = older
+    else this.newest = older
+    message.older = undefined
+    message.newer = undefined
+    this.heldCount--
+    return true
+  }
+
+  /** Every held message, oldest first; the one just given may be let go before the next is asked for. */
+  *held(): IterableIterator<StoredMessage> {
+    let message = this.oldest
+    while (message) {
+      const newer: StoredMessage | undefined = message.newer
+      yield message
+      message = newer
+    }
+  }
+
+  /** Lets every message go (each one's links are cleared, so none keeps the others alive). */
+  letGoAll(): void {
+    let message = this.oldest
+    while (message) {
+      const newer: StoredMessage | undefined = message.newer
+      message.older = undefined
+      message.newer = undefined
+      message = newer
+    }
+    this.oldest = undefined
+    this.newest = undefined
+    this.heldCount = 0
   }
 
   /**

@@ -1,7 +1,7 @@
 // Rebuilding the local store from its journal after a restart, and the store's current view
 // that log compaction writes back (PROTOCOL.md §9).
 import { QUEUE_DEFAULTS } from '../../../shared/protocol/types.js'
-import type { JournalRecord, LiveView, PublishRecord } from '../journal.js'
+import { HELD, type JournalRecord, type LiveView, type PublishRecord } from '../journal.js'
 import { Queue, State, type StoredMessage } from './queue.js'
 
 export type Bindings = Map<string, Record<string, string[]> | undefined>
@@ -11,6 +11,18 @@ export interface ReplayState {
   topics: Map<string, Bindings>
   /** Makes the message and files it in its queue; nothing is placed until replay ends. */
   materialize(queue: Queue, record: PublishRecord): StoredMessage
+  /**
+   * Replay's own index, queue -> mid -> message: the records name messages by id, which nothing
+   * needs once replay is over (the queues hold their messages in lists).
+   */
+  byId: Map<string, Map<string, StoredMessage>>
+}
+
+/** A fresh state for replaying into these maps. */
+export function replayState(
+  queues: Map<string, Queue>, topics: Map<string, Bindings>, materialize: ReplayState['materialize'],
+): ReplayState {
+  return { queues, topics, materialize, byId: new Map() }
 }
 
 /** Applies one record written before a restart. */
@@ -24,48 +36,65 @@ export function replayRecord(state: ReplayState, record: JournalRecord): void {
       return
     }
     case 'drop':
+      queues.get(record.queue)?.letGoAll()
       queues.delete(record.queue)
+      state.byId.delete(record.queue)
       for (const bindings of topics.values()) bindings.delete(record.queue)
       return
     case 'purge':
-      queues.get(record.queue)?.messages.clear()
+      queues.get(record.queue)?.letGoAll()
+      state.byId.delete(record.queue)
       return
     case 'publish':
       for (const name of record.queues) {
         const queue = replayQueue(queues, name)
+        const mids = idsOf(state, name)
         // A second copy of a message (rewritten by log compaction) replaces the first.
-        if (!queue.messages.has(record.mid)) queue.published++
-        state.materialize(queue, record)
+        const first = mids.get(record.mid)
+        if (first) queue.letGo(first)
+        else queue.published++
+        mids.set(record.mid, state.materialize(queue, record))
         if (record.dedupId !== undefined) rememberDedup(queue, record.dedupId, record.mid, record.publishedAt)
       }
       return
     case 'receive': {
-      const message = queues.get(record.queue)?.messages.get(record.mid)
+      const message = state.byId.get(record.queue)?.get(record.mid)
       if (message) message.receives = record.receives
       return
     }
     case 'release': {
-      const message = queues.get(record.queue)?.messages.get(record.mid)
+      const message = state.byId.get(record.queue)?.get(record.mid)
       if (message) message.until = record.visibleAt
       return
     }
     case 'delete': {
-      const queue = queues.get(record.queue)
-      if (queue?.messages.delete(record.mid)) queue.acked++
+      const mids = state.byId.get(record.queue)
+      const message = mids?.get(record.mid)
+      if (!mids || !message) return
+      mids.delete(record.mid)
+      message.queue.letGo(message)
+      message.queue.acked++
       return
     }
     case 'move': {
-      const from = queues.get(record.from)
-      const message = from?.messages.get(record.mid)
-      if (!from || !message) return
-      from.messages.delete(record.mid)
+      const mids = state.byId.get(record.from)
+      const message = mids?.get(record.mid)
+      if (!mids || !message) return
+      const from = message.queue
+      mids.delete(record.mid)
+      from.letGo(message)
       if (record.origin !== undefined) from.deadLettered++
       const to = replayQueue(queues, record.to)
       message.queue = to
       message.receives = record.receives
       message.origin = record.origin
       message.until = 0
-      to.messages.set(message.mid, message)
+      // As a map would: a copy already there under the same id is replaced.
+      const toIds = idsOf(state, record.to)
+      const there = toIds.get(record.mid)
+      if (there) to.letGo(there)
+      toIds.set(record.mid, message)
+      to.hold(message)
       return
     }
     case 'topic':
@@ -83,6 +112,15 @@ export function replayRecord(state: ReplayState, record: JournalRecord): void {
       return
     }
   }
+}
+
+function idsOf(state: ReplayState, queue: string): Map<string, StoredMessage> {
+  let mids = state.byId.get(queue)
+  if (!mids) {
+    mids = new Map()
+    state.byId.set(queue, mids)
+  }
+  return mids
 }
 
 function replayQueue(queues: Map<string, Queue>, name: string): Queue {
@@ -109,9 +147,22 @@ function rememberDedup(queue: Queue, dedupId: string, mid: string, at: number): 
 /** What compaction writes back: live messages as they stand, and every declaration. */
 export function liveView(queues: Map<string, Queue>, topics: Map<string, Bindings>, dedupSince: () => number): LiveView {
   return {
-    snapshot: (queue, mid) => {
-      const message = queues.get(queue)?.messages.get(mid)
-      return message ? toRecord(message) : undefined
+    *held() {
+      for (const queue of queues.values()) {
+        for (const message of queue.held()) yield { queue: queue.name, mid: message.mid, handle: message }
+      }
+    },
+    heldAt: (where) => {
+      const out: PublishRecord[] = []
+      for (const queue of queues.values()) {
+        for (const message of queue.held()) {
+          if (message.where !== where) continue
+          const record = toRecord(message)
+          record[HELD] = [message]
+          out.push(record)
+        }
+      }
+      return out
     },
     metadata: () => {
       const out: JournalRecord[] = []

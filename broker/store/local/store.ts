@@ -9,12 +9,12 @@ import {
 import type {
   DeclareInput, MessageStore, Owner, PublishTarget, ReceiveOptions, StoreStats, Subscription,
 } from '../types.js'
-import type { Journal, JournalRecord, LiveView, PublishRecord } from '../journal.js'
+import { HELD, type Journal, type JournalRecord, type LiveView, type PublishRecord } from '../journal.js'
 import { Queue, State, StoredMessage, holdsGroup, type LocalSubscription } from './queue.js'
 import { TimerHeap } from './timer-heap.js'
 import { matchesFilter } from './filter.js'
 import { nextMessageId, nextReceipt } from './message-ids.js'
-import { liveView, replayRecord, toRecord, type ReplayState } from './replay.js'
+import { liveView, replayRecord, replayState, toRecord } from './replay.js'
 
 const DEDUP_WINDOW_MS = 5 * 60 * 1000
 const SWEEP_MS = 1000
@@ -61,12 +61,12 @@ export class LocalStore implements MessageStore {
   }
 
   async open(): Promise<void> {
-    const state: ReplayState = { queues: this.queues, topics: this.topics, materialize: (queue, record) => this.materialize(queue, record) }
+    const state = replayState(this.queues, this.topics, (queue, record) => this.materialize(queue, record))
     const live = liveView(this.queues, this.topics, () => this.clock.now() - DEDUP_WINDOW_MS)
     await this.journal.open((record) => replayRecord(state, record), live)
     const now = this.clock.now()
     for (const queue of this.queues.values()) {
-      for (const message of inPublishOrder(queue.messages)) this.place(message, now)
+      for (const message of inPublishOrder(queue)) this.place(message, now)
     }
     this.scheduleSweep()
   }
@@ -207,6 +207,7 @@ export class LocalStore implements MessageStore {
     const record = publishRecord(queue.nameList, mid, input, now, input.delay ?? queue.config.delay)
     this.journal.append(record)
     const message = this.materialize(queue, record)
+    record[HELD] = [message]
     this.place(message, now)
     queue.published++
     this.dispatch(queue)
@@ -226,9 +227,12 @@ export class LocalStore implements MessageStore {
     let only: Queue | undefined
     let touched: Set<Queue> | undefined
     for (const record of records) {
+      const held: StoredMessage[] = []
+      record[HELD] = held
       for (const name of record.queues) {
         const queue = this.queueOrDeclare(name, false)
         const message = this.materialize(queue, record)
+        held.push(message)
         this.place(message, now)
         placed.push(message)
         queue.published++
@@ -255,7 +259,7 @@ export class LocalStore implements MessageStore {
       queue.published--
       message.state = State.Gone
       message.generation++
-      if (queue.messages.get(message.mid) === message) queue.messages.delete(message.mid)
+      queue.letGo(message)
     }
     for (const queue of reorder) {
       for (const message of queue.drainReady()) {
@@ -351,7 +355,7 @@ export class LocalStore implements MessageStore {
         continue
       }
       const queue = message.queue
-      this.journal.append({ type: 'delete', queue: queue.name, mid: message.mid })
+      this.journal.append({ type: 'delete', queue: queue.name, mid: message.mid, [HELD]: [message] })
       this.leaveInflight(message)
       queue.acked++
       this.forget(message)
@@ -405,13 +409,13 @@ export class LocalStore implements MessageStore {
 
   purge(name: string): number {
     const queue = this.existing(name)
-    this.journal.append({ type: 'purge', queue: name })
+    this.journal.append({ type: 'purge', queue: name, [HELD]: [...queue.held()] })
     return this.removeAll(queue)
   }
 
   drop(name: string): void {
     const queue = this.existing(name)
-    this.journal.append({ type: 'drop', queue: name })
+    this.journal.append({ type: 'drop', queue: name, [HELD]: [...queue.held()] })
     this.removeAll(queue)
     for (const sub of queue.subscriptions) sub.closed = true
     queue.subscriptions.length = 0
@@ -431,7 +435,7 @@ export class LocalStore implements MessageStore {
       return out
     }
     const wanted = state === 'inflight' ? State.Inflight : State.Delayed
-    for (const message of queue.messages.values()) {
+    for (const message of queue.held()) {
       if (out.length >= max) break
       if (message.state === wanted) out.push(toDelivery(message))
     }
@@ -447,10 +451,11 @@ export class LocalStore implements MessageStore {
     let moved = 0
     const touched = new Set<Queue>()
     const now = this.clock.now()
-    for (const message of [...queue.messages.values()]) {
+    for (const message of [...queue.held()]) {
       if (message.origin === undefined || message.state === State.Inflight) continue
       const target = this.queueOrDeclare(message.origin, false)
-      this.journal.append({ type: 'move', from: queue.name, to: target.name, mid: message.mid, receives: 0 })
+      const move: JournalRecord = { type: 'move', from: queue.name, to: target.name, mid: message.mid, receives: 0 }
+      this.journal.append(move)
       if (message.state === State.Ready) {
         // Ready messages sit in the deque; take them all out once, below.
         message.state = State.Gone
@@ -459,8 +464,9 @@ export class LocalStore implements MessageStore {
         if (holdsGroup(message)) queue.settleGroup(message)
       }
       message.generation++
-      queue.messages.delete(message.mid)
+      queue.letGo(message)
       const copy = this.materialize(target, { ...toRecord(message), visibleAt: 0, receives: 0, origin: undefined })
+      move[HELD] = [message, copy]
       this.place(copy, now)
       touched.add(target)
       moved++
@@ -506,7 +512,7 @@ export class LocalStore implements MessageStore {
       record.queueDelay ? record.publishedAt + queue.config.delay * 1000 : record.visibleAt,
       record.attrs, record.group, record.dedupId, record.origin,
     )
-    queue.messages.set(message.mid, message)
+    queue.hold(message)
     return message
   }
 
@@ -588,14 +594,16 @@ export class LocalStore implements MessageStore {
     const { maxReceives, deadLetter } = queue.config
     if (maxReceives > 0 && message.receives >= maxReceives && deadLetter !== undefined && deadLetter !== queue.name) {
       const target = this.queueOrDeclare(deadLetter, false)
-      this.tryAppend({
+      const move: JournalRecord = {
         type: 'move', from: queue.name, to: target.name, mid: message.mid, receives: message.receives, origin: queue.name,
-      })
-      queue.messages.delete(message.mid)
+      }
+      this.tryAppend(move)
+      queue.letGo(message)
       queue.deadLettered++
       message.state = State.Gone
       message.generation++
       const moved = this.materialize(target, { ...toRecord(message), origin: queue.name })
+      move[HELD] = [message, moved]
       target.pushReady(moved, false)
       if (dispatch) this.dispatch(target)
     } else if (delayMs > 0) {
@@ -609,19 +617,19 @@ export class LocalStore implements MessageStore {
   }
 
   private expire(message: StoredMessage): void {
-    this.tryAppend({ type: 'delete', queue: message.queue.name, mid: message.mid })
+    this.tryAppend({ type: 'delete', queue: message.queue.name, mid: message.mid, [HELD]: [message] })
     this.forget(message)
   }
 
   private forget(message: StoredMessage): void {
     message.state = State.Gone
     message.generation++
-    message.queue.messages.delete(message.mid)
+    message.queue.letGo(message)
   }
 
   private removeAll(queue: Queue): number {
     let count = 0
-    for (const message of queue.messages.values()) {
+    for (const message of queue.held()) {
       if (message.state === State.Inflight) this.leaveInflight(message)
       message.state = State.Gone
       message.generation++
@@ -629,7 +637,7 @@ export class LocalStore implements MessageStore {
     }
     // Every group goes too, those held by an in-flight or delayed message included.
     queue.clearAll()
-    queue.messages.clear()
+    queue.letGoAll()
     queue.delayed = 0
     return count
   }
@@ -739,13 +747,13 @@ function toDelivery(message: StoredMessage): Delivery {
  * Replayed messages in publish order. Log compaction rewrites an old message after newer ones,
  * so the replay order alone could put it behind them (and break a fifo group's order).
  */
-function inPublishOrder(messages: Map<string, StoredMessage>): Iterable<StoredMessage> {
+function inPublishOrder(queue: Queue): Iterable<StoredMessage> {
   let previous: StoredMessage | undefined
-  for (const message of messages.values()) {
-    if (previous && comparePublished(previous, message) > 0) return [...messages.values()].sort(comparePublished)
+  for (const message of queue.held()) {
+    if (previous && comparePublished(previous, message) > 0) return [...queue.held()].sort(comparePublished)
     previous = message
   }
-  return messages.values()
+  return [...queue.held()]
 }
 
 function comparePublished(a: StoredMessage, b: StoredMessage): number {

@@ -195,6 +195,7 @@ export class LogJournal implements Journal {
     this.unlock = await lockFolder(this.fs, this.dir)
     const started = Date.now()
     const recovered = await recover(this.fs, this.dir, this.log, replay, this.index)
+    this.index.handOver(live)
     this.segments = recovered.segments
     this.nextId = recovered.lastId + 1
     const last = this.segments[this.segments.length - 1]
@@ -485,17 +486,16 @@ export class LogJournal implements Journal {
   }
 
   private async compact(oldest: Segment): Promise<boolean> {
-    const live = this.live as LiveView
-    const batch = new Batch()
-    for (const [queue, mid] of this.index.liveIn(oldest)) {
-      const snapshot = live.snapshot(queue, mid)
-      if (!snapshot) {
-        // A record that ends or moves it is still pending: its data must stay where it is for now.
-        this.compactAfter = Date.now() + 1000
-        return false
-      }
-      batch.add(snapshot)
+    const snapshots = (this.live as LiveView).heldAt(oldest)
+    if (snapshots.length !== oldest.live || this.index.countedById(oldest) > 0) {
+      // A record that ends or moves one of them is still pending (the store has let it go, the
+      // count has not caught up), or the store does not hold one the log counts: its data must
+      // stay where it is for now.
+      this.compactAfter = Date.now() + 1000
+      return false
     }
+    const batch = new Batch()
+    for (const snapshot of snapshots) batch.add(snapshot)
     const moved = batch.size
     if (!(await this.write(batch, true))) return false
     this.log.info({ file: oldest.path, moved }, `log: compacted ${oldest.path}: ${moved} live messages rewritten at the head`)

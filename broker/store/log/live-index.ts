@@ -1,7 +1,13 @@
-// Which segment holds the publish record of each live message, and how many live messages each
-// segment holds. A segment whose count reaches zero can go; one with only a few can be compacted.
-// The rules mirror LocalStore.replay, so the index agrees with the store about what is live.
-import type { JournalRecord } from '../journal.js'
+// How many live messages each segment holds, and where each live message's data is. A segment
+// whose count reaches zero can go; one with only a few can be compacted.
+//
+// At run time the store hands every publish, delete, move, purge and drop record the messages it
+// is about (HELD), and each message carries its segment in its own `where`: no map by id, which
+// for a million queued messages would cost a million entries and their rehashing. Records read
+// back at start-up have no messages yet: they are counted by queue and id, with the same rules
+// as LocalStore.replay, and once the store has replayed them, handOver gives each held message
+// its segment and empties the maps.
+import { HELD, type JournalRecord, type LiveView, type LogHandle } from '../journal.js'
 
 export interface Segment {
   readonly id: number
@@ -15,9 +21,8 @@ export interface Segment {
   /** Holds declare/topic/bind records: they must be rewritten before the file goes. */
   metadata: boolean
 }
-
 export class LiveIndex {
-  /** queue -> mid -> the segment with that message's data. */
+  /** Records without messages (start-up): queue -> mid -> the segment with that message's data. */
   private readonly byQueue = new Map<string, Map<string, Segment>>()
   /**
    * The last queue looked up and its map: a batch is mostly records of one queue in a row, and
@@ -32,6 +37,68 @@ export class LiveIndex {
   }
 
   apply(record: JournalRecord, segment: Segment): void {
+    const held = (record as { [HELD]?: LogHandle[] })[HELD]
+    if (held !== undefined) this.applyHeld(record, held, segment)
+    else this.applyById(record, segment)
+  }
+
+  /**
+   * After start-up replay: each message the store holds takes its segment from the maps, which
+   * keep only what the store does not hold (nothing, once the two agree).
+   */
+  handOver(live: LiveView): void {
+    let entries = 0
+    for (const mids of this.byQueue.values()) entries += mids.size
+    let handed = 0
+    for (const { queue, mid, handle } of live.held()) {
+      const segment = this.existing(queue)?.get(mid)
+      if (!segment) continue
+      handle.where = segment
+      handed++
+    }
+    // The usual case: the store holds everything the maps count, and they simply go.
+    if (handed === entries) this.byQueue.clear()
+    else {
+      for (const { queue, mid } of live.held()) this.existing(queue)?.delete(mid)
+      for (const [queue, mids] of this.byQueue) if (mids.size === 0) this.byQueue.delete(queue)
+    }
+    this.lastName = undefined
+    this.lastMids = undefined
+  }
+
+  /** How many live entries of `segment` are known only by queue and id (see handOver). */
+  countedById(segment: Segment): number {
+    let count = 0
+    for (const mids of this.byQueue.values()) {
+      for (const holder of mids.values()) if (holder === segment) count++
+    }
+    return count
+  }
+
+  private applyHeld(record: JournalRecord, held: LogHandle[], segment: Segment): void {
+    switch (record.type) {
+      case 'publish':
+        // A compacted copy of a live message moves it: its old segment loses it.
+        for (let i = 0; i < held.length; i++) placeHeld(held[i] as LogHandle, segment)
+        if (record.dedupId !== undefined) segment.metadata = true
+        return
+      case 'move': {
+        // The data stays where it is: the message that now holds it takes over the count.
+        const [from, to] = held as [LogHandle, LogHandle]
+        to.where = from.where
+        from.where = undefined
+        return
+      }
+      case 'drop':
+        segment.metadata = true
+        for (let i = 0; i < held.length; i++) endHeld(held[i] as LogHandle)
+        return
+      default:
+        for (let i = 0; i < held.length; i++) endHeld(held[i] as LogHandle)
+    }
+  }
+
+  private applyById(record: JournalRecord, segment: Segment): void {
     switch (record.type) {
       case 'publish':
         for (const queue of record.queues) this.place(queue, record.mid, segment)
@@ -75,14 +142,6 @@ export class LiveIndex {
     }
   }
 
-  /** Every live (queue, mid) whose data is in `segment`. */
-  liveIn(segment: Segment): [string, string][] {
-    const out: [string, string][] = []
-    for (const [queue, mids] of this.byQueue) {
-      for (const [mid, holder] of mids) if (holder === segment) out.push([queue, mid])
-    }
-    return out
-  }
 
   private existing(name: string): Map<string, Segment> | undefined {
     if (name === this.lastName) return this.lastMids
@@ -129,4 +188,19 @@ export class LiveIndex {
     for (const holder of mids.values()) holder.live--
     mids.clear()
   }
+}
+
+function placeHeld(handle: LogHandle, segment: Segment): void {
+  const previous = handle.where as Segment | undefined
+  if (previous) previous.live--
+  handle.where = segment
+  segment.live++
+  segment.entries++
+}
+
+function endHeld(handle: LogHandle): void {
+  const segment = handle.where as Segment | undefined
+  if (!segment) return
+  segment.live--
+  handle.where = undefined
 }
