@@ -8,6 +8,8 @@ import type { Attrs, QueueConfig } from '../../shared/protocol/types.js'
  */
 export interface LogHandle {
   where: unknown
+  /** The byte offset of its publish record in that file. */
+  at: number
 }
 
 /**
@@ -82,6 +84,12 @@ export interface Journal {
   commit(): Promise<void>
   close(): Promise<void>
   writable(): boolean
+  /**
+   * A journal that can read a written message's body back (the log) lets the store keep deep
+   * queues' bodies on disk only: the body of the publish record at the handle's `where` and
+   * `at`, or undefined when it cannot be read (the error is logged).
+   */
+  readBody?(handle: LogHandle): string | undefined
 }
 
 export class MemoryJournal implements Journal {

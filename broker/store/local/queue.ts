@@ -39,7 +39,7 @@ interface Extra {
 const TIME_BASE = Math.floor(Date.now()) - 10 * 24 * 3600 * 1000
 
 /**
- * One message in one queue. The store may hold millions, so it keeps thirteen fields and no
+ * One message in one queue. The store may hold millions, so it keeps fourteen fields and no
  * map entry anywhere: its queue finds it through the list threaded through `older`/`newer`, the
  * log through `where`. The in-flight lease and the rare fields live in objects of their own,
  * made only when needed; the accessors below read them as if they were fields.
@@ -55,13 +55,15 @@ export class StoredMessage implements LogHandle {
   /** Neighbours in the queue's list of held messages (see Queue.hold). */
   older: StoredMessage | undefined = undefined
   newer: StoredMessage | undefined = undefined
-  /** Which log file holds this message's data: the log's to set and read (LogHandle). */
+  /** Which log file holds this message's data, and at what byte: the log's to set and read (LogHandle). */
   where: unknown = undefined
+  at = 0
 
   constructor(
     readonly mid: string,
     public queue: Queue,
-    readonly bodyJson: string,
+    /** Undefined while the body is kept on disk only (LocalStore.spill). */
+    public bodyJson: string | undefined,
     publishedAt: number,
     public receives: number,
     until: number,

@@ -23,12 +23,20 @@ const SWEEP_MS = 1000
  * (PROTOCOL.md §9): most deliveries are acked sooner, and their count never needs writing.
  */
 export const RECEIVE_LOG_MS = 200
+/**
+ * A queue keeps the bodies of this many ready messages in memory; a message published behind
+ * them keeps its body on disk only, once written, and it is read back as it is taken
+ * (PROTOCOL.md §9). A deep queue then costs memory for its messages' bookkeeping, not their bodies.
+ */
+export const BODIES_IN_MEMORY = 10_000
 
 export interface LocalStoreOptions {
   journal: Journal
   clock?: Clock
   /** Queues at most (`--max-queues`); a client creating one more gets `limit` (PROTOCOL.md §3). */
   maxQueues?: number
+  /** Ready messages per queue whose bodies stay in memory (default BODIES_IN_MEMORY). */
+  bodiesInMemory?: number
 }
 
 export class LocalStore implements MessageStore {
@@ -44,10 +52,12 @@ export class LocalStore implements MessageStore {
   private unlogged: StoredMessage[] = []
   private unloggedHandle: unknown
   private readonly maxQueues: number
+  private readonly bodiesInMemory: number
 
   constructor(options: LocalStoreOptions) {
     this.journal = options.journal
     this.maxQueues = options.maxQueues ?? Infinity
+    this.bodiesInMemory = options.bodiesInMemory ?? BODIES_IN_MEMORY
     this.clock = options.clock ?? systemClock
     this.timers = new TimerHeap(
       this.clock,
@@ -62,7 +72,7 @@ export class LocalStore implements MessageStore {
 
   async open(): Promise<void> {
     const state = replayState(this.queues, this.topics, (queue, record) => this.materialize(queue, record))
-    const live = liveView(this.queues, this.topics, () => this.clock.now() - DEDUP_WINDOW_MS)
+    const live = liveView(this.queues, this.topics, () => this.clock.now() - DEDUP_WINDOW_MS, (message) => this.bodyOf(message))
     await this.journal.open((record) => replayRecord(state, record), live)
     const now = this.clock.now()
     for (const queue of this.queues.values()) {
@@ -191,7 +201,10 @@ export class LocalStore implements MessageStore {
     // A crash before the fsync loses only messages nobody was told were kept, as in RabbitMQ.
     const placed = records.length === 0 ? [] : this.placeNew(records, now)
     return this.journal.commit().then(
-      () => mids,
+      () => {
+        for (const message of placed) this.spill(message)
+        return mids
+      },
       (err: unknown) => {
         for (const [queue, dedupId] of dedupAdded) queue.dedup.delete(dedupId)
         this.withdraw(placed)
@@ -213,7 +226,10 @@ export class LocalStore implements MessageStore {
     this.dispatch(queue)
     const mids = [mid]
     return this.journal.commit().then(
-      () => mids,
+      () => {
+        this.spill(message)
+        return mids
+      },
       (err: unknown) => {
         this.withdraw([message])
         throw err
@@ -430,14 +446,14 @@ export class LocalStore implements MessageStore {
     if (state === 'ready') {
       for (const message of queue.readyMessages()) {
         if (out.length >= max) break
-        out.push(toDelivery(message))
+        out.push(toDelivery(message, this.readableBody(message)))
       }
       return out
     }
     const wanted = state === 'inflight' ? State.Inflight : State.Delayed
     for (const message of queue.held()) {
       if (out.length >= max) break
-      if (message.state === wanted) out.push(toDelivery(message))
+      if (message.state === wanted) out.push(toDelivery(message, this.readableBody(message)))
     }
     return out
   }
@@ -453,6 +469,9 @@ export class LocalStore implements MessageStore {
     const now = this.clock.now()
     for (const message of [...queue.held()]) {
       if (message.origin === undefined || message.state === State.Inflight) continue
+      // One whose body cannot be read stays (the error is logged): the copy needs it.
+      const body = this.bodyOf(message)
+      if (body === undefined) continue
       const target = this.queueOrDeclare(message.origin, false)
       const move: JournalRecord = { type: 'move', from: queue.name, to: target.name, mid: message.mid, receives: 0 }
       this.journal.append(move)
@@ -465,7 +484,7 @@ export class LocalStore implements MessageStore {
       }
       message.generation++
       queue.letGo(message)
-      const copy = this.materialize(target, { ...toRecord(message), visibleAt: 0, receives: 0, origin: undefined })
+      const copy = this.materialize(target, { ...toRecord(message, body), visibleAt: 0, receives: 0, origin: undefined })
       move[HELD] = [message, copy]
       this.place(copy, now)
       touched.add(target)
@@ -534,10 +553,50 @@ export class LocalStore implements MessageStore {
     const cutoff = this.clock.now() - queue.config.retention * 1000
     for (;;) {
       const message = queue.takeReady()
-      if (!message || message.publishedAt > cutoff) return message
-      this.expire(message)
-      queue.settleGroup(message)
+      if (!message) return undefined
+      if (message.publishedAt <= cutoff) {
+        this.expire(message)
+        queue.settleGroup(message)
+        continue
+      }
+      if (message.bodyJson === undefined && !this.unspill(message)) return undefined
+      return message
     }
+  }
+
+  /**
+   * A written message behind `bodiesInMemory` others lets go of its body: the log has it. Only
+   * a ready one (one out with a consumer, or waiting out a delay, keeps its body).
+   */
+  private spill(message: StoredMessage): void {
+    if (message.state !== State.Ready || message.where === undefined || this.journal.readBody === undefined) return
+    if (message.queue.readyLength > this.bodiesInMemory) message.bodyJson = undefined
+  }
+
+  /**
+   * Reads a taken message's body back from the log. When it cannot (the error is logged), the
+   * message goes back to the front of its queue and nothing more is taken from it this time.
+   */
+  private unspill(message: StoredMessage): boolean {
+    const body = this.journal.readBody?.(message)
+    if (body !== undefined) {
+      message.bodyJson = body
+      return true
+    }
+    message.queue.settleGroup(message)
+    message.queue.pushReady(message, true)
+    return false
+  }
+
+  private bodyOf(message: StoredMessage): string | undefined {
+    return message.bodyJson ?? this.journal.readBody?.(message)
+  }
+
+  /** For peek: the body, wherever it is kept, without keeping it in memory after. */
+  private readableBody(message: StoredMessage): string {
+    const body = this.bodyOf(message)
+    if (body === undefined) throw new HubqError('unavailable', 'a message body kept in the log could not be read')
+    return body
   }
 
   private markInflight(
@@ -592,7 +651,9 @@ export class LocalStore implements MessageStore {
     this.logReceive(message)
     this.leaveInflight(message)
     const { maxReceives, deadLetter } = queue.config
-    if (maxReceives > 0 && message.receives >= maxReceives && deadLetter !== undefined && deadLetter !== queue.name) {
+    // Taken for delivery, its body is in memory (see take).
+    const body = message.bodyJson
+    if (maxReceives > 0 && message.receives >= maxReceives && deadLetter !== undefined && deadLetter !== queue.name && body !== undefined) {
       const target = this.queueOrDeclare(deadLetter, false)
       const move: JournalRecord = {
         type: 'move', from: queue.name, to: target.name, mid: message.mid, receives: message.receives, origin: queue.name,
@@ -602,7 +663,7 @@ export class LocalStore implements MessageStore {
       queue.deadLettered++
       message.state = State.Gone
       message.generation++
-      const moved = this.materialize(target, { ...toRecord(message), origin: queue.name })
+      const moved = this.materialize(target, { ...toRecord(message, body), origin: queue.name })
       move[HELD] = [message, moved]
       target.pushReady(moved, false)
       if (dispatch) this.dispatch(target)
@@ -729,12 +790,13 @@ function unknownReceipt(): HubqError {
   return new HubqError('unknown_receipt', 'receipt is unknown, already settled, or its visibility timeout ran out')
 }
 
-function toDelivery(message: StoredMessage): Delivery {
+/** A taken message has its body in memory; peek passes one read from the log. */
+function toDelivery(message: StoredMessage, bodyJson = message.bodyJson as string): Delivery {
   const delivery: Delivery = {
     mid: message.mid,
     receipt: message.receipt ?? '',
     queue: message.queue.name,
-    bodyJson: message.bodyJson,
+    bodyJson,
     receives: message.receives,
     publishedAt: message.publishedAt,
   }

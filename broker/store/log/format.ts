@@ -15,7 +15,7 @@
 import type { JournalRecord, PublishRecord } from '../journal.js'
 import { crc32, frameCrc } from './crc32.js'
 import { FrameBuffer, putText, putU32, textRoom } from './frame-buffer.js'
-import { publishRoom, readPublish, writePublish } from './publish-binary.js'
+import { publishRoom, readPublish, readPublishBody, writePublish } from './publish-binary.js'
 import { readSettle, settleRoom, writeSettle, type SettleRecord } from './settle-binary.js'
 
 export const FORMAT_VERSION = 2
@@ -117,6 +117,29 @@ export function decodeRecordAt(data: Buffer, offset: number): JournalRecord | un
   } catch {
     return undefined
   }
+}
+
+/**
+ * The body of the whole, CRC-valid binary publish record starting at `offset` (as written by this
+ * version), or undefined when there is none there.
+ */
+export function publishBodyAt(data: Buffer, offset: number): string | undefined {
+  if (offset + RECORD_HEADER_BYTES > data.length) return undefined
+  const length = data.readUInt32BE(offset)
+  const start = offset + RECORD_HEADER_BYTES
+  const end = start + length
+  if (length === 0 || end > data.length || data[offset + 8] !== KIND_PUBLISH_BINARY) return undefined
+  if (frameCrc(data, offset, end) !== data.readUInt32BE(offset + 4)) return undefined
+  try {
+    return readPublishBody(data, start, end)
+  } catch {
+    return undefined
+  }
+}
+
+/** The size of the record whose header starts at `offset` (header included), read from its length field. */
+export function recordSize(data: Buffer, offset: number): number {
+  return RECORD_HEADER_BYTES + data.readUInt32BE(offset)
 }
 
 /** Where the record starting at `offset` ends (valid only once decodeRecordAt accepted it). */

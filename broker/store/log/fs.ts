@@ -19,6 +19,15 @@ export interface LogFs {
   fsync(fd: number): Promise<void>
   ftruncate(fd: number, length: number): Promise<void>
   unlink(path: string): Promise<void>
+  /**
+   * Synchronous reads of what was written, for bodies kept on disk only (a delivery cannot wait
+   * a turn for its body). Without them the log does not read bodies back, and the store keeps
+   * every body in memory.
+   */
+  openRead?(path: string): number
+  /** Fills `into` from `position` on, as far as the file goes; returns the bytes read. */
+  readAt?(fd: number, into: Buffer, length: number, position: number): number
+  closeRead?(fd: number): void
 }
 
 function call<T>(fn: (cb: (err: NodeJS.ErrnoException | null, value: T) => void) => void): Promise<T> {
@@ -43,4 +52,15 @@ export const nodeFs: LogFs = {
   fsync: (fd) => call<void>((cb) => fs.fsync(fd, (err) => cb(err, undefined))),
   ftruncate: (fd, length) => call<void>((cb) => fs.ftruncate(fd, length, (err) => cb(err, undefined))),
   unlink: (path) => fs.promises.unlink(path),
+  openRead: (path) => fs.openSync(path, 'r'),
+  readAt: (fd, into, length, position) => {
+    let done = 0
+    while (done < length) {
+      const got = fs.readSync(fd, into, done, length - done, position + done)
+      if (got === 0) break
+      done += got
+    }
+    return done
+  },
+  closeRead: (fd) => fs.closeSync(fd),
 }

@@ -9,8 +9,10 @@ import { join } from 'node:path'
 import { HubqError } from '../../../shared/errors.js'
 import { silentLogger, type Logger } from '../../../shared/logger.js'
 import type { FsyncPolicy } from '../../config.js'
-import type { Journal, JournalRecord, LiveView } from '../journal.js'
-import { FILE_HEADER_BYTES, FORMAT_VERSION, encodeFileHeader, encodeRecordInto, recordEnd } from './format.js'
+import type { Journal, JournalRecord, LiveView, LogHandle } from '../journal.js'
+import {
+  FILE_HEADER_BYTES, FORMAT_VERSION, RECORD_HEADER_BYTES, encodeFileHeader, encodeRecordInto, publishBodyAt, recordEnd, recordSize,
+} from './format.js'
 import { FrameBuffer } from './frame-buffer.js'
 import { nodeFs, type LogFs } from './fs.js'
 import { LiveIndex, type Segment } from './live-index.js'
@@ -44,6 +46,20 @@ interface Deferred {
   promise: Promise<void>
   resolve(): void
   reject(err: unknown): void
+}
+
+/**
+ * Bytes read at once for a body kept on disk only: the bodies of the messages behind it were
+ * mostly written right after it, and are usually wanted next.
+ */
+const READ_CHUNK_BYTES = 64 * 1024
+
+/** The last stretch of a segment read for bodies: bytes [start, end) of it, never past what was written. */
+interface Chunk {
+  segment: Segment
+  start: number
+  end: number
+  data: Buffer
 }
 
 /** A batch buffer this large or smaller is kept for the next batch; a larger one (a burst) is let go. */
@@ -173,6 +189,12 @@ export class LogJournal implements Journal {
   private unlock: (() => Promise<void>) | undefined
   /** No compaction before this time (epoch ms): the last attempt met a message still changing. */
   private compactAfter = 0
+  /** Set when the file system can read synchronously (see Journal.readBody). */
+  readonly readBody: ((handle: LogHandle) => string | undefined) | undefined
+  private chunk: Chunk | undefined
+  private readonly chunkBuffer = Buffer.allocUnsafeSlow(READ_CHUNK_BYTES)
+  /** Read-only descriptors of the segments bodies were read from. */
+  private readonly readers = new Map<Segment, number>()
 
   constructor(options: LogJournalOptions) {
     this.dir = options.dir
@@ -183,6 +205,65 @@ export class LogJournal implements Journal {
     this.retryMs = options.retryMs ?? 1000
     this.fsyncObserver = options.fsyncObserver
     this.description = `log in ${this.dir} (fsync ${describePolicy(this.policy)}, segments of ${this.segmentBytes} bytes)`
+    const fs = this.fs
+    this.readBody = fs.openRead && fs.readAt && fs.closeRead ? (handle) => this.bodyAt(handle) : undefined
+  }
+
+  /** The body of the publish record at `handle`, from the last chunk read when it holds it. */
+  private bodyAt(handle: LogHandle): string | undefined {
+    const segment = handle.where as Segment | undefined
+    if (!segment || this.closed) return undefined
+    const at = handle.at
+    let chunk = this.chunk
+    if (!chunk || chunk.segment !== segment || at < chunk.start || at + RECORD_HEADER_BYTES > chunk.end ||
+      at + recordSize(chunk.data, at - chunk.start) > chunk.end) {
+      try {
+        chunk = this.readChunk(segment, at)
+      } catch (err) {
+        this.log.error({ err, file: segment.path, offset: at }, 'log: a message body kept on disk could not be read')
+        return undefined
+      }
+    }
+    const body = publishBodyAt(chunk.data.subarray(0, chunk.end - chunk.start), at - chunk.start)
+    if (body === undefined) this.log.error({ file: segment.path, offset: at }, 'log: no valid publish record where a message body was kept')
+    return body
+  }
+
+  /** Reads from `at` on: a chunk's worth, or the whole record when it is longer. */
+  private readChunk(segment: Segment, at: number): Chunk {
+    const fs = this.fs as Required<LogFs>
+    let fd = this.readers.get(segment)
+    if (fd === undefined) {
+      fd = fs.openRead(segment.path)
+      this.readers.set(segment, fd)
+    }
+    const written = segment.size - at
+    let data = this.chunkBuffer
+    let length = fs.readAt(fd, data, Math.min(READ_CHUNK_BYTES, written), at)
+    if (length >= RECORD_HEADER_BYTES) {
+      const size = recordSize(data, 0)
+      if (size > length && size <= written) {
+        data = Buffer.allocUnsafe(size)
+        length = fs.readAt(fd, data, size, at)
+      }
+    }
+    // A big record's own buffer is not kept: the next read starts afresh.
+    const chunk = { segment, start: at, end: at + length, data }
+    this.chunk = data === this.chunkBuffer ? chunk : undefined
+    return chunk
+  }
+
+  /** The segment is gone: its read descriptor is closed, its chunk forgotten. */
+  private forgetReader(segment: Segment): void {
+    if (this.chunk?.segment === segment) this.chunk = undefined
+    const fd = this.readers.get(segment)
+    if (fd === undefined) return
+    this.readers.delete(segment)
+    try {
+      this.fs.closeRead?.(fd)
+    } catch {
+      // Closing a read-only descriptor cannot lose anything.
+    }
   }
 
   private get active(): Segment {
@@ -251,6 +332,7 @@ export class LogJournal implements Journal {
       else await this.pump()
     }
     this.closed = true
+    for (const segment of [...this.readers.keys()]) this.forgetReader(segment)
     if (this.fd < 0) return
     try {
       if (this.dirty) await this.fs.fdatasync(this.fd)
@@ -339,7 +421,7 @@ export class LogJournal implements Journal {
     this.inFlight = undefined
     const active = this.active
     active.size = start + batch.bytes
-    this.index.applyAll(batch.records, active)
+    this.index.applyAll(batch.records, active, batch.data(), start)
     this.spare = batch.release() ?? this.spare
     this.recovered()
     batch.settle()
@@ -516,6 +598,7 @@ export class LogJournal implements Journal {
         await this.fs.unlink(segment.path)
         await this.syncDir()
         this.segments.shift()
+        this.forgetReader(segment)
       }
     } catch (err) {
       this.log.error({ err }, 'log: could not remove an old segment; will try again later')

@@ -8,6 +8,7 @@
 // as LocalStore.replay, and once the store has replayed them, handOver gives each held message
 // its segment and empties the maps.
 import { HELD, type JournalRecord, type LiveView, type LogHandle } from '../journal.js'
+import { recordSize } from './format.js'
 
 export interface Segment {
   readonly id: number
@@ -31,14 +32,19 @@ export class LiveIndex {
   private lastName: string | undefined
   private lastMids: Map<string, Segment> | undefined
 
-  /** A batch's records, just written to `segment`. */
-  applyAll(records: JournalRecord[], segment: Segment): void {
-    for (let i = 0; i < records.length; i++) this.apply(records[i] as JournalRecord, segment)
+  /** A batch's records, just written to `segment` from byte `base` on; `frames` are their bytes. */
+  applyAll(records: JournalRecord[], segment: Segment, frames: Buffer, base: number): void {
+    let offset = 0
+    for (let i = 0; i < records.length; i++) {
+      this.apply(records[i] as JournalRecord, segment, base + offset)
+      offset += recordSize(frames, offset)
+    }
   }
 
-  apply(record: JournalRecord, segment: Segment): void {
+  /** One record, written to `segment` at byte `at` (start-up replay has no use for `at`). */
+  apply(record: JournalRecord, segment: Segment, at = 0): void {
     const held = (record as { [HELD]?: LogHandle[] })[HELD]
-    if (held !== undefined) this.applyHeld(record, held, segment)
+    if (held !== undefined) this.applyHeld(record, held, segment, at)
     else this.applyById(record, segment)
   }
 
@@ -75,17 +81,18 @@ export class LiveIndex {
     return count
   }
 
-  private applyHeld(record: JournalRecord, held: LogHandle[], segment: Segment): void {
+  private applyHeld(record: JournalRecord, held: LogHandle[], segment: Segment, at: number): void {
     switch (record.type) {
       case 'publish':
         // A compacted copy of a live message moves it: its old segment loses it.
-        for (let i = 0; i < held.length; i++) placeHeld(held[i] as LogHandle, segment)
+        for (let i = 0; i < held.length; i++) placeHeld(held[i] as LogHandle, segment, at)
         if (record.dedupId !== undefined) segment.metadata = true
         return
       case 'move': {
         // The data stays where it is: the message that now holds it takes over the count.
         const [from, to] = held as [LogHandle, LogHandle]
         to.where = from.where
+        to.at = from.at
         from.where = undefined
         return
       }
@@ -190,10 +197,11 @@ export class LiveIndex {
   }
 }
 
-function placeHeld(handle: LogHandle, segment: Segment): void {
+function placeHeld(handle: LogHandle, segment: Segment, at: number): void {
   const previous = handle.where as Segment | undefined
   if (previous) previous.live--
   handle.where = segment
+  handle.at = at
   segment.live++
   segment.entries++
 }

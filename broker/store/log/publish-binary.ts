@@ -101,3 +101,26 @@ export function readPublish(data: Buffer, start: number, end: number): PublishRe
   record.bodyJson = data.toString('utf8', cursor, end)
   return record
 }
+
+/**
+ * The body alone, from payload bytes [start, end): the fields before it are stepped over, not
+ * read (a delivery of a body kept on disk needs nothing else). Throws on a malformed payload.
+ */
+export function readPublishBody(data: Buffer, start: number, end: number): string {
+  if (start + FIXED_BYTES > end) throw new RangeError('publish record too short')
+  const flags = data[start] as number
+  // The queues and the mid, then the optional strings the flags announce.
+  let strings = data.readUInt32BE(start + 17) + 1
+  if (flags & ATTRS) strings++
+  if (flags & GROUP) strings++
+  if (flags & DEDUP_ID) strings++
+  if (flags & ORIGIN) strings++
+  let o = start + FIXED_BYTES
+  for (let i = 0; i < strings; i++) {
+    if (o + 4 > end) throw new RangeError('string runs past the record')
+    o += 4 + data.readUInt32BE(o)
+  }
+  if (flags & RECEIVES) o += 4
+  if (o > end) throw new RangeError('body starts past the record')
+  return data.toString('utf8', o, end)
+}
