@@ -72,8 +72,11 @@ export interface LiveView {
 
 export interface Journal {
   readonly description: string
-  /** Replays every record written before, in order, then readies the journal for appends. */
-  open(replay: (record: JournalRecord) => void, live: LiveView): Promise<void>
+  /**
+   * Replays every record written before, in order, then readies the journal for appends. A log
+   * that can read bodies back (readBody) says where each record is: a file and a byte offset.
+   */
+  open(replay: (record: JournalRecord, where?: unknown, at?: number) => void, live: LiveView): Promise<void>
   /** Writes a record (buffered). Throws HubqError('unavailable') when it cannot. */
   append(record: JournalRecord): void
   /**

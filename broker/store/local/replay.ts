@@ -25,8 +25,11 @@ export function replayState(
   return { queues, topics, materialize, byId: new Map() }
 }
 
-/** Applies one record written before a restart. */
-export function replayRecord(state: ReplayState, record: JournalRecord): void {
+/**
+ * Applies one record written before a restart; `where` and `at` say where it is in the log, when
+ * the log can read a body back from there.
+ */
+export function replayRecord(state: ReplayState, record: JournalRecord, where?: unknown, at?: number): void {
   const { queues, topics } = state
   switch (record.type) {
     case 'declare': {
@@ -53,7 +56,12 @@ export function replayRecord(state: ReplayState, record: JournalRecord): void {
         const first = mids.get(record.mid)
         if (first) queue.letGo(first)
         else queue.published++
-        mids.set(record.mid, state.materialize(queue, record))
+        const message = state.materialize(queue, record)
+        if (at !== undefined) {
+          message.where = where
+          message.at = at
+        }
+        mids.set(record.mid, message)
         if (record.dedupId !== undefined) rememberDedup(queue, record.dedupId, record.mid, record.publishedAt)
       }
       return

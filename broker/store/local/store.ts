@@ -73,10 +73,11 @@ export class LocalStore implements MessageStore {
   async open(): Promise<void> {
     const state = replayState(this.queues, this.topics, (queue, record) => this.materialize(queue, record))
     const live = liveView(this.queues, this.topics, () => this.clock.now() - DEDUP_WINDOW_MS, (message) => this.bodyOf(message))
-    await this.journal.open((record) => replayRecord(state, record), live)
+    await this.journal.open((record, where, at) => replayRecord(state, record, where, at), live)
     const now = this.clock.now()
     for (const queue of this.queues.values()) {
       for (const message of inPublishOrder(queue)) this.place(message, now)
+      this.spillReplayed(queue)
     }
     this.scheduleSweep()
   }
@@ -573,6 +574,16 @@ export class LocalStore implements MessageStore {
     if (message.queue.readyLength > this.bodiesInMemory) message.bodyJson = undefined
   }
 
+  /** After a restart, as after a publish: the bodies behind a queue's first `bodiesInMemory` ready messages stay on disk. */
+  private spillReplayed(queue: Queue): void {
+    if (this.journal.readBody === undefined || queue.readyLength <= this.bodiesInMemory) return
+    let seen = 0
+    for (const message of queue.readyMessages()) {
+      // An offset of 0 is no record's (the file header is there): where is not known.
+      if (++seen > this.bodiesInMemory && message.where !== undefined && message.at > 0) message.bodyJson = undefined
+    }
+  }
+
   /**
    * Reads a taken message's body back from the log. When it cannot (the error is logged), the
    * message goes back to the front of its queue and nothing more is taken from it this time.
@@ -686,6 +697,9 @@ export class LocalStore implements MessageStore {
     message.state = State.Gone
     message.generation++
     message.queue.letGo(message)
+    // Gone for good: the receive-count list or a timer may still hold the message a while, but
+    // not its body.
+    message.bodyJson = undefined
   }
 
   private removeAll(queue: Queue): number {

@@ -160,13 +160,13 @@ export interface Gap {
  * byte, so a damaged record in the middle costs that record, not the rest of the file.
  * A plain loop: a restart calls `onRecord` once per record, so no event object per record.
  */
-export function scanRecords(data: Buffer, onRecord: (record: JournalRecord) => void, start = FILE_HEADER_BYTES): Gap[] {
+export function scanRecords(data: Buffer, onRecord: (record: JournalRecord, offset: number) => void, start = FILE_HEADER_BYTES): Gap[] {
   const gaps: Gap[] = []
   let offset = start
   while (offset < data.length) {
     const record = decodeRecordAt(data, offset)
     if (record) {
-      onRecord(record)
+      onRecord(record, offset)
       offset = recordEnd(data, offset)
       continue
     }

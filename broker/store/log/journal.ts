@@ -270,7 +270,7 @@ export class LogJournal implements Journal {
     return this.segments[this.segments.length - 1] as Segment
   }
 
-  async open(replay: (record: JournalRecord) => void, live: LiveView): Promise<void> {
+  async open(replay: (record: JournalRecord, where?: unknown, at?: number) => void, live: LiveView): Promise<void> {
     this.live = live
     await this.fs.mkdir(this.dir)
     this.unlock = await lockFolder(this.fs, this.dir)

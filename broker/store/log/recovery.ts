@@ -19,7 +19,7 @@ export interface Recovered {
 }
 
 export async function recover(
-  fs: LogFs, dir: string, log: Logger, replay: (record: JournalRecord) => void, index: LiveIndex,
+  fs: LogFs, dir: string, log: Logger, replay: (record: JournalRecord, segment?: Segment, at?: number) => void, index: LiveIndex,
 ): Promise<Recovered> {
   const files = await listSegments(fs, dir)
   const segments: Segment[] = []
@@ -47,8 +47,11 @@ export async function recover(
       throw new Error(`${file.path} is log format version ${header.version}; this hubq reads up to version ${FORMAT_VERSION}: upgrade hubq`)
     }
     const segment = newSegment(file, data.length)
-    const gaps = scanRecords(data, (record) => {
-      replay(record)
+    // Version 1 files keep bodies in records the log does not read back one by one (kind 2).
+    const readable = header.version >= 2
+    const gaps = scanRecords(data, (record, offset) => {
+      if (readable) replay(record, segment, offset)
+      else replay(record)
       index.apply(record, segment)
       records++
     })
