@@ -59,8 +59,8 @@ export type JournalRecord =
 
 /** The store's current view, for compaction to rewrite live messages. */
 export interface LiveView {
-  /** Every message held now, with its queue's name and its handle (once, after replay). */
-  held(): Iterable<{ queue: string; mid: string; handle: LogHandle }>
+  /** Calls `each` with every message held now: its queue's name, its id, its handle (once, after replay). */
+  eachHeld(each: (queue: string, mid: string, handle: LogHandle) => void): void
   /**
    * Every held message whose handle's `where` is `where`, as it stands now: a publish record
    * with the message as its handle.

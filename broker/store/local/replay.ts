@@ -158,9 +158,9 @@ export function liveView(
   bodyOf: (message: StoredMessage) => string | undefined,
 ): LiveView {
   return {
-    *held() {
+    eachHeld: (each) => {
       for (const queue of queues.values()) {
-        for (const message of queue.held()) yield { queue: queue.name, mid: message.mid, handle: message }
+        for (const message of queue.held()) each(queue.name, message.mid, message)
       }
     },
     heldAt: (where) => {

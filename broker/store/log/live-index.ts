@@ -56,16 +56,16 @@ export class LiveIndex {
     let entries = 0
     for (const mids of this.byQueue.values()) entries += mids.size
     let handed = 0
-    for (const { queue, mid, handle } of live.held()) {
+    live.eachHeld((queue, mid, handle) => {
       const segment = this.existing(queue)?.get(mid)
-      if (!segment) continue
+      if (!segment) return
       handle.where = segment
       handed++
-    }
+    })
     // The usual case: the store holds everything the maps count, and they simply go.
     if (handed === entries) this.byQueue.clear()
     else {
-      for (const { queue, mid } of live.held()) this.existing(queue)?.delete(mid)
+      live.eachHeld((queue, mid) => this.existing(queue)?.delete(mid))
       for (const [queue, mids] of this.byQueue) if (mids.size === 0) this.byQueue.delete(queue)
     }
     this.lastName = undefined
