@@ -33,12 +33,18 @@ export const nodeFs: LogFs = {
   readFile: (path) => fs.promises.readFile(path),
   open: (path, flags) => call<number>((cb) => fs.open(path, flags, 0o644, cb)),
   close: (fd) => call<void>((cb) => fs.close(fd, (err) => cb(err, undefined))),
-  write: async (fd, data, position) => {
-    let done = 0
-    while (done < data.length) {
-      done += await call<number>((cb) => fs.write(fd, data, done, data.length - done, position + done, cb))
+  // One promise for the whole write, however many short writes it takes: the log writes a
+  // batch every turn or two, so what each costs in garbage adds up.
+  write: (fd, data, position) => new Promise((resolve, reject) => {
+    const from = (done: number): void => {
+      fs.write(fd, data, done, data.length - done, position + done, (err, written) => {
+        if (err) reject(err)
+        else if (done + written < data.length) from(done + written)
+        else resolve()
+      })
     }
-  },
+    from(0)
+  }),
   fdatasync: (fd) => call<void>((cb) => fs.fdatasync(fd, (err) => cb(err, undefined))),
   fsync: (fd) => call<void>((cb) => fs.fsync(fd, (err) => cb(err, undefined))),
   ftruncate: (fd, length) => call<void>((cb) => fs.ftruncate(fd, length, (err) => cb(err, undefined))),
