@@ -1,4 +1,5 @@
 // Message and queue shapes shared by the broker, the stores and the clients (PROTOCOL.md §4).
+import type { FrameWriter } from './frame-writer.js'
 
 export type Attrs = Record<string, string>
 
@@ -78,4 +79,38 @@ export function deliveryJson(d: Delivery, withReceipt = true, prefix = '{'): str
   json += ',"receives":' + d.receives + ',"publishedAt":' + d.publishedAt
   if (d.group !== undefined) json += ',"group":' + JSON.stringify(d.group)
   return json + '}'
+}
+
+/** The last queue name written by writeDelivery and its JSON: deliveries come in runs of one queue. */
+let lastQueue = ''
+let lastQueueJson = '""'
+
+/** deliveryJson's text written into `out` as the frame under way, piece by piece: no string of it is made. */
+export function writeDelivery(out: FrameWriter, d: Delivery, withReceipt = true, prefix = '{'): void {
+  if (d.queue !== lastQueue) {
+    lastQueue = d.queue
+    lastQueueJson = JSON.stringify(d.queue)
+  }
+  out.text(prefix)
+  out.text('"mid":"')
+  out.text(d.mid)
+  if (withReceipt) {
+    out.text('","receipt":"')
+    out.text(d.receipt)
+  }
+  out.text('","queue":')
+  out.text(lastQueueJson)
+  out.text(',"body":')
+  out.text(d.bodyJson)
+  out.text(',"attrs":')
+  out.text(d.attrs ? JSON.stringify(d.attrs) : '{}')
+  out.text(',"receives":')
+  out.number(d.receives)
+  out.text(',"publishedAt":')
+  out.number(d.publishedAt)
+  if (d.group !== undefined) {
+    out.text(',"group":')
+    out.text(JSON.stringify(d.group))
+  }
+  out.text('}')
 }
