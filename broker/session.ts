@@ -2,7 +2,7 @@
 // (PROTOCOL.md §2 "Envelope"). Accepts any duplex stream, so tests need no port.
 import { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { FrameDecoder } from '../shared/protocol/codec.js'
+import { FrameDecoder, modeOf, type FrameSink } from '../shared/protocol/codec.js'
 import { FrameWriter } from '../shared/protocol/frame-writer.js'
 import { parseEnvelope, type Limits, type RequestId } from '../shared/protocol/requests.js'
 import { deliveryJson, writeDelivery, type Delivery } from '../shared/protocol/types.js'
@@ -177,22 +177,25 @@ export class Session implements SessionContext {
     // 0x16 0x03 opens a TLS handshake: a TLS client on a plaintext port is told so at once
     // instead of waiting for a line end that never comes (PROTOCOL.md §8).
     if (this.decoder.mode === undefined && chunk[0] === 0x16 && chunk[1] === 0x03) return this.refuseTls()
-    const events = this.decoder.push(chunk)
-    if (this.decoder.mode) this.frames.mode = this.decoder.mode
-    for (const event of events) {
-      if (event.kind === 'frame') this.onFrame(event.text)
-      else if (event.kind === 'publish') this.onPublish(event.publish)
-      else if (event.kind === 'empty') this.answer(undefined, new HubqError('bad_request', 'empty frame: length must be at least 1'))
-      else {
-        const error = new HubqError('frame_too_large', `frame of ${event.size} bytes or more is larger than max-frame (${this.limits.maxFrame} bytes); closing`)
-        this.log.warn({ code: error.code, size: event.size }, 'frame too large, closing connection')
-        this.answer(undefined, error)
-        this.readingStopped = true
-        this.stream.pause()
-        this.endWhenFlushed()
-      }
-    }
+    // Replies go out in the mode the stream's first bytes chose, from its first frame on.
+    if (this.decoder.mode === undefined) this.frames.mode = modeOf(chunk)
+    this.decoder.each(chunk, this.sink)
     this.throttle()
+  }
+
+  /** What the decoder hands each frame to, as it reads it. */
+  private readonly sink: FrameSink = {
+    frame: (text) => this.onFrame(text),
+    publish: (request) => this.onPublish(request),
+    empty: () => this.answer(undefined, new HubqError('bad_request', 'empty frame: length must be at least 1')),
+    tooLarge: (size) => {
+      const error = new HubqError('frame_too_large', `frame of ${size} bytes or more is larger than max-frame (${this.limits.maxFrame} bytes); closing`)
+      this.log.warn({ code: error.code, size }, 'frame too large, closing connection')
+      this.answer(undefined, error)
+      this.readingStopped = true
+      this.stream.pause()
+      this.endWhenFlushed()
+    },
   }
 
   // A client that pipelines without reading its replies, or piles requests up behind a long
@@ -253,7 +256,8 @@ export class Session implements SessionContext {
   /** A publish read by the decoder's fast path: what onFrame does for a publish, without the parse. */
   private onPublish(request: FastPublish): void {
     if (this.held.length > 0) {
-      this.held.push(request)
+      // The decoder fills the same object for its next publish: a held one is a copy.
+      this.held.push({ id: request.id, queue: request.queue, bodyJson: request.bodyJson })
       return
     }
     this.publisher = true
