@@ -50,3 +50,42 @@ export const nodeFs: LogFs = {
   ftruncate: (fd, length) => call<void>((cb) => fs.ftruncate(fd, length, (err) => cb(err, undefined))),
   unlink: (path) => fs.promises.unlink(path),
 }
+
+/** A write or an fsync's outcome, told by callback: null when it succeeded. */
+export type Done = (err: unknown) => void
+
+/**
+ * The log's per-batch calls, told by callback: a promise per write and per fsync is garbage
+ * made every turn or two under steady traffic. On node's file system they call node:fs
+ * directly; any other LogFs (a test's) is called through its promises, so its faults still count.
+ */
+export interface BatchFs {
+  write(fd: number, data: Buffer, position: number, done: Done): void
+  fdatasync(fd: number, done: Done): void
+}
+
+const nodeBatchFs: BatchFs = {
+  write: (fd, data, position, done) => {
+    let written = 0
+    const next = (err: NodeJS.ErrnoException | null, bytes: number): void => {
+      if (err) return done(err)
+      written += bytes
+      if (written < data.length) fs.write(fd, data, written, data.length - written, position + written, next)
+      else done(null)
+    }
+    fs.write(fd, data, 0, data.length, position, next)
+  },
+  fdatasync: (fd, done) => fs.fdatasync(fd, done),
+}
+
+export function batchFs(logFs: LogFs): BatchFs {
+  if (logFs === nodeFs) return nodeBatchFs
+  return {
+    write: (fd, data, position, done) => {
+      logFs.write(fd, data, position).then(() => done(null), done)
+    },
+    fdatasync: (fd, done) => {
+      logFs.fdatasync(fd).then(() => done(null), done)
+    },
+  }
+}

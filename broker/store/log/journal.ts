@@ -12,7 +12,7 @@ import type { FsyncPolicy } from '../../config.js'
 import type { Journal, JournalRecord, LiveView } from '../journal.js'
 import { FILE_HEADER_BYTES, FORMAT_VERSION, encodeFileHeader, encodeRecordInto, recordEnd } from './format.js'
 import { FrameBuffer } from './frame-buffer.js'
-import { nodeFs, type LogFs } from './fs.js'
+import { batchFs, nodeFs, type BatchFs, type LogFs } from './fs.js'
 import { LiveIndex, type Segment } from './live-index.js'
 import { lockFolder } from './lock.js'
 import { recover } from './recovery.js'
@@ -137,6 +137,8 @@ export class LogJournal implements Journal {
   private readonly policy: FsyncPolicy
   private readonly segmentBytes: number
   private readonly fs: LogFs
+  /** The same file system's write and fsync by callback, for the batches. */
+  private readonly batchFs: BatchFs
   private readonly log: Logger
   private readonly retryMs: number
   private readonly fsyncObserver: { onFsync(seconds: number): void } | undefined
@@ -178,6 +180,7 @@ export class LogJournal implements Journal {
     this.policy = options.fsync ?? { mode: 'always' }
     this.segmentBytes = Math.max(options.segmentBytes ?? DEFAULT_SEGMENT_BYTES, 4096)
     this.fs = options.fs ?? nodeFs
+    this.batchFs = batchFs(this.fs)
     this.log = options.log ?? silentLogger
     this.retryMs = options.retryMs ?? 1000
     this.fsyncObserver = options.fsyncObserver
@@ -342,19 +345,20 @@ export class LogJournal implements Journal {
     if (start > FILE_HEADER_BYTES && start + batch.bytes > this.segmentBytes) {
       this.roll().then(() => {
         this.writeStart = FILE_HEADER_BYTES
-        this.fs.write(this.fd, batch.data(), FILE_HEADER_BYTES).then(this.onWritten, this.onWriteFailed)
+        this.batchFs.write(this.fd, batch.data(), FILE_HEADER_BYTES, this.onWritten)
       }, this.onWriteFailed)
       return
     }
-    this.fs.write(this.fd, batch.data(), start).then(this.onWritten, this.onWriteFailed)
+    this.batchFs.write(this.fd, batch.data(), start, this.onWritten)
   }
 
-  private readonly onWritten = (): void => {
+  private readonly onWritten = (err: unknown): void => {
+    if (err) return this.onWriteFailed(err)
     const batch = this.inFlight as Batch
     // Decided after the write: a commit() made while it ran is waited on too.
     if (this.writeForced || (this.policy.mode === 'always' && batch.waited)) {
       this.syncBegan = performance.now()
-      this.fs.fdatasync(this.fd).then(this.onSynced, this.onWriteFailed)
+      this.batchFs.fdatasync(this.fd, this.onSynced)
       return
     }
     this.dirty = true
@@ -362,7 +366,8 @@ export class LogJournal implements Journal {
     this.written()
   }
 
-  private readonly onSynced = (): void => {
+  private readonly onSynced = (err: unknown): void => {
+    if (err) return this.onWriteFailed(err)
     this.dirty = false
     this.fsyncObserver?.onFsync((performance.now() - this.syncBegan) / 1000)
     this.written()
