@@ -3,7 +3,7 @@
 import { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { FrameDecoder, modeOf, type FrameSink } from '../shared/protocol/codec.js'
-import { FrameWriter } from '../shared/protocol/frame-writer.js'
+import { FrameWriter, piece } from '../shared/protocol/frame-writer.js'
 import { parseEnvelope, type Limits, type RequestId } from '../shared/protocol/requests.js'
 import { deliveryJson, writeDelivery, type Delivery } from '../shared/protocol/types.js'
 import { HubqError, toHubqError } from '../shared/errors.js'
@@ -40,6 +40,13 @@ export const PUSH_PAUSE_BYTES = 1024 * 1024
  * a thousand deliveries and acks overlaps instead of alternating whole between the two sides.
  */
 const EARLY_WRITE_BYTES = 64 * 1024
+
+/** The constant pieces of a success reply (writeReply). */
+const OK = piece('{"ok":true')
+const ID = piece('{"id":')
+const ID_OK = piece(',"ok":true')
+const COMMA = piece(',')
+const END = piece('}')
 
 export interface SessionOptions {
   store: MessageStore
@@ -436,18 +443,18 @@ export class Session implements SessionContext {
     const out = this.frames
     out.begin()
     if (id === undefined) {
-      out.text('{"ok":true')
+      out.bytes(OK)
     } else {
-      out.text('{"id":')
+      out.bytes(ID)
       if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) out.number(id)
       else out.text(JSON.stringify(id))
-      out.text(',"ok":true')
+      out.bytes(ID_OK)
     }
     if (fields !== undefined) {
-      out.text(',')
+      out.bytes(COMMA)
       out.text(fields.json)
     }
-    out.text('}')
+    out.bytes(END)
     out.end()
     if (out.length >= EARLY_WRITE_BYTES) this.writeOut()
   }
