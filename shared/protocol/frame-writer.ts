@@ -11,6 +11,8 @@ type Utf8Buffer = Buffer & { utf8Write(text: string, offset: number, length?: nu
 
 /** A writer's first buffer; it doubles when a turn's frames outgrow it. */
 const FIRST_BYTES = 16 * 1024
+/** Up to this many bytes, take() copies in JS. */
+const COPY_IN_JS = 1024
 /** Past this many bytes, take() hands the buffer itself out instead of a copy of its bytes. */
 const HAND_OVER_BYTES = 64 * 1024
 /**
@@ -141,7 +143,9 @@ export class FrameWriter {
     this.length = 0
     if (length > HAND_OVER_BYTES) return buf.subarray(0, length)
     const out = Buffer.allocUnsafe(length)
-    buf.copy(out, 0, 0, length)
+    // Buffer#copy of part of a buffer makes a view object first: a small turn is copied here.
+    if (length <= COPY_IN_JS) for (let i = 0; i < length; i++) out[i] = buf[i] as number
+    else buf.copy(out, 0, 0, length)
     if (buf.length === FIRST_BYTES && spares.length < MAX_SPARES) spares.push(buf)
     return out
   }

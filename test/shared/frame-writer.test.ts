@@ -51,5 +51,11 @@ t.test('whole frames, numbers and a writer reused after take() and clear()', asy
       t.ok(writer.take().equals(encodeFrames(mode, [...jsons, numbers])), `${mode}, round ${round}`)
       t.equal(writer.length, 0)
     }
+    // A small turn (copied in JS) and one just past that size.
+    for (const size of [1, 1000, 1100]) {
+      const json = JSON.stringify({ s: 'z'.repeat(size) })
+      writer.frame(json)
+      t.ok(writer.take().equals(encodeFrames(mode, [json])), `${mode}, a turn of ${size} characters`)
+    }
   }
 })
