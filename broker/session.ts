@@ -2,9 +2,10 @@
 // (PROTOCOL.md §2 "Envelope"). Accepts any duplex stream, so tests need no port.
 import { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
-import { FrameDecoder, encodeFrames, type FrameMode } from '../shared/protocol/codec.js'
+import { FrameDecoder, modeOf, type FrameSink } from '../shared/protocol/codec.js'
+import { FrameWriter, piece } from '../shared/protocol/frame-writer.js'
 import { parseEnvelope, type Limits, type RequestId } from '../shared/protocol/requests.js'
-import { deliveryJson, type Delivery } from '../shared/protocol/types.js'
+import { deliveryJson, writeDelivery, type Delivery } from '../shared/protocol/types.js'
 import { HubqError, toHubqError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
 import type { MessageStore, Owner, Subscription } from './store/types.js'
@@ -15,7 +16,13 @@ import type { FastPublish } from '../shared/protocol/fast-publish.js'
 import type { Principal } from './auth/principal.js'
 import type { AuthSettings } from './auth/settings.js'
 
+/** A reply's place in request order, filled when its request settles (a queued push's at once). */
 interface Slot {
+  done: boolean
+  id: RequestId
+  /** Fields written when the slot's turn comes: only immutable ones wait as they are. */
+  fields: RawFields | undefined
+  /** The whole frame's JSON, when it was made as text (errors, pushes, object fields). */
   json: string | undefined
 }
 
@@ -28,11 +35,18 @@ const MAX_HELD = 1024
 export const PUSH_PAUSE_BYTES = 1024 * 1024
 
 /**
- * Past this many characters, a turn's frames go to the socket at once instead of at the turn's
+ * Past this many bytes, a turn's frames go to the socket at once instead of at the turn's
  * end: the peer starts on the first deliveries while the broker makes the rest, and a window of
  * a thousand deliveries and acks overlaps instead of alternating whole between the two sides.
  */
-const EARLY_WRITE_CHARS = 64 * 1024
+const EARLY_WRITE_BYTES = 64 * 1024
+
+/** The constant pieces of a success reply (writeReply). */
+const OK = piece('{"ok":true')
+const ID = piece('{"id":')
+const ID_OK = piece(',"ok":true')
+const COMMA = piece(',')
+const END = piece('}')
 
 export interface SessionOptions {
   store: MessageStore
@@ -71,10 +85,8 @@ export class Session implements SessionContext {
   /** Requests read while an earlier one is still running, run in order once it settles. */
   private readonly held: (string | FastPublish)[] = []
   private unresolved = 0
-  private mode: FrameMode = 'text'
-  /** Frames due this event-loop turn, written as one buffer when the turn ends. */
-  private out: string[] = []
-  private outChars = 0
+  /** Frames due this event-loop turn, encoded as they come and written as one buffer when the turn ends. */
+  private readonly frames = new FrameWriter('text')
   private closed = false
   private onIdle: (() => void) | undefined
   /** Set for good when the broker stops or the stream failed: nothing more is read. */
@@ -83,7 +95,7 @@ export class Session implements SessionContext {
   /** Subscriptions are paused because the socket holds more than PUSH_PAUSE_BYTES. */
   private pushesPaused = false
   private awaitingPushDrain = false
-  /** Characters of deliveries queued this turn and not yet handed to the socket. */
+  /** Bytes (characters, while queued behind a reply) of deliveries not yet handed to the socket. */
   private pushedChars = 0
   /** The last subscription pushed to and its frames' opening, built once rather than per delivery. */
   private pushSub = ''
@@ -138,11 +150,14 @@ export class Session implements SessionContext {
       this.pushSub = sub
       this.pushPrefix = '{"op":"deliver","sub":"' + sub + '",'
     }
-    const json = deliveryJson(delivery, true, this.pushPrefix)
-    if (this.pending.length === 0) this.write(json)
-    else this.pending.push({ json })
+    if (this.pending.length === 0) {
+      this.writeDelivery(delivery)
+    } else {
+      const json = deliveryJson(delivery, true, this.pushPrefix)
+      this.pending.push({ done: true, id: undefined, fields: undefined, json })
+      this.pushedChars += json.length
+    }
     // A consumer that does not read costs at most about this much memory: pushes wait for the drain.
-    this.pushedChars += json.length
     if (!this.pushesPaused && this.stream.writableLength + this.pushedChars > PUSH_PAUSE_BYTES) this.pausePushes()
   }
 
@@ -169,22 +184,25 @@ export class Session implements SessionContext {
     // 0x16 0x03 opens a TLS handshake: a TLS client on a plaintext port is told so at once
     // instead of waiting for a line end that never comes (PROTOCOL.md §8).
     if (this.decoder.mode === undefined && chunk[0] === 0x16 && chunk[1] === 0x03) return this.refuseTls()
-    const events = this.decoder.push(chunk)
-    if (this.decoder.mode) this.mode = this.decoder.mode
-    for (const event of events) {
-      if (event.kind === 'frame') this.onFrame(event.text)
-      else if (event.kind === 'publish') this.onPublish(event.publish)
-      else if (event.kind === 'empty') this.answer(undefined, new HubqError('bad_request', 'empty frame: length must be at least 1'))
-      else {
-        const error = new HubqError('frame_too_large', `frame of ${event.size} bytes or more is larger than max-frame (${this.limits.maxFrame} bytes); closing`)
-        this.log.warn({ code: error.code, size: event.size }, 'frame too large, closing connection')
-        this.answer(undefined, error)
-        this.readingStopped = true
-        this.stream.pause()
-        this.endWhenFlushed()
-      }
-    }
+    // Replies go out in the mode the stream's first bytes chose, from its first frame on.
+    if (this.decoder.mode === undefined) this.frames.mode = modeOf(chunk)
+    this.decoder.each(chunk, this.sink)
     this.throttle()
+  }
+
+  /** What the decoder hands each frame to, as it reads it. */
+  private readonly sink: FrameSink = {
+    frame: (text) => this.onFrame(text),
+    publish: (request) => this.onPublish(request),
+    empty: () => this.answer(undefined, new HubqError('bad_request', 'empty frame: length must be at least 1')),
+    tooLarge: (size) => {
+      const error = new HubqError('frame_too_large', `frame of ${size} bytes or more is larger than max-frame (${this.limits.maxFrame} bytes); closing`)
+      this.log.warn({ code: error.code, size }, 'frame too large, closing connection')
+      this.answer(undefined, error)
+      this.readingStopped = true
+      this.stream.pause()
+      this.endWhenFlushed()
+    },
   }
 
   // A client that pipelines without reading its replies, or piles requests up behind a long
@@ -245,7 +263,8 @@ export class Session implements SessionContext {
   /** A publish read by the decoder's fast path: what onFrame does for a publish, without the parse. */
   private onPublish(request: FastPublish): void {
     if (this.held.length > 0) {
-      this.held.push(request)
+      // The decoder fills the same object for its next publish: a held one is a copy.
+      this.held.push({ id: request.id, queue: request.queue, bodyJson: request.bodyJson })
       return
     }
     this.publisher = true
@@ -267,24 +286,34 @@ export class Session implements SessionContext {
 
   /** Holds a place for the reply in request order; it is filled when the promise settles. */
   private await<T>(id: RequestId, promise: Promise<T>, reply: ((value: T) => ReplyFields) | undefined): void {
-    const slot: Slot = { json: undefined }
+    const slot: Slot = { done: false, id, fields: undefined, json: undefined }
     this.pending.push(slot)
     this.unresolved++
     promise.then(
-      (value) => this.fill(slot, this.replyJson(id, value, reply)),
-      (err: unknown) => this.fill(slot, this.encodeError(id, err)),
+      (value) => this.settled(slot, value, reply),
+      (err: unknown) => {
+        slot.json = this.encodeError(id, err)
+        this.fill(slot)
+      },
     )
   }
 
-  private replyJson<T>(id: RequestId, value: T, reply: ((value: T) => ReplyFields) | undefined): string {
-    if (reply === undefined) return encodeReply(id, value as ReplyFields)
+  private settled<T>(slot: Slot, value: T, reply: ((value: T) => ReplyFields) | undefined): void {
     let fields: ReplyFields
-    try {
-      fields = reply(value)
-    } catch (err) {
-      return this.encodeError(id, err)
+    if (reply === undefined) {
+      fields = value as ReplyFields
+    } else {
+      try {
+        fields = reply(value)
+      } catch (err) {
+        slot.json = this.encodeError(slot.id, err)
+        return this.fill(slot)
+      }
     }
-    return encodeReply(id, fields)
+    // An object is serialised now, as it is now; a reply waiting behind others might see it change.
+    if (fields === undefined || fields instanceof RawFields) slot.fields = fields as RawFields | undefined
+    else slot.json = encodeReply(slot.id, fields)
+    this.fill(slot)
   }
 
   /** hello's token check: no-op without auth; a wrong or missing token is `unauthorized`. */
@@ -357,16 +386,23 @@ export class Session implements SessionContext {
   }
 
   private answer(id: RequestId, err: unknown, fields?: ReplyFields): void {
+    if (err === undefined && this.pending.length === 0 && (fields === undefined || fields instanceof RawFields)) {
+      return this.writeReply(id, fields as RawFields | undefined)
+    }
     const json = err === undefined ? encodeReply(id, fields) : this.encodeError(id, err)
     if (this.pending.length === 0) this.write(json)
-    else this.pending.push({ json })
+    else this.pending.push({ done: true, id, fields: undefined, json })
   }
 
-  private fill(slot: Slot, json: string): void {
-    slot.json = json
+  private fill(slot: Slot): void {
+    slot.done = true
     this.unresolved--
     const pending = this.pending
-    while (pending.length > 0 && (pending[0] as Slot).json !== undefined) this.write((pending.shift() as Slot).json as string)
+    while (pending.length > 0 && (pending[0] as Slot).done) {
+      const head = pending.shift() as Slot
+      if (head.json !== undefined) this.write(head.json)
+      else this.writeReply(head.id, head.fields)
+    }
     // Reading only needs a second look when held requests ran (it may have stopped for them):
     // a full write buffer is looked after by flush and the drain, memory pressure by recheck.
     if (this.unresolved === 0 && this.held.length > 0 && !this.closed) {
@@ -395,28 +431,64 @@ export class Session implements SessionContext {
 
   private write(json: string): void {
     if (this.closed) return
-    if (this.out.length === 0) process.nextTick(this.flush)
-    this.out.push(json)
-    this.outChars += json.length
-    if (this.outChars >= EARLY_WRITE_CHARS) this.writeOut()
+    this.due()
+    this.frames.frame(json)
+    if (this.frames.length >= EARLY_WRITE_BYTES) this.writeOut()
+  }
+
+  /** A success reply written straight into the turn's frames: encodeReply's text without its string. */
+  private writeReply(id: RequestId, fields: RawFields | undefined): void {
+    if (this.closed) return
+    this.due()
+    const out = this.frames
+    out.begin()
+    if (id === undefined) {
+      out.bytes(OK)
+    } else {
+      out.bytes(ID)
+      if (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) out.number(id)
+      else out.text(JSON.stringify(id))
+      out.bytes(ID_OK)
+    }
+    if (fields !== undefined) {
+      out.bytes(COMMA)
+      out.text(fields.json)
+    }
+    out.bytes(END)
+    out.end()
+    if (out.length >= EARLY_WRITE_BYTES) this.writeOut()
+  }
+
+  /** A delivery written straight into the turn's frames (deliveryJson's text). */
+  private writeDelivery(delivery: Delivery): void {
+    if (this.closed) return
+    this.due()
+    const out = this.frames
+    const before = out.length
+    out.begin()
+    writeDelivery(out, delivery, true, this.pushPrefix)
+    out.end()
+    this.pushedChars += out.length - before
+    if (out.length >= EARLY_WRITE_BYTES) this.writeOut()
+  }
+
+  /** Frames are about to be added: the turn's end writes them. */
+  private due(): void {
+    if (this.frames.length === 0) process.nextTick(this.flush)
   }
 
   /** Hands the frames due so far to the socket as one buffer. */
   private writeOut(): void {
-    const frames = this.out
-    this.out = []
-    this.outChars = 0
-    this.stream.write(encodeFrames(this.mode, frames))
+    this.stream.write(this.frames.take())
     this.pushedChars = 0
   }
 
   private readonly flush = (): void => {
     if (this.closed) {
-      this.out = []
-      this.outChars = 0
+      this.frames.clear()
       return
     }
-    if (this.out.length > 0) this.writeOut()
+    if (this.frames.length > 0) this.writeOut()
     if (this.pushesPaused && !this.awaitingPushDrain) {
       if (!this.stream.writableNeedDrain) this.resumePushes()
       else {

@@ -1,7 +1,7 @@
 // Frame codec (PROTOCOL.md §1 "Framing"). Pure: chunks in, frames out, no sockets.
 // Binary frames are a 4-byte big-endian length N (1 <= N <= maxFrame) and N bytes of UTF-8 JSON;
 // text frames are one JSON object per line (LF or CRLF). The first byte of a stream picks the mode.
-import { fastPublish, type FastPublish } from './fast-publish.js'
+import { readFastPublish, type FastPublish } from './fast-publish.js'
 
 export type FrameMode = 'binary' | 'text'
 
@@ -15,8 +15,44 @@ export type DecodeEvent =
   | { kind: 'empty' }
   | { kind: 'too_large'; size: number }
 
+/**
+ * Where FrameDecoder.each hands frames as they complete. `publish` gets the decoder's own
+ * object, filled anew for the next publish: whoever keeps it past the call keeps a copy.
+ */
+export interface FrameSink {
+  frame(text: string): void
+  publish(publish: FastPublish): void
+  empty(): void
+  tooLarge(size: number): void
+}
+
 const LF = 0x0a
 const CR = 0x0d
+
+/** The mode a stream's first bytes choose: binary frames start with a 0x00 length byte. */
+export function modeOf(chunk: Buffer): FrameMode {
+  return chunk[0] === 0 ? 'binary' : 'text'
+}
+
+/** A sink that collects what it is handed as events (push). */
+class Collector implements FrameSink {
+  readonly events: DecodeEvent[] = []
+  frame(text: string): void {
+    this.events.push({ kind: 'frame', text })
+  }
+
+  publish(publish: FastPublish): void {
+    this.events.push({ kind: 'publish', publish: { ...publish } })
+  }
+
+  empty(): void {
+    this.events.push({ kind: 'empty' })
+  }
+
+  tooLarge(size: number): void {
+    this.events.push({ kind: 'too_large', size })
+  }
+}
 
 /**
  * Incremental decoder. `push` returns the frames completed by the chunk. After a `too_large`
@@ -34,6 +70,9 @@ export class FrameDecoder {
   /** Binary mode: the bytes the held frame needs before it can be decoded (header, or all). */
   private needed = 0
   private failed = false
+  /** The cap for the chunk being read: a change made by a frame's handler counts from the next chunk. */
+  private chunkMaxFrame = 0
+  private readonly publishRead: FastPublish = { id: undefined, queue: '', bodyJson: '' }
 
   constructor(private maxFrame: number) {
     this.setMaxFrame(maxFrame)
@@ -48,35 +87,44 @@ export class FrameDecoder {
   }
 
   push(chunk: Buffer): DecodeEvent[] {
-    const events: DecodeEvent[] = []
-    if (this.failed || chunk.length === 0) return events
-    if (this.mode === undefined) this.mode = chunk[0] === 0 ? 'binary' : 'text'
+    const collector = new Collector()
+    this.each(chunk, collector)
+    return collector.events
+  }
+
+  /**
+   * Hands the frames completed by the chunk to `sink` as each is read, without a list of events
+   * or an object per frame (the broker reads every request this way).
+   */
+  each(chunk: Buffer, sink: FrameSink): void {
+    if (this.failed || chunk.length === 0) return
+    if (this.mode === undefined) this.mode = modeOf(chunk)
+    this.chunkMaxFrame = this.maxFrame
     let buf = chunk
     if (this.pendingLength > 0) {
       const total = this.pendingLength + chunk.length
       if (this.mode === 'binary' ? total < this.needed : chunk.indexOf(LF) === -1) {
         if (this.mode === 'text') {
           const held = total - (chunk[chunk.length - 1] === CR ? 1 : 0)
-          if (held > this.maxFrame) {
-            this.fail(events, held)
-            return events
+          if (held > this.chunkMaxFrame) {
+            this.fail(sink, held)
+            return
           }
         }
         this.pending.push(chunk)
         this.pendingLength = total
-        return events
+        return
       }
       this.pending.push(chunk)
       buf = Buffer.concat(this.pending, total)
       this.pending = []
       this.pendingLength = 0
     }
-    const rest = this.mode === 'binary' ? this.binary(buf, events) : this.text(buf, events)
+    const rest = this.mode === 'binary' ? this.binary(buf, sink) : this.text(buf, sink)
     if (!this.failed && rest < buf.length) {
       this.pending = [buf.subarray(rest)]
       this.pendingLength = buf.length - rest
     }
-    return events
   }
 
   /** Bytes held back waiting for the rest of a frame. */
@@ -84,52 +132,54 @@ export class FrameDecoder {
     return this.pendingLength
   }
 
-  private binary(buf: Buffer, events: DecodeEvent[]): number {
+  private binary(buf: Buffer, sink: FrameSink): number {
     let off = 0
     while (buf.length - off >= 4) {
       // The declared length is checked before anything is allocated or waited for.
       const size = buf.readUInt32BE(off)
       if (size === 0) {
-        events.push({ kind: 'empty' })
         off += 4
+        sink.empty()
         continue
       }
-      if (size > this.maxFrame) return this.fail(events, size)
+      if (size > this.chunkMaxFrame) return this.fail(sink, size)
       if (buf.length - off - 4 < size) {
         this.needed = 4 + size
         return off
       }
-      const publish = this.recognisePublish ? fastPublish(buf, off + 4, off + 4 + size) : undefined
-      events.push(publish ? { kind: 'publish', publish } : { kind: 'frame', text: buf.toString('utf8', off + 4, off + 4 + size) })
-      off += 4 + size
+      const start = off + 4
+      off = start + size
+      if (this.recognisePublish && readFastPublish(buf, start, off, this.publishRead)) sink.publish(this.publishRead)
+      else sink.frame(buf.toString('utf8', start, off))
     }
     this.needed = 4
     return off
   }
 
-  private text(buf: Buffer, events: DecodeEvent[]): number {
+  private text(buf: Buffer, sink: FrameSink): number {
     let off = 0
     for (;;) {
       const nl = buf.indexOf(LF, off)
       if (nl === -1) {
         // A trailing CR may be the first half of a CRLF: it does not count towards the line yet.
         const held = buf.length - off - (buf[buf.length - 1] === CR ? 1 : 0)
-        if (held > this.maxFrame) return this.fail(events, held)
+        if (held > this.chunkMaxFrame) return this.fail(sink, held)
         return off
       }
       let end = nl
       if (end > off && buf[end - 1] === CR) end--
-      if (end - off > this.maxFrame) return this.fail(events, end - off)
-      if (!isBlank(buf, off, end)) events.push({ kind: 'frame', text: buf.toString('utf8', off, end) })
+      if (end - off > this.chunkMaxFrame) return this.fail(sink, end - off)
+      const start = off
       off = nl + 1
+      if (!isBlank(buf, start, end)) sink.frame(buf.toString('utf8', start, end))
     }
   }
 
-  private fail(events: DecodeEvent[], size: number): number {
+  private fail(sink: FrameSink, size: number): number {
     this.failed = true
     this.pending = []
     this.pendingLength = 0
-    events.push({ kind: 'too_large', size })
+    sink.tooLarge(size)
     return Number.MAX_SAFE_INTEGER
   }
 }

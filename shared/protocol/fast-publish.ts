@@ -41,7 +41,16 @@ type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string }
 
 /** The publish in `buf[start, end)`, or undefined when the frame is not of the common shape. */
 export function fastPublish(buf: Buffer, start: number, end: number): FastPublish | undefined {
-  if (end - start < 38 || buf[start] !== OPEN || buf[end - 1] !== CLOSE) return undefined
+  const out: FastPublish = { id: undefined, queue: '', bodyJson: '' }
+  return readFastPublish(buf, start, end, out) ? out : undefined
+}
+
+/**
+ * fastPublish into an object the caller keeps for the next frame (the decoder's, for every
+ * publish it reads): false, and `out` left in any state, when the frame is not of the shape.
+ */
+export function readFastPublish(buf: Buffer, start: number, end: number, out: FastPublish): boolean {
+  if (end - start < 38 || buf[start] !== OPEN || buf[end - 1] !== CLOSE) return false
   let at = start + 1
   let id: number | undefined
   // The body's closing quote: just before the final brace, or before a trailing ,"id":N.
@@ -51,34 +60,37 @@ export function fastPublish(buf: Buffer, start: number, end: number): FastPublis
     while (digits > start && isDigit(buf[digits - 1])) digits--
     id = readId(buf, digits, end - 1)
     bodyEnd = digits - ID_TAIL.length - 1
-    if (id === undefined || !matches(buf, bodyEnd + 1, ID_TAIL)) return undefined
+    if (id === undefined || !matches(buf, bodyEnd + 1, ID_TAIL)) return false
   }
-  if (buf[bodyEnd] !== QUOTE) return undefined
+  if (buf[bodyEnd] !== QUOTE) return false
   if (buf[at] === QUOTE && buf[at + 1] === 0x69) {
     // {"id":N, (and not a second id at the end)
-    if (id !== undefined || !matches(buf, start, ID_HEAD)) return undefined
+    if (id !== undefined || !matches(buf, start, ID_HEAD)) return false
     const digits = start + ID_HEAD.length
     at = digits
     while (at < end && isDigit(buf[at])) at++
     id = readId(buf, digits, at)
-    if (id === undefined || buf[at] !== COMMA) return undefined
+    if (id === undefined || buf[at] !== COMMA) return false
     at++
   }
-  if (!matches(buf, at, OP_HEAD)) return undefined
+  if (!matches(buf, at, OP_HEAD)) return false
   at += OP_HEAD.length
   const nameStart = at
   while (at < end && NAME_BYTE[buf[at] as number] === 1) at++
   const nameLength = at - nameStart
-  if (nameLength === 0 || nameLength > 80 || !matches(buf, at, BODY_HEAD)) return undefined
+  if (nameLength === 0 || nameLength > 80 || !matches(buf, at, BODY_HEAD)) return false
   const nameEnd = at
   at += BODY_HEAD.length
   const bodyStart = at - 1
-  if (bodyEnd < at) return undefined
+  if (bodyEnd < at) return false
   const latin1 = buf as Latin1Buffer
   const bodyJson = latin1.latin1Slice(bodyStart, bodyEnd + 1)
   // A regular expression checks the characters faster than a loop over the bytes here.
-  if (!PLAIN_STRING.test(bodyJson)) return undefined
-  return { id, queue: latin1.latin1Slice(nameStart, nameEnd), bodyJson }
+  if (!PLAIN_STRING.test(bodyJson)) return false
+  out.id = id
+  out.queue = queueName(buf, nameStart, nameEnd)
+  out.bodyJson = bodyJson
+  return true
 }
 
 function isDigit(c: number | undefined): boolean {
@@ -89,7 +101,28 @@ function isDigit(c: number | undefined): boolean {
 function readId(buf: Buffer, from: number, to: number): number | undefined {
   const count = to - from
   if (count === 0 || count > 15 || (count > 1 && buf[from] === 0x30)) return undefined
-  return Number((buf as Latin1Buffer).latin1Slice(from, to))
+  let id = 0
+  for (let i = from; i < to; i++) id = id * 10 + ((buf[i] as number) - 0x30)
+  return id
+}
+
+/** The last queue name read, as bytes and as the string handed out: a publisher sends runs of one queue. */
+const lastName = new Uint8Array(80)
+let lastNameLength = 0
+let lastNameText = ''
+
+/** The queue name in `buf[from, to)` (at most 80 bytes): the last one's string again when the bytes match. */
+function queueName(buf: Buffer, from: number, to: number): string {
+  const length = to - from
+  if (length === lastNameLength) {
+    let i = 0
+    while (i < length && buf[from + i] === lastName[i]) i++
+    if (i === length) return lastNameText
+  }
+  lastName.set(buf.subarray(from, to))
+  lastNameLength = length
+  lastNameText = (buf as Latin1Buffer).latin1Slice(from, to)
+  return lastNameText
 }
 
 function matches(buf: Buffer, at: number, expected: Uint8Array): boolean {

@@ -1,4 +1,5 @@
 // Message and queue shapes shared by the broker, the stores and the clients (PROTOCOL.md §4).
+import { piece, type FrameWriter } from './frame-writer.js'
 
 export type Attrs = Record<string, string>
 
@@ -78,4 +79,49 @@ export function deliveryJson(d: Delivery, withReceipt = true, prefix = '{'): str
   json += ',"receives":' + d.receives + ',"publishedAt":' + d.publishedAt
   if (d.group !== undefined) json += ',"group":' + JSON.stringify(d.group)
   return json + '}'
+}
+
+const MID = piece('"mid":"')
+const RECEIPT = piece('","receipt":"')
+const NO_ATTRS = piece(',"attrs":{},"receives":')
+const ATTRS = piece(',"attrs":')
+const RECEIVES = piece(',"receives":')
+const PUBLISHED_AT = piece(',"publishedAt":')
+const GROUP = piece(',"group":')
+const END = piece('}')
+
+/** The last queue written by writeDelivery and its `","queue":NAME,"body":` piece: deliveries come in runs of one queue. */
+let lastQueue: string | undefined
+let lastQueuePiece: Uint8Array = new Uint8Array(0)
+
+/** deliveryJson's text written into `out` as the frame under way, piece by piece: no string of it is made. */
+export function writeDelivery(out: FrameWriter, d: Delivery, withReceipt = true, prefix = '{'): void {
+  if (d.queue !== lastQueue) {
+    lastQueue = d.queue
+    lastQueuePiece = piece('","queue":' + JSON.stringify(d.queue) + ',"body":')
+  }
+  out.text(prefix)
+  out.bytes(MID)
+  out.text(d.mid)
+  if (withReceipt) {
+    out.bytes(RECEIPT)
+    out.text(d.receipt)
+  }
+  out.bytes(lastQueuePiece)
+  out.text(d.bodyJson)
+  if (d.attrs) {
+    out.bytes(ATTRS)
+    out.text(JSON.stringify(d.attrs))
+    out.bytes(RECEIVES)
+  } else {
+    out.bytes(NO_ATTRS)
+  }
+  out.number(d.receives)
+  out.bytes(PUBLISHED_AT)
+  out.number(d.publishedAt)
+  if (d.group !== undefined) {
+    out.bytes(GROUP)
+    out.text(JSON.stringify(d.group))
+  }
+  out.bytes(END)
 }

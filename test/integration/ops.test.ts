@@ -104,6 +104,23 @@ t.test('pipelining: many requests at once, replies in request order', async (t) 
   }
 })
 
+t.test('pipelining: fast-path publishes held behind a request keep their own queue and body', async (t) => {
+  const f = await fixture(t)
+  const c = await f.connect('binary')
+  // The stats waits for the first publish (its string id takes the general path) and the
+  // publishes after it, in the fast path's shape (id first, a string body), wait behind it.
+  const requests: Frame[] = [{ op: 'publish', id: 'p', queue: 'first', body: 'first' }, { op: 'stats', id: 's' }]
+  for (let i = 1; i <= 8; i++) requests.push({ id: i, op: 'publish', queue: i % 2 ? 'odd' : 'even', body: `body-${i}` })
+  requests.push({ op: 'receive', id: 9, queue: 'odd', max: 10 }, { op: 'receive', id: 10, queue: 'even', max: 10 })
+  // One chunk: the publishes are read while the stats before them is still unanswered.
+  c.socket.write(Buffer.concat(requests.map(frameOf)))
+  const replies: Frame[] = []
+  for (let i = 0; i < requests.length; i++) replies.push(await c.reply())
+  t.same(replies.map((r) => r.id), requests.map((r) => r.id), 'every reply, in request order')
+  t.same(replies[10]?.messages.map((m: Frame) => m.body), ['body-1', 'body-3', 'body-5', 'body-7'])
+  t.same(replies[11]?.messages.map((m: Frame) => m.body), ['body-2', 'body-4', 'body-6', 'body-8'])
+})
+
 function frameOf(request: Frame): Buffer {
   const body = Buffer.from(JSON.stringify(request))
   const header = Buffer.alloc(4)

@@ -14,7 +14,7 @@ import {
   FILE_HEADER_BYTES, FORMAT_VERSION, RECORD_HEADER_BYTES, encodeFileHeader, encodeRecordInto, publishBodyAt, recordEnd, recordSize,
 } from './format.js'
 import { FrameBuffer } from './frame-buffer.js'
-import { nodeFs, type LogFs } from './fs.js'
+import { batchFs, nodeFs, type BatchFs, type LogFs } from './fs.js'
 import { LiveIndex, type Segment } from './live-index.js'
 import { lockFolder } from './lock.js'
 import { recover } from './recovery.js'
@@ -42,12 +42,6 @@ export interface LogJournalOptions {
   fsyncObserver?: { onFsync(seconds: number): void }
 }
 
-interface Deferred {
-  promise: Promise<void>
-  resolve(): void
-  reject(err: unknown): void
-}
-
 /**
  * Bytes read at once for a body kept on disk only: the bodies of the messages behind it were
  * mostly written right after it, and are usually wanted next.
@@ -72,7 +66,10 @@ class Batch {
   private frames: FrameBuffer | undefined
   /** Holds something appended since the last attempt (not only records kept from a failed one). */
   fresh = false
-  private deferred: Deferred | undefined
+  /** What commit() hands out for this batch, made on the first call. */
+  private promise: Promise<void> | undefined
+  private resolve!: () => void
+  private reject!: (err: unknown) => void
 
   /** `spare`: a buffer whose write has finished, to encode into instead of allocating one. */
   constructor(private spare?: FrameBuffer) {}
@@ -131,27 +128,22 @@ class Batch {
   }
 
   done(): Promise<void> {
-    if (!this.deferred) {
-      let resolve!: () => void
-      let reject!: (err: unknown) => void
-      const promise = new Promise<void>((res, rej) => {
-        resolve = res
-        reject = rej
-      })
-      this.deferred = { promise, resolve, reject }
-    }
-    return this.deferred.promise
+    this.promise ??= new Promise<void>((resolve, reject) => {
+      this.resolve = resolve
+      this.reject = reject
+    })
+    return this.promise
   }
 
   /** Someone waits on this batch (commit()): under `always` its write is fsynced before it settles. */
   get waited(): boolean {
-    return this.deferred !== undefined
+    return this.promise !== undefined
   }
 
   settle(err?: unknown): void {
-    if (!this.deferred) return
-    if (err === undefined) this.deferred.resolve()
-    else this.deferred.reject(err)
+    if (!this.promise) return
+    if (err === undefined) this.resolve()
+    else this.reject(err)
   }
 }
 
@@ -161,6 +153,8 @@ export class LogJournal implements Journal {
   private readonly policy: FsyncPolicy
   private readonly segmentBytes: number
   private readonly fs: LogFs
+  /** The same file system's write and fsync by callback, for the batches. */
+  private readonly batchFs: BatchFs
   private readonly log: Logger
   private readonly retryMs: number
   private readonly fsyncObserver: { onFsync(seconds: number): void } | undefined
@@ -174,7 +168,14 @@ export class LogJournal implements Journal {
   private spare: FrameBuffer | undefined
   private inFlight: Batch | undefined
   private scheduled = false
-  private pumping: Promise<void> | undefined
+  /** The writer is running (a write, fsync or collection step is under way). */
+  private busy = false
+  private readonly idleWaiters: (() => void)[] = []
+  /** The batch in flight: its offset, whether it is fsynced regardless of policy, and who is told. */
+  private writeStart = 0
+  private writeForced = false
+  private writeDone: ((ok: boolean) => void) | undefined
+  private syncBegan = 0
   private failure: unknown
   private retryTimer: NodeJS.Timeout | undefined
   private syncTimer: NodeJS.Timeout | undefined
@@ -201,6 +202,7 @@ export class LogJournal implements Journal {
     this.policy = options.fsync ?? { mode: 'always' }
     this.segmentBytes = Math.max(options.segmentBytes ?? DEFAULT_SEGMENT_BYTES, 4096)
     this.fs = options.fs ?? nodeFs
+    this.batchFs = batchFs(this.fs)
     this.log = options.log ?? silentLogger
     this.retryMs = options.retryMs ?? 1000
     this.fsyncObserver = options.fsyncObserver
@@ -327,9 +329,9 @@ export class LogJournal implements Journal {
     if (this.syncTimer) clearInterval(this.syncTimer)
     if (this.lazySyncTimer) clearTimeout(this.lazySyncTimer)
     if (this.retryTimer) clearTimeout(this.retryTimer)
-    while (this.pumping || (this.pending.size > 0 && this.failure === undefined)) {
-      if (this.pumping) await this.pumping
-      else await this.pump()
+    while (this.busy || (this.pending.size > 0 && this.failure === undefined)) {
+      this.pump()
+      await this.whenIdle()
     }
     this.closed = true
     for (const segment of [...this.readers.keys()]) this.forgetReader(segment)
@@ -345,87 +347,142 @@ export class LogJournal implements Journal {
   }
 
   // ---- the writer: one task at a time ------------------------------------------------------
+  //
+  // Driven by callbacks rather than an async loop: a batch is written every turn or two under
+  // steady traffic, and an async function per step costs a promise and a suspended frame each
+  // (young garbage that shows up as scavenge pauses in delivery latency).
 
   private schedule(): void {
-    if (this.scheduled || this.pumping || this.fd < 0) return
+    if (this.scheduled || this.busy || this.fd < 0) return
     this.scheduled = true
-    setImmediate(() => {
-      this.scheduled = false
-      void this.pump()
-    })
+    setImmediate(this.onScheduled)
   }
 
-  private pump(): Promise<void> {
-    if (!this.pumping) {
-      this.pumping = this.run().finally(() => {
-        this.pumping = undefined
-        if ((this.pending.fresh && this.pending.size > 0) || this.syncDue) {
-          if (!this.closed) this.schedule()
-        }
-      })
+  private readonly onScheduled = (): void => {
+    this.scheduled = false
+    this.pump()
+  }
+
+  /** Starts the writer unless it is already running. */
+  private pump(): void {
+    if (this.busy) return
+    this.busy = true
+    this.step()
+  }
+
+  /** Resolves once the writer has stopped (at once when it is not running). */
+  private whenIdle(): Promise<void> {
+    if (!this.busy) return Promise.resolve()
+    return new Promise((resolve) => this.idleWaiters.push(resolve))
+  }
+
+  /** One task: write the pending batch, or fsync, or collect; each calls step again when done. */
+  private step(): void {
+    if (this.pending.size > 0 && (this.pending.fresh || this.failure === undefined)) {
+      const batch = this.pending
+      this.pending = new Batch(this.spare)
+      this.spare = undefined
+      this.writeBatch(batch, false, this.afterStep)
+      return
     }
-    return this.pumping
+    if (this.syncDue) {
+      this.syncDue = false
+      const waiter = this.syncWaiter
+      this.syncWaiter = undefined
+      const synced = this.dirty ? this.syncActive() : Promise.resolve(true)
+      void synced.then((ok) => {
+        waiter?.settle(ok ? undefined : new HubqError('unavailable', 'the log cannot be fsynced; nothing was confirmed', { cause: this.failure }))
+        this.afterStep(ok)
+      })
+      return
+    }
+    if (this.closing || !this.collectable()) return this.stop()
+    void this.collect().then(this.afterStep)
   }
 
-  private async run(): Promise<void> {
-    for (;;) {
-      if (this.pending.size > 0 && (this.pending.fresh || this.failure === undefined)) {
-        const batch = this.pending
-        this.pending = new Batch(this.spare)
-        this.spare = undefined
-        if (!(await this.write(batch, false))) return
-        continue
-      }
-      if (this.syncDue) {
-        this.syncDue = false
-        const waiter = this.syncWaiter
-        this.syncWaiter = undefined
-        const synced = !this.dirty || (await this.syncActive())
-        waiter?.settle(synced ? undefined : new HubqError('unavailable', 'the log cannot be fsynced; nothing was confirmed', { cause: this.failure }))
-        if (!synced) return
-      }
-      if (this.closing || !(await this.collect())) return
+  private readonly afterStep = (more: boolean): void => {
+    if (more) this.step()
+    else this.stop()
+  }
+
+  private stop(): void {
+    this.busy = false
+    if (this.idleWaiters.length > 0) for (const resolve of this.idleWaiters.splice(0)) resolve()
+    if ((this.pending.fresh && this.pending.size > 0) || this.syncDue) {
+      if (!this.closed) this.schedule()
     }
   }
 
   /** Writes a batch at the end of the active segment; false (and the batch refused) on an I/O error. */
-  private async write(batch: Batch, forceSync: boolean): Promise<boolean> {
+  private write(batch: Batch, forceSync: boolean): Promise<boolean> {
+    return new Promise((resolve) => this.writeBatch(batch, forceSync, resolve))
+  }
+
+  /** As write, telling `done`; the batch's place and mode are kept in fields while it is in flight. */
+  private writeBatch(batch: Batch, forceSync: boolean, done: (ok: boolean) => void): void {
     this.inFlight = batch
-    const segment = this.active
-    let start = segment.size
-    try {
-      if (start > FILE_HEADER_BYTES && start + batch.bytes > this.segmentBytes) {
-        await this.roll()
-        start = FILE_HEADER_BYTES
-      }
-      await this.fs.write(this.fd, batch.data(), start)
-      // Decided after the write: a commit() made while it ran is waited on too.
-      if (forceSync || (this.policy.mode === 'always' && batch.waited)) {
-        const began = performance.now()
-        await this.fs.fdatasync(this.fd)
-        this.dirty = false
-        this.fsyncObserver?.onFsync((performance.now() - began) / 1000)
-      } else {
-        this.dirty = true
-        if (this.policy.mode === 'always') this.syncSoon()
-      }
-    } catch (err) {
-      // Drop any part of the batch that did reach the file: refused records must not come back.
-      // The batch stays in flight until it is settled, so a commit() meanwhile waits for the verdict.
-      await this.fs.ftruncate(this.fd, start).catch(() => undefined)
-      this.fail(err, batch)
-      this.inFlight = undefined
-      this.spare = batch.release() ?? this.spare
-      return false
+    this.writeForced = forceSync
+    this.writeDone = done
+    const start = this.active.size
+    this.writeStart = start
+    if (start > FILE_HEADER_BYTES && start + batch.bytes > this.segmentBytes) {
+      this.roll().then(() => {
+        this.writeStart = FILE_HEADER_BYTES
+        this.batchFs.write(this.fd, batch.data(), FILE_HEADER_BYTES, this.onWritten)
+      }, this.onWriteFailed)
+      return
     }
+    this.batchFs.write(this.fd, batch.data(), start, this.onWritten)
+  }
+
+  private readonly onWritten = (err: unknown): void => {
+    if (err) return this.onWriteFailed(err)
+    const batch = this.inFlight as Batch
+    // Decided after the write: a commit() made while it ran is waited on too.
+    if (this.writeForced || (this.policy.mode === 'always' && batch.waited)) {
+      this.syncBegan = performance.now()
+      this.batchFs.fdatasync(this.fd, this.onSynced)
+      return
+    }
+    this.dirty = true
+    if (this.policy.mode === 'always') this.syncSoon()
+    this.written()
+  }
+
+  private readonly onSynced = (err: unknown): void => {
+    if (err) return this.onWriteFailed(err)
+    this.dirty = false
+    this.fsyncObserver?.onFsync((performance.now() - this.syncBegan) / 1000)
+    this.written()
+  }
+
+  /** The batch is in the file (and synced when it had to be): its records take effect, its waiters settle. */
+  private written(): void {
+    const batch = this.inFlight as Batch
+    const done = this.writeDone as (ok: boolean) => void
     this.inFlight = undefined
+    this.writeDone = undefined
     const active = this.active
-    active.size = start + batch.bytes
-    this.index.applyAll(batch.records, active, batch.data(), start)
+    active.size = this.writeStart + batch.bytes
+    this.index.applyAll(batch.records, active, batch.data(), this.writeStart)
     this.spare = batch.release() ?? this.spare
     this.recovered()
     batch.settle()
-    return true
+    done(true)
+  }
+
+  private readonly onWriteFailed = (err: unknown): void => {
+    const batch = this.inFlight as Batch
+    const done = this.writeDone as (ok: boolean) => void
+    // Drop any part of the batch that did reach the file: refused records must not come back.
+    // The batch stays in flight until it is settled, so a commit() meanwhile waits for the verdict.
+    void this.fs.ftruncate(this.fd, this.writeStart).catch(() => undefined).then(() => {
+      this.writeDone = undefined
+      this.fail(err, batch)
+      this.inFlight = undefined
+      this.spare = batch.release() ?? this.spare
+      done(false)
+    })
   }
 
   /** Arms the fsync of an unwaited write: it rides along with the next waited batch, or comes by this timer. */
