@@ -73,7 +73,7 @@ export function crc32Fold(data: Uint8Array, start: number, end: number, state: n
  * Below this many payload bytes a record's CRC is computed here in JS: the native call and the
  * buffer view it needs cost more than the table lookups. Above it the native code is faster.
  */
-const NATIVE_FROM = 192
+const NATIVE_FROM = 384
 
 /**
  * The CRC a record frame at `offset` carries: over its length and kind bytes (offset..offset+3

@@ -120,15 +120,15 @@ export function decodeRecordAt(data: Buffer, offset: number): JournalRecord | un
 }
 
 /**
- * The body of the whole, CRC-valid binary publish record starting at `offset` (as written by this
- * version), or undefined when there is none there.
+ * The body of the whole, CRC-valid binary publish record starting at `offset` and ending by
+ * `limit` (as written by this version), or undefined when there is none there.
  */
-export function publishBodyAt(data: Buffer, offset: number): string | undefined {
-  if (offset + RECORD_HEADER_BYTES > data.length) return undefined
+export function publishBodyAt(data: Buffer, offset: number, limit = data.length): string | undefined {
+  if (offset + RECORD_HEADER_BYTES > limit) return undefined
   const length = data.readUInt32BE(offset)
   const start = offset + RECORD_HEADER_BYTES
   const end = start + length
-  if (length === 0 || end > data.length || data[offset + 8] !== KIND_PUBLISH_BINARY) return undefined
+  if (length === 0 || end > limit || data[offset + 8] !== KIND_PUBLISH_BINARY) return undefined
   if (frameCrc(data, offset, end) !== data.readUInt32BE(offset + 4)) return undefined
   try {
     return readPublishBody(data, start, end)

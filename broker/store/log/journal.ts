@@ -226,7 +226,7 @@ export class LogJournal implements Journal {
         return undefined
       }
     }
-    const body = publishBodyAt(chunk.data.subarray(0, chunk.end - chunk.start), at - chunk.start)
+    const body = publishBodyAt(chunk.data, at - chunk.start, chunk.end - chunk.start)
     if (body === undefined) this.log.error({ file: segment.path, offset: at }, 'log: no valid publish record where a message body was kept')
     return body
   }
