@@ -74,9 +74,12 @@ export interface Journal {
   readonly description: string
   /**
    * Replays every record written before, in order, then readies the journal for appends. A log
-   * that can read bodies back (readBody) says where each record is: a file and a byte offset.
+   * that can read bodies back (readBody) says where each record is: a file and a byte offset;
+   * with `bodiesLater` such a publish record comes without its body (bodyJson ''), for readBody.
    */
-  open(replay: (record: JournalRecord, where?: unknown, at?: number) => void, live: LiveView): Promise<void>
+  open(
+    replay: (record: JournalRecord, where?: unknown, at?: number) => void, live: LiveView, options?: { bodiesLater?: boolean },
+  ): Promise<void>
   /** Writes a record (buffered). Throws HubqError('unavailable') when it cannot. */
   append(record: JournalRecord): void
   /**

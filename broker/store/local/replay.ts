@@ -60,6 +60,8 @@ export function replayRecord(state: ReplayState, record: JournalRecord, where?: 
         if (at !== undefined) {
           message.where = where
           message.at = at
+          // Replayed without its body (never empty JSON text): it is read back when wanted.
+          if (record.bodyJson === '') message.bodyJson = undefined
         }
         mids.set(record.mid, message)
         if (record.dedupId !== undefined) rememberDedup(queue, record.dedupId, record.mid, record.publishedAt)

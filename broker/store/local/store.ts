@@ -73,11 +73,12 @@ export class LocalStore implements MessageStore {
   async open(): Promise<void> {
     const state = replayState(this.queues, this.topics, (queue, record) => this.materialize(queue, record))
     const live = liveView(this.queues, this.topics, () => this.clock.now() - DEDUP_WINDOW_MS, (message) => this.bodyOf(message))
-    await this.journal.open((record, where, at) => replayRecord(state, record, where, at), live)
+    // Bodies are not replayed: the first ones of each queue are read back below, the rest as they are taken.
+    await this.journal.open((record, where, at) => replayRecord(state, record, where, at), live, { bodiesLater: true })
     const now = this.clock.now()
     for (const queue of this.queues.values()) {
       for (const message of inPublishOrder(queue)) this.place(message, now)
-      this.spillReplayed(queue)
+      this.loadFront(queue)
     }
     this.scheduleSweep()
   }
@@ -574,13 +575,16 @@ export class LocalStore implements MessageStore {
     if (message.queue.readyLength > this.bodiesInMemory) message.bodyJson = undefined
   }
 
-  /** After a restart, as after a publish: the bodies behind a queue's first `bodiesInMemory` ready messages stay on disk. */
-  private spillReplayed(queue: Queue): void {
-    if (this.journal.readBody === undefined || queue.readyLength <= this.bodiesInMemory) return
+  /**
+   * After a restart, as after a publish: the first `bodiesInMemory` ready messages of a queue
+   * have their bodies in memory, the rest in the log only. One that cannot be read now is tried
+   * again when it is taken.
+   */
+  private loadFront(queue: Queue): void {
     let seen = 0
     for (const message of queue.readyMessages()) {
-      // An offset of 0 is no record's (the file header is there): where is not known.
-      if (++seen > this.bodiesInMemory && message.where !== undefined && message.at > 0) message.bodyJson = undefined
+      if (++seen > this.bodiesInMemory) return
+      if (message.bodyJson === undefined) message.bodyJson = this.journal.readBody?.(message)
     }
   }
 

@@ -93,8 +93,11 @@ function finishFrame(out: FrameBuffer, frame: Buffer, kind: number, end: number)
   out.length = end
 }
 
-/** The whole, CRC-valid record starting at `offset`, or undefined when there is none there. */
-export function decodeRecordAt(data: Buffer, offset: number): JournalRecord | undefined {
+/**
+ * The whole, CRC-valid record starting at `offset`, or undefined when there is none there.
+ * Without `bodies`, a binary publish record comes without its body (see readPublish).
+ */
+export function decodeRecordAt(data: Buffer, offset: number, bodies = true): JournalRecord | undefined {
   if (offset + RECORD_HEADER_BYTES > data.length) return undefined
   const length = data.readUInt32BE(offset)
   if (length === 0 || length > MAX_PAYLOAD_BYTES) return undefined
@@ -106,7 +109,7 @@ export function decodeRecordAt(data: Buffer, offset: number): JournalRecord | un
   if (frameCrc(data, offset, end) !== data.readUInt32BE(offset + 4)) return undefined
   try {
     // Straight from the segment's bytes: no copy of the payload, no copy of the parsed record.
-    if (kind === KIND_PUBLISH_BINARY) return readPublish(data, start, end)
+    if (kind === KIND_PUBLISH_BINARY) return readPublish(data, start, end, bodies)
     if (kind === KIND_RECEIVE || kind === KIND_DELETE) return readSettle(data, start, end, kind === KIND_RECEIVE)
     if (kind === KIND_JSON) return JSON.parse(data.toString('utf8', start, end)) as JournalRecord
     const split = data.indexOf(NEWLINE, start)
@@ -160,18 +163,20 @@ export interface Gap {
  * byte, so a damaged record in the middle costs that record, not the rest of the file.
  * A plain loop: a restart calls `onRecord` once per record, so no event object per record.
  */
-export function scanRecords(data: Buffer, onRecord: (record: JournalRecord, offset: number) => void, start = FILE_HEADER_BYTES): Gap[] {
+export function scanRecords(
+  data: Buffer, onRecord: (record: JournalRecord, offset: number) => void, start = FILE_HEADER_BYTES, bodies = true,
+): Gap[] {
   const gaps: Gap[] = []
   let offset = start
   while (offset < data.length) {
-    const record = decodeRecordAt(data, offset)
+    const record = decodeRecordAt(data, offset, bodies)
     if (record) {
       onRecord(record, offset)
       offset = recordEnd(data, offset)
       continue
     }
     let next = offset + 1
-    while (next < data.length && !decodeRecordAt(data, next)) next++
+    while (next < data.length && !decodeRecordAt(data, next, false)) next++
     gaps.push({ from: offset, to: next, resumed: next < data.length })
     offset = next
   }

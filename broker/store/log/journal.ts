@@ -272,12 +272,15 @@ export class LogJournal implements Journal {
     return this.segments[this.segments.length - 1] as Segment
   }
 
-  async open(replay: (record: JournalRecord, where?: unknown, at?: number) => void, live: LiveView): Promise<void> {
+  async open(
+    replay: (record: JournalRecord, where?: unknown, at?: number) => void, live: LiveView, options: { bodiesLater?: boolean } = {},
+  ): Promise<void> {
     this.live = live
     await this.fs.mkdir(this.dir)
     this.unlock = await lockFolder(this.fs, this.dir)
     const started = Date.now()
-    const recovered = await recover(this.fs, this.dir, this.log, replay, this.index)
+    const bodiesLater = options.bodiesLater === true && this.readBody !== undefined
+    const recovered = await recover(this.fs, this.dir, this.log, replay, this.index, bodiesLater)
     this.index.handOver(live)
     this.segments = recovered.segments
     this.nextId = recovered.lastId + 1

@@ -74,8 +74,11 @@ function getString(data: Buffer, offset: number, end: number): string {
   return data.toString('utf8', from, cursor)
 }
 
-/** The record in payload bytes [start, end); throws on a malformed payload. */
-export function readPublish(data: Buffer, start: number, end: number): PublishRecord {
+/**
+ * The record in payload bytes [start, end); throws on a malformed payload. Without `body` its
+ * bodyJson is left empty (no JSON text is): the body stays in the file, to be read when wanted.
+ */
+export function readPublish(data: Buffer, start: number, end: number, body = true): PublishRecord {
   if (start + FIXED_BYTES > end) throw new RangeError('publish record too short')
   const flags = data[start] as number
   const publishedAt = data.readDoubleBE(start + 1)
@@ -98,7 +101,8 @@ export function readPublish(data: Buffer, start: number, end: number): PublishRe
     cursor += 4
   }
   if (flags & QUEUE_DELAY) record.queueDelay = true
-  record.bodyJson = data.toString('utf8', cursor, end)
+  if (cursor > end) throw new RangeError('body starts past the record')
+  if (body) record.bodyJson = data.toString('utf8', cursor, end)
   return record
 }
 

@@ -20,6 +20,7 @@ export interface Recovered {
 
 export async function recover(
   fs: LogFs, dir: string, log: Logger, replay: (record: JournalRecord, segment?: Segment, at?: number) => void, index: LiveIndex,
+  bodiesLater = false,
 ): Promise<Recovered> {
   const files = await listSegments(fs, dir)
   const segments: Segment[] = []
@@ -54,7 +55,7 @@ export async function recover(
       else replay(record)
       index.apply(record, segment)
       records++
-    })
+    }, FILE_HEADER_BYTES, !(readable && bodiesLater))
     for (const gap of gaps) {
       if (newest && !gap.resumed) {
         log.warn({ file: file.path, offset: gap.from, cut: gap.to - gap.from },
