@@ -126,5 +126,6 @@ export function readPublishBody(data: Buffer, start: number, end: number): strin
   }
   if (flags & RECEIVES) o += 4
   if (o > end) throw new RangeError('body starts past the record')
-  return data.toString('utf8', o, end)
+  // utf8Slice is what toString('utf8') ends in, without its argument checks (the bounds are checked above).
+  return (data as Buffer & { utf8Slice(start: number, end: number): string }).utf8Slice(o, end)
 }
