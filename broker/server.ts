@@ -2,7 +2,7 @@
 import net from 'node:net'
 import type { Duplex } from 'node:stream'
 import { HubqError } from '../shared/errors.js'
-import { encodeFrame } from '../shared/protocol/codec.js'
+import { encodeFrame, modeOf } from '../shared/protocol/codec.js'
 import { DEFAULT_LIMITS, type Limits } from '../shared/protocol/requests.js'
 import { silentLogger, type Logger } from '../shared/logger.js'
 import type { MessageStore } from './store/types.js'
@@ -104,7 +104,7 @@ export class Broker {
         ? new HubqError('unavailable', 'broker is shutting down')
         : new HubqError('limit', `too many connections (max-connections ${this.limits.maxConnections})`)
       this.log.warn({ peer, code: error.code }, 'connection refused')
-      stream.end(encodeFrame('text', JSON.stringify({ ok: false, error: error.toWire() })))
+      refuse(stream, JSON.stringify({ ok: false, error: error.toWire() }))
       return
     }
     const session = new Session(stream, { store: this.store, limits: this.limits, info: this.info, log: this.log, handlers, ...(this.auth ? { auth: this.auth } : {}), ...(this.writeTimeoutMs !== undefined ? { writeTimeoutMs: this.writeTimeoutMs } : {}), idleTimeoutMs: this.idleTimeoutMs, underPressure: this.pressure })
@@ -144,4 +144,28 @@ export class Broker {
     })()
     return this.stopping
   }
+}
+
+/** How long a refused connection is given to send its first bytes, which say the mode to refuse it in. */
+export const REFUSAL_WAIT_MS = 100
+
+/**
+ * Answers a connection that is not served, then closes it: in the client's frame mode when its
+ * first bytes come within REFUSAL_WAIT_MS (clients speak first), as a text line otherwise.
+ */
+function refuse(stream: Duplex, json: string): void {
+  let done = false
+  const answer = (chunk?: Buffer): void => {
+    if (done) return
+    done = true
+    clearTimeout(timer)
+    // The stream keeps flowing (what else the client sends is dropped), so unread bytes cannot
+    // turn the close into a reset that loses the refusal.
+    stream.end(encodeFrame(chunk && chunk.length > 0 ? modeOf(chunk) : 'text', json))
+  }
+  const timer = setTimeout(() => answer(), REFUSAL_WAIT_MS)
+  timer.unref()
+  stream.once('data', (chunk: Buffer) => answer(chunk))
+  stream.on('error', () => clearTimeout(timer))
+  stream.once('close', () => clearTimeout(timer))
 }

@@ -2,6 +2,8 @@
 // unauthorized / forbidden (auth) and unavailable (a backend that can go down) come with later
 // work; internal has no honest trigger from outside.
 import t, { type Test } from 'tap'
+import net from 'node:net'
+import { encodeFrame } from '../../shared/protocol/codec.js'
 import { startBroker, TestClient, type Frame } from '../helpers/broker.js'
 
 function binaryFrame(text: string): Buffer {
@@ -105,6 +107,28 @@ t.test('frame_too_large closes that connection only', async (t) => {
   await c.closed
 
   t.same(await other.request({ op: 'ping', id: 'still' }), { id: 'still', ok: true }, 'another connection keeps working')
+})
+
+t.test('a refused client that speaks first is refused in its own frame mode', async (t) => {
+  const b = await startBroker({ limits: { maxConnections: 1 } })
+  t.teardown(() => b.stop())
+  const first = await TestClient.connect(b.port, 'text')
+  t.teardown(() => first.close())
+  t.same(await first.request({ op: 'ping', id: 1 }), { id: 1, ok: true })
+  for (const mode of ['binary', 'text'] as const) {
+    // A raw socket: the bytes as sent, not as a mode-detecting decoder would take them.
+    const socket = net.connect({ port: b.port, host: '127.0.0.1' })
+    const chunks: Buffer[] = []
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk))
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+    socket.write(encodeFrame(mode, JSON.stringify({ op: 'ping', id: 2 })))
+    await closed
+    const bytes = Buffer.concat(chunks)
+    const json = mode === 'binary' ? bytes.subarray(4).toString('utf8') : bytes.toString('utf8')
+    if (mode === 'binary') t.equal(bytes.readUInt32BE(0), bytes.length - 4, 'binary: one length-prefixed frame')
+    else t.equal(bytes.indexOf(0x0a), bytes.length - 1, 'text: one line')
+    t.match(JSON.parse(json), { ok: false, error: { code: 'limit' } }, `${mode}: limit`)
+  }
 })
 
 t.test('max-connections refuses the next connection with limit', async (t) => {
