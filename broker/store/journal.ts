@@ -56,6 +56,11 @@ export type JournalRecord =
   | { type: 'unbind'; topic: string; queue: string }
   /** A fifo dedupId still in its 5-minute window, written again when the log drops older files. */
   | { type: 'dedup'; queue: string; dedupId: string; mid: string; at: number }
+  /**
+   * A queue's stats counters as they stood, written before old files go: replay takes them as
+   * they are, then counts the records after them, so the files that went take nothing away.
+   */
+  | { type: 'counts'; queue: string; published: number; acked: number; deadLettered: number }
 
 /** The store's current view, for compaction to rewrite live messages. */
 export interface LiveView {

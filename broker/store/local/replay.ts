@@ -16,13 +16,15 @@ export interface ReplayState {
    * needs once replay is over (the queues hold their messages in lists).
    */
   byId: Map<string, Map<string, StoredMessage>>
+  /** Queues a `counts` record was replayed for. */
+  counted: Set<string>
 }
 
 /** A fresh state for replaying into these maps. */
 export function replayState(
   queues: Map<string, Queue>, topics: Map<string, Bindings>, materialize: ReplayState['materialize'],
 ): ReplayState {
-  return { queues, topics, materialize, byId: new Map() }
+  return { queues, topics, materialize, byId: new Map(), counted: new Set() }
 }
 
 /**
@@ -42,6 +44,7 @@ export function replayRecord(state: ReplayState, record: JournalRecord, where?: 
       queues.get(record.queue)?.letGoAll()
       queues.delete(record.queue)
       state.byId.delete(record.queue)
+      state.counted.delete(record.queue)
       for (const bindings of topics.values()) bindings.delete(record.queue)
       return
     case 'purge':
@@ -52,10 +55,12 @@ export function replayRecord(state: ReplayState, record: JournalRecord, where?: 
       for (const name of record.queues) {
         const queue = replayQueue(queues, name)
         const mids = idsOf(state, name)
-        // A second copy of a message (rewritten by log compaction) replaces the first.
+        // A second copy of a message (rewritten by log compaction, `receives` set) replaces the
+        // first. It was counted when first published, or in a `counts` record since; a log
+        // written before those records existed counts a copy whose first is gone.
         const first = mids.get(record.mid)
         if (first) queue.letGo(first)
-        else queue.published++
+        else if (record.receives === undefined || !state.counted.has(name)) queue.published++
         const message = state.materialize(queue, record)
         if (at !== undefined) {
           message.where = where
@@ -116,6 +121,15 @@ export function replayRecord(state: ReplayState, record: JournalRecord, where?: 
     case 'unbind':
       topics.get(record.topic)?.delete(record.queue)
       return
+    case 'counts': {
+      const queue = queues.get(record.queue)
+      if (!queue) return
+      queue.published = record.published
+      queue.acked = record.acked
+      queue.deadLettered = record.deadLettered
+      state.counted.add(record.queue)
+      return
+    }
     case 'dedup': {
       const queue = queues.get(record.queue)
       if (queue) rememberDedup(queue, record.dedupId, record.mid, record.at)
@@ -182,7 +196,10 @@ export function liveView(
     },
     metadata: () => {
       const out: JournalRecord[] = []
-      for (const queue of queues.values()) out.push({ type: 'declare', config: queue.config })
+      for (const queue of queues.values()) {
+        out.push({ type: 'declare', config: queue.config })
+        out.push({ type: 'counts', queue: queue.name, published: queue.published, acked: queue.acked, deadLettered: queue.deadLettered })
+      }
       for (const [topic, bindings] of topics) {
         out.push({ type: 'topic', topic })
         for (const [queue, filter] of bindings) out.push({ type: 'bind', topic, queue, ...(filter ? { filter } : {}) })

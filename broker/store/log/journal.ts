@@ -645,12 +645,11 @@ export class LogJournal implements Journal {
   }
 
   private async remove(dead: Segment[]): Promise<boolean> {
-    if (dead.some((segment) => segment.metadata)) {
-      // Queue settings, topics and bindings in these files must outlive them: write them again first.
-      const batch = new Batch()
-      for (const record of (this.live as LiveView).metadata()) batch.add(record)
-      if (batch.size > 0 && !(await this.write(batch, true))) return false
-    }
+    // Queue settings, topics and bindings in these files must outlive them, and the stats
+    // counters their records add up to: write them again first.
+    const batch = new Batch()
+    for (const record of (this.live as LiveView).metadata()) batch.add(record)
+    if (batch.size > 0 && !(await this.write(batch, true))) return false
     try {
       // Oldest first, each unlink made durable before the next: a crash leaves a suffix of the
       // log, never a later file without the earlier one its delete records refer to.

@@ -141,6 +141,7 @@ export class LiveIndex {
       case 'bind':
       case 'unbind':
       case 'dedup':
+      case 'counts':
         segment.metadata = true
         return
       case 'receive':

@@ -118,3 +118,26 @@ t.test('a purge and a drop free the segments of the messages they remove', async
   t.same((await second.client.request({ op: 'receive', queue: 'purged', max: 10 })).messages, [], 'the purge held')
   t.notOk(second.store.queues.has('dropped'), 'the drop held')
 })
+
+t.test('stats counters outlive the segments their records were in', async (t) => {
+  const dir = tempDir()
+  t.teardown(() => dir.remove())
+  const first = await brokerOn(dir.path)
+  await first.client.request({ op: 'declare', queue: 'work', maxReceives: 1, deadLetter: 'work.dead' })
+  await fillFirst(first.client, 'work', 3)
+  const got = await first.client.request({ op: 'receive', queue: 'work', max: 1 })
+  await first.client.request({ op: 'nack', receipt: got.messages[0].receipt })
+  t.ok(await churnUntilFirstGone(first.client, dir.path), 'the first segment is gone')
+  // A few more removals, each of a segment full of publishes and acks.
+  const third = '0000000000000003.log'
+  t.ok(await churnUntil(first.client, () => !segmentFiles(dir.path).includes(third)), 'the third one too')
+  // By name: a restart lists queues in the order the log names them first, which removals change.
+  const counts = (stats: any) => stats.queues.map((q: any) => [q.queue, q.published, q.acked, q.deadLettered]).sort()
+  const before = counts(await first.client.request({ op: 'stats' }))
+  await first.stop()
+
+  const second = await brokerOn(dir.path)
+  t.teardown(() => second.stop())
+  const after = counts(await second.client.request({ op: 'stats' }))
+  t.same(after, before, 'published, acked and dead-lettered as they were')
+})
