@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util'
 import { MAX_FRAME_CEILING } from '../shared/protocol/codec.js'
 import { DEFAULT_LIMITS, type Limits } from '../shared/protocol/requests.js'
 import { isSqsUrl, parseSqsUrl } from './store/sqs/url.js'
+import { BODIES_IN_MEMORY } from './store/local/store.js'
 
 export type FsyncPolicy = { mode: 'always' } | { mode: 'interval'; ms: number } | { mode: 'off' }
 
@@ -27,6 +28,8 @@ export interface BrokerConfig {
   idleTimeoutMs: number
   /** RSS in bytes past which publishing connections are not read (0 = no watermark). */
   memoryHighBytes: number
+  /** Ready messages per queue whose bodies the local store keeps in memory (PROTOCOL.md §9). */
+  bodiesInMemory: number
 }
 
 export const BROKER_USAGE = `Usage: hubq broker [options]
@@ -52,6 +55,8 @@ export const BROKER_USAGE = `Usage: hubq broker [options]
   --write-timeout MS     disconnect a peer that reads nothing of a full buffer this long (default 30000)
   --idle-timeout MS     close a connection silent this long, unless it subscribes (default 600000, 0 = never)
   --memory-high MB       past this RSS, stop reading publishers until consumers drain (default 2048, 0 = off)
+  --bodies-in-memory N   ready messages per queue whose bodies stay in memory; the rest are read
+                         back from the log as they are taken (default 10000)
   --log-level LEVEL      fatal|error|warn|info|debug|trace|silent (default info)
   -h, --help             this text
 `
@@ -103,6 +108,7 @@ export function parseBrokerArgs(args: string[], env: NodeJS.ProcessEnv = process
       'write-timeout': { type: 'string' },
       'idle-timeout': { type: 'string' },
       'memory-high': { type: 'string' },
+      'bodies-in-memory': { type: 'string' },
       'log-level': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -150,6 +156,7 @@ export function parseBrokerArgs(args: string[], env: NodeJS.ProcessEnv = process
     writeTimeoutMs: integerOption(values['write-timeout'], '--write-timeout', 100, 3_600_000, 30_000),
     idleTimeoutMs: integerOption(values['idle-timeout'], '--idle-timeout', 0, 86_400_000, 600_000),
     memoryHighBytes: integerOption(values['memory-high'], '--memory-high', 0, 1_048_576, 2048) * 1024 * 1024,
+    bodiesInMemory: integerOption(values['bodies-in-memory'], '--bodies-in-memory', 0, 1_000_000_000, BODIES_IN_MEMORY),
     ...(values['tls-cert'] !== undefined && values['tls-key'] !== undefined ? { tls: { cert: values['tls-cert'], key: values['tls-key'] } } : {}),
   }
 }

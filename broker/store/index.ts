@@ -17,7 +17,7 @@ export async function createStore(
     const journal = config.data === MEMORY_DATA
       ? new MemoryJournal()
       : new LogJournal({ dir: config.data, fsync: config.fsync, log: _log, ...options })
-    return new LocalStore({ journal, maxQueues: config.limits.maxQueues })
+    return new LocalStore({ journal, maxQueues: config.limits.maxQueues, bodiesInMemory: config.bodiesInMemory })
   }
   // Loaded only when asked for: the AWS SDK adds most of a second to every broker start.
   if (isSqsUrl(config.backend)) return (await import('./sqs/store.js')).SqsStore.fromUrl(config.backend, _log)

@@ -10,6 +10,7 @@ t.test('defaults: no auth, no TLS, the limits of PROTOCOL.md §3', async (t) => 
   t.equal(config.tls, undefined)
   t.equal(config.helloTimeoutMs, 10_000)
   t.match(config.limits, { maxQueues: 10_000, maxDepth: 32, maxKeys: 1000 })
+  t.equal(config.bodiesInMemory, 10_000)
 })
 
 t.test('flags and their errors', async (t) => {
@@ -25,4 +26,6 @@ t.test('flags and their errors', async (t) => {
   t.throws(() => parse(['--tls-cert', 'c.pem']), /go together/)
   t.throws(() => parse(['--max-queues', '0']), /--max-queues must be an integer between 1 and/)
   t.throws(() => parse(['--max-depth', '1']), /--max-depth must be an integer between 2 and 1000/)
+  t.equal(parse(['--bodies-in-memory', '0']).bodiesInMemory, 0)
+  t.throws(() => parse(['--bodies-in-memory', 'all']), /--bodies-in-memory must be an integer between 0 and/)
 })
