@@ -66,11 +66,13 @@ export type JournalRecord =
 export interface LiveView {
   /** Calls `each` with every message held now: its queue's name, its id, its handle (once, after replay). */
   eachHeld(each: (queue: string, mid: string, handle: LogHandle) => void): void
+  /** Every held message whose handle's `where` is `where` (counted before any body is read). */
+  heldAt(where: unknown): LogHandle[]
   /**
-   * Every held message whose handle's `where` is `where`, as it stands now: a publish record
-   * with the message as its handle.
+   * A message from heldAt as it stands now: a publish record with the message as its handle, or
+   * undefined when its body cannot be read (the error is logged).
    */
-  heldAt(where: unknown): PublishRecord[]
+  snapshot(handle: LogHandle): PublishRecord | undefined
   /** Queue configs, topics and bindings as they stand now. */
   metadata(): JournalRecord[]
 }

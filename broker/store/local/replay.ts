@@ -180,19 +180,19 @@ export function liveView(
       }
     },
     heldAt: (where) => {
-      const out: PublishRecord[] = []
+      const out: StoredMessage[] = []
       for (const queue of queues.values()) {
-        for (const message of queue.held()) {
-          if (message.where !== where) continue
-          // Unreadable, it is left out: the count comes up short and compaction waits.
-          const body = bodyOf(message)
-          if (body === undefined) continue
-          const record = toRecord(message, body)
-          record[HELD] = [message]
-          out.push(record)
-        }
+        for (const message of queue.held()) if (message.where === where) out.push(message)
       }
       return out
+    },
+    snapshot: (handle) => {
+      const message = handle as StoredMessage
+      const body = bodyOf(message)
+      if (body === undefined) return undefined
+      const record = toRecord(message, body)
+      record[HELD] = [message]
+      return record
     },
     metadata: () => {
       const out: JournalRecord[] = []

@@ -628,16 +628,22 @@ export class LogJournal implements Journal {
   }
 
   private async compact(oldest: Segment): Promise<boolean> {
-    const snapshots = (this.live as LiveView).heldAt(oldest)
-    if (snapshots.length !== oldest.live || this.index.countedById(oldest) > 0) {
-      // A record that ends or moves one of them is still pending (the store has let it go, the
-      // count has not caught up), or the store does not hold one the log counts: its data must
-      // stay where it is for now.
+    const live = this.live as LiveView
+    const held = live.heldAt(oldest)
+    // A record that ends or moves one of them is still pending (the store has let it go, the
+    // count has not caught up), the store does not hold one the log counts, or a body cannot be
+    // read: its data must stay where it is for now. The counts are compared before any body is read.
+    const later = (): boolean => {
       this.compactAfter = Date.now() + 1000
       return false
     }
+    if (held.length !== oldest.live || this.index.countedById(oldest) > 0) return later()
     const batch = new Batch()
-    for (const snapshot of snapshots) batch.add(snapshot)
+    for (const handle of held) {
+      const snapshot = live.snapshot(handle)
+      if (!snapshot) return later()
+      batch.add(snapshot)
+    }
     const moved = batch.size
     if (!(await this.write(batch, true))) return false
     this.log.info({ file: oldest.path, moved }, `log: compacted ${oldest.path}: ${moved} live messages rewritten at the head`)

@@ -6,7 +6,7 @@ import { LogJournal, type LogJournalOptions } from '../../../broker/store/log/jo
 import { nodeFs, type LogFs } from '../../../broker/store/log/fs.js'
 import { createLogger } from '../../../shared/logger.js'
 
-export const noLiveView: LiveView = { eachHeld: () => undefined, heldAt: () => [], metadata: () => [] }
+export const noLiveView: LiveView = { eachHeld: () => undefined, heldAt: () => [], snapshot: () => undefined, metadata: () => [] }
 
 /** Opens a journal on `dir` and returns it with every record it replayed. */
 export async function openJournal(
