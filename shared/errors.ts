@@ -31,6 +31,9 @@ export class HubqError extends Error {
 
 export const badRequest = (message: string): HubqError => new HubqError('bad_request', message)
 export const notFound = (message: string): HubqError => new HubqError('not_found', message)
+/** Creating one queue more than `--max-queues` allows; both stores answer it in these words (PROTOCOL.md §3). */
+export const tooManyQueues = (maxQueues: number, queue: string): HubqError =>
+  new HubqError('limit', `too many queues (max-queues ${maxQueues}): cannot create ${queue}`)
 
 /** Any thrown value as a HubqError: ours pass through, anything else is `internal`. */
 export function toHubqError(err: unknown): HubqError {

@@ -20,6 +20,8 @@ export async function createStore(
     return new LocalStore({ journal, maxQueues: config.limits.maxQueues, bodiesInMemory: config.bodiesInMemory })
   }
   // Loaded only when asked for: the AWS SDK adds most of a second to every broker start.
-  if (isSqsUrl(config.backend)) return (await import('./sqs/store.js')).SqsStore.fromUrl(config.backend, _log)
+  if (isSqsUrl(config.backend)) {
+    return (await import('./sqs/store.js')).SqsStore.fromUrl(config.backend, _log, { maxQueues: config.limits.maxQueues })
+  }
   throw new Error(`backend ${config.backend} is not available in this build`)
 }

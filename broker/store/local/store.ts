@@ -1,6 +1,6 @@
 // The local store: queues in memory, every change written to a Journal (the durable log by
 // default, or nothing) so that a restart rebuilds the same state (PROTOCOL.md §6 "Semantics").
-import { HubqError, badRequest, notFound } from '../../../shared/errors.js'
+import { HubqError, badRequest, notFound, tooManyQueues } from '../../../shared/errors.js'
 import { systemClock, type Clock } from '../../../shared/clock.js'
 import {
   QUEUE_DEFAULTS,
@@ -102,7 +102,7 @@ export class LocalStore implements MessageStore {
   declare(input: DeclareInput, enforceLimit = true): { created: boolean } {
     const existing = this.queues.get(input.queue)
     if (!existing && enforceLimit && this.queues.size >= this.maxQueues) {
-      throw new HubqError('limit', `too many queues (max-queues ${this.maxQueues}): cannot create ${input.queue}`)
+      throw tooManyQueues(this.maxQueues, input.queue)
     }
     if (existing && input.fifo !== undefined && input.fifo !== existing.config.fifo) {
       throw badRequest(`queue ${input.queue} exists with fifo=${existing.config.fifo}; drop it first`)

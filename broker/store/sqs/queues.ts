@@ -1,10 +1,11 @@
 // hubq queue names -> SQS queues: `prefix + name` (`.fifo` for fifo queues), a name -> URL cache,
-// and declare as CreateQueue / SetQueueAttributes with the redrive policy for dead letters.
+// declare as CreateQueue / SetQueueAttributes with the redrive policy for dead letters, and
+// `--max-queues` counted over the queues under the prefix.
 import {
-  CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, SetQueueAttributesCommand,
+  CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ListQueuesCommand, SetQueueAttributesCommand,
   type QueueAttributeName, type SQSClient,
 } from '@aws-sdk/client-sqs'
-import { badRequest, notFound } from '../../../shared/errors.js'
+import { badRequest, notFound, tooManyQueues } from '../../../shared/errors.js'
 import type { DeclareInput } from '../types.js'
 import { fromAws, isNotFound } from './errors.js'
 import {
@@ -22,15 +23,34 @@ export interface QueueRef {
   visibilityTimeout: number
 }
 
+/**
+ * How long this process trusts its own creations and drops over ListQueues: SQS's listing is
+ * eventually consistent (a deleted queue may show for up to 60 s), and a burst of creations must
+ * not all see the old count, nor a drop leave no room.
+ */
+const LISTING_LAG_MS = 60_000
+
 interface RedrivePolicy {
   deadLetterTargetArn?: string
   maxReceiveCount?: number | string
 }
 
+/**
+ * What counts against `--max-queues` in cloud mode: every SQS queue whose name starts with the
+ * prefix (a name and its `.fifo` twin once), whoever created it. SQS is the only shared record,
+ * so brokers on the same prefix share one limit, and an empty prefix counts every queue of the
+ * account and region. The count is SQS's listing at the moment of creation: within this process
+ * creations go one at a time, but two brokers creating at the same moment may pass the limit by
+ * one each.
+ */
 export class QueueDirectory {
   private readonly cache = new Map<string, QueueRef>()
+  /** Queues this process created or dropped lately: counted (or not) whatever the listing says. */
+  private readonly recent = new Map<string, { at: number; exists: boolean }>()
+  /** The tail of the creations that count against the limit, run one after another. */
+  private creating: Promise<unknown> = Promise.resolve()
 
-  constructor(private readonly sqs: SQSClient, private readonly prefix: string) {}
+  constructor(private readonly sqs: SQSClient, private readonly prefix: string, private readonly maxQueues = Infinity) {}
 
   sqsName(name: string, fifo: boolean): string {
     const sqsName = this.prefix + name + (fifo ? '.fifo' : '')
@@ -47,8 +67,10 @@ export class QueueDirectory {
     return rest.endsWith('.fifo') ? rest.slice(0, -5) : rest
   }
 
-  forget(name: string): void {
+  /** The queue was deleted: its URL is stale, and it no longer counts against max-queues. */
+  dropped(name: string): void {
     this.cache.delete(name)
+    this.recent.set(name, { at: Date.now(), exists: false })
   }
 
   forgetAll(): void {
@@ -84,8 +106,68 @@ export class QueueDirectory {
     return (await this.find(name)) ?? (await this.declare({ queue: name })).ref
   }
 
-  async declare(input: DeclareInput): Promise<{ created: boolean; ref: QueueRef }> {
+  /**
+   * `enforceLimit` false: a queue the broker itself needs is made even over max-queues, as on the
+   * local store. Here that is the dead-letter queue a declare names: SQS's RedrivePolicy needs its
+   * ARN, so it is made at that declare rather than at the first dead-letter move.
+   */
+  async declare(input: DeclareInput, enforceLimit = true): Promise<{ created: boolean; ref: QueueRef }> {
     const existing = await this.find(input.queue)
+    if (existing || !enforceLimit || this.maxQueues === Infinity) return this.apply(input, existing)
+    return this.oneAtATime(async () => {
+      // Another creation may have made it while this one waited.
+      const now = await this.find(input.queue)
+      if (!now && (await this.countUpTo(this.maxQueues)) >= this.maxQueues) throw tooManyQueues(this.maxQueues, input.queue)
+      return this.apply(input, now)
+    })
+  }
+
+  /** Every queue URL under the prefix. */
+  async urls(): Promise<string[]> {
+    const urls: string[] = []
+    for await (const page of this.listPages()) urls.push(...page)
+    return urls
+  }
+
+  /** The queues that count against max-queues; counting stops at `max`, a page of 1000 at a time. */
+  private async countUpTo(max: number): Promise<number> {
+    const since = Date.now() - LISTING_LAG_MS
+    for (const [name, { at }] of this.recent) if (at < since) this.recent.delete(name)
+    const names = new Set<string>()
+    for (const [name, { exists }] of this.recent) if (exists) names.add(name)
+    for await (const page of this.listPages()) {
+      for (const url of page) {
+        const name = this.hubqName(url.slice(url.lastIndexOf('/') + 1))
+        if (name !== undefined && this.recent.get(name)?.exists !== false) names.add(name)
+      }
+      if (names.size >= max) break
+    }
+    return names.size
+  }
+
+  private async *listPages(): AsyncGenerator<string[]> {
+    let token: string | undefined
+    do {
+      let page
+      try {
+        page = await this.sqs.send(new ListQueuesCommand({
+          MaxResults: 1000, ...(this.prefix ? { QueueNamePrefix: this.prefix } : {}), ...(token ? { NextToken: token } : {}),
+        }))
+      } catch (err) {
+        throw fromAws(err, 'SQS ListQueues')
+      }
+      yield page.QueueUrls ?? []
+      token = page.NextToken
+    } while (token)
+  }
+
+  private oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.creating.then(work)
+    this.creating = run.catch(() => undefined)
+    return run
+  }
+
+  private async apply(input: DeclareInput, existing: QueueRef | undefined): Promise<{ created: boolean; ref: QueueRef }> {
     if (existing && input.fifo !== undefined && input.fifo !== existing.fifo) {
       throw badRequest(`queue ${input.queue} exists with fifo=${existing.fifo}; drop it first`)
     }
@@ -122,6 +204,7 @@ export class QueueDirectory {
       throw fromAws(err, 'SQS CreateQueue')
     }
     if (!url) throw fromAws(new Error('no QueueUrl in the reply'), 'SQS CreateQueue')
+    this.recent.set(input.queue, { at: Date.now(), exists: true })
     return { created: true, ref: await this.remember(input.queue, sqsName, url) }
   }
 
@@ -150,7 +233,7 @@ export class QueueDirectory {
     let targetArn = current?.deadLetterTargetArn
     if (input.deadLetter !== undefined) {
       if (input.deadLetter === input.queue) throw badRequest('deadLetter must name another queue')
-      const target = (await this.find(input.deadLetter)) ?? (await this.declare({ queue: input.deadLetter, fifo })).ref
+      const target = (await this.find(input.deadLetter)) ?? (await this.declare({ queue: input.deadLetter, fifo }, false)).ref
       if (target.fifo !== fifo) throw badRequest(`deadLetter ${input.deadLetter} must be ${fifo ? 'a fifo' : 'a standard'} queue like ${input.queue} (an SQS rule)`)
       targetArn = target.arn
     }

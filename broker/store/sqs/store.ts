@@ -35,6 +35,8 @@ export interface SqsStoreOptions {
   clock?: Clock
   /** Long-poll seconds of a subscription's ReceiveMessage calls (1..20). */
   subscriptionWait?: number
+  /** Queues at most under the prefix (`--max-queues`); creating one more is `limit` (PROTOCOL.md §3). */
+  maxQueues?: number
 }
 
 /** Attempts per AWS call (the SDK retries throttling and network errors with backoff). */
@@ -58,8 +60,8 @@ export class SqsStore implements MessageStore {
   private lastCallFailed = false
 
   /** A store from an `sqs://` URL, with clients built from it and the standard AWS credentials. */
-  static fromUrl(text: string, log?: Logger): SqsStore {
-    return new SqsStore({ url: parseSqsUrl(text), ...(log ? { log } : {}) })
+  static fromUrl(text: string, log?: Logger, options: Pick<SqsStoreOptions, 'maxQueues'> = {}): SqsStore {
+    return new SqsStore({ url: parseSqsUrl(text), ...(log ? { log } : {}), ...options })
   }
 
   constructor(options: SqsStoreOptions) {
@@ -75,7 +77,7 @@ export class SqsStore implements MessageStore {
     this.log = options.log ?? silentLogger
     this.clock = options.clock ?? systemClock
     this.subscriptionWait = options.subscriptionWait ?? SQS_MAX_WAIT_SECONDS
-    this.queues = new QueueDirectory(this.sqs, options.url.prefix)
+    this.queues = new QueueDirectory(this.sqs, options.url.prefix, options.maxQueues)
     this.topics = new TopicDirectory(this.sns, this.sqs, this.queues, options.url.prefix)
     this.receipts = new ReceiptBook(this.clock)
   }
@@ -345,7 +347,7 @@ export class SqsStore implements MessageStore {
     const queue = await this.tracked(this.queues.existing(name))
     await this.tracked(this.topics.unbindEverywhere(queue))
     await this.call('SQS DeleteQueue', () => this.sqs.send(new DeleteQueueCommand({ QueueUrl: queue.url })))
-    this.queues.forget(name)
+    this.queues.dropped(name)
     for (const receipt of this.receipts.receiptsIn(name)) this.receipts.take(receipt)
   }
 
@@ -425,17 +427,8 @@ export class SqsStore implements MessageStore {
     }
   }
 
-  private async queueUrls(): Promise<string[]> {
-    const urls: string[] = []
-    let token: string | undefined
-    do {
-      const page = await this.call('SQS ListQueues', () => this.sqs.send(new ListQueuesCommand({
-        MaxResults: 1000, ...(this.url.prefix ? { QueueNamePrefix: this.url.prefix } : {}), ...(token ? { NextToken: token } : {}),
-      })))
-      urls.push(...(page.QueueUrls ?? []))
-      token = page.NextToken
-    } while (token)
-    return urls
+  private queueUrls(): Promise<string[]> {
+    return this.tracked(this.queues.urls())
   }
 
   // ---- internals ---------------------------------------------------------------------------

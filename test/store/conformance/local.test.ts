@@ -4,4 +4,4 @@ import { LocalStore } from '../../../broker/store/local/store.js'
 import { MemoryJournal } from '../../../broker/store/journal.js'
 import { conformance } from './suite.js'
 
-conformance(t, 'local', async () => ({ store: new LocalStore({ journal: new MemoryJournal() }), cleanup: () => {} }), new Set())
+conformance(t, 'local', async (options) => ({ store: new LocalStore({ journal: new MemoryJournal(), ...options }), cleanup: () => {} }), new Set())

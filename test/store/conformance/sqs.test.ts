@@ -7,4 +7,4 @@ const fauxqs = await startFauxqs()
 t.teardown(() => fauxqs.stop())
 
 // Every difference applies: each is a row of PROTOCOL.md "Cloud mode differences".
-conformance(t, 'sqs', async () => ({ store: fauxqs.store(uniquePrefix('conf')), cleanup: () => {} }), new Set(KNOWN_EXCEPTIONS))
+conformance(t, 'sqs', async (options) => ({ store: fauxqs.store(uniquePrefix('conf'), options), cleanup: () => {} }), new Set(KNOWN_EXCEPTIONS))

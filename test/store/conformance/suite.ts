@@ -5,7 +5,12 @@ import type { Test } from 'tap'
 import type { MessageStore } from '../../../broker/store/types.js'
 import { startBroker, TestClient, type Frame } from '../../helpers/broker.js'
 
-export type MakeStore = () => Promise<{ store: MessageStore; cleanup(): Promise<void> | void }>
+/** `maxQueues` is the broker's `--max-queues`, which every store enforces itself. */
+export interface StoreOptions {
+  maxQueues?: number
+}
+
+export type MakeStore = (options?: StoreOptions) => Promise<{ store: MessageStore; cleanup(): Promise<void> | void }>
 
 /** Every difference a backend may declare; an unknown name is a typo and fails the suite. */
 export const KNOWN_EXCEPTIONS = new Set([
@@ -42,8 +47,8 @@ export function conformance(t: Test, name: string, makeStore: MakeStore, excepti
   for (const e of exceptions) if (!KNOWN_EXCEPTIONS.has(e)) throw new Error(`unknown conformance exception ${e}`)
   const differs = (e: string): boolean => exceptions.has(e)
 
-  async function setup(t: Test): Promise<{ c: TestClient; port: number }> {
-    const { store, cleanup } = await makeStore()
+  async function setup(t: Test, options: StoreOptions = {}): Promise<{ c: TestClient; port: number }> {
+    const { store, cleanup } = await makeStore(options)
     const b = await startBroker({ store })
     const c = await TestClient.connect(b.port)
     t.teardown(async () => {
@@ -164,6 +169,34 @@ export function conformance(t: Test, name: string, makeStore: MakeStore, excepti
     t.equal(back?.receives, 1, 'receive count reset')
     if (differs('redrive-new-mid')) t.not(back?.mid, pub.mid, 'a new mid')
     else t.equal(back?.mid, pub.mid, 'the same mid')
+  })
+
+  t.test(`${name}: max-queues: one queue more is limit, by declare or first use; a dead-letter queue is made over it`, async (t) => {
+    const { c } = await setup(t, { maxQueues: 2 })
+    await ok(c, { op: 'declare', queue: 'a' })
+    await ok(c, { op: 'publish', queue: 'b', body: 'made by its first publish' })
+    const reply = await fails(t, c, { op: 'declare', queue: 'c' }, 'limit', 'declare')
+    t.equal(reply.error.message, 'too many queues (max-queues 2): cannot create c')
+    await fails(t, c, { op: 'publish', queue: 'd', body: 1 }, 'limit', 'publish')
+    await fails(t, c, { op: 'publish', queue: 'd', messages: [{ body: 1 }, { body: 2 }] }, 'limit', 'batch publish')
+    await fails(t, c, { op: 'receive', queue: 'e' }, 'limit', 'receive')
+    await fails(t, c, { op: 'subscribe', queue: 'f' }, 'limit', 'subscribe')
+    await ok(c, { op: 'topic', topic: 'limits' })
+    await fails(t, c, { op: 'bind', topic: 'limits', queue: 'g' }, 'limit', 'bind')
+    await ok(c, { op: 'bind', topic: 'limits', queue: 'b' })
+    t.equal((await ok(c, { op: 'declare', queue: 'a', visibilityTimeout: 5 })).created, false, 'an existing queue still takes settings')
+    // A dead-letter queue is the broker's own: made over the limit, so no message is lost to it.
+    await ok(c, { op: 'declare', queue: 'a', maxReceives: 1, deadLetter: 'a-dead' })
+    await ok(c, { op: 'publish', queue: 'a', body: 'poison' })
+    const got = (await ok(c, { op: 'receive', queue: 'a', wait: 1 })).messages[0]
+    await ok(c, { op: 'nack', receipt: got.receipt })
+    t.same((await ok(c, { op: 'receive', queue: 'a' })).messages, [], 'gone from its queue')
+    t.same(bodies((await ok(c, { op: 'receive', queue: 'a-dead', wait: 1 })).messages), ['poison'], 'in the dead-letter queue')
+    t.same((await ok(c, { op: 'stats' })).queues.map((q: Frame) => q.queue).sort(), ['a', 'a-dead', 'b'])
+    await ok(c, { op: 'drop', queue: 'a-dead' })
+    await fails(t, c, { op: 'declare', queue: 'c' }, 'limit', 'declare at the limit again')
+    await ok(c, { op: 'drop', queue: 'b' })
+    t.equal((await ok(c, { op: 'declare', queue: 'c' })).created, true, 'a dropped queue makes room')
   })
 
   t.test(`${name}: delayed messages become visible after their delay`, async (t) => {

@@ -13,9 +13,9 @@ const BIN = fileURLToPath(new URL('../../../dist/broker/bin.js', import.meta.url
 const fauxqs = await startFauxqs()
 t.teardown(() => fauxqs.stop())
 
-async function startCloudBroker(t: Parameters<Parameters<typeof t.test>[1]>[0], prefix: string): Promise<number> {
+async function startCloudBroker(t: Parameters<Parameters<typeof t.test>[1]>[0], prefix: string, flags: string[] = []): Promise<number> {
   const backend = `sqs://?region=${REGION}&endpoint=${encodeURIComponent(fauxqs.endpoint)}&prefix=${prefix}`
-  const child: ChildProcess = spawn(process.execPath, [BIN, 'broker', '--port', '0', '--http-port', '0', '--backend', backend], {
+  const child: ChildProcess = spawn(process.execPath, [BIN, 'broker', '--port', '0', '--http-port', '0', '--backend', backend, ...flags], {
     // Credentials come from the standard AWS environment variables.
     env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: REGION },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -81,6 +81,22 @@ t.test('hubq broker --backend sqs:// serves text-mode clients unchanged', { skip
   const other = await TestClient.connect(otherPort, 'text')
   t.teardown(() => other.close())
   t.same((await ok(other, { op: 'receive', queue: 'jobs', wait: 2 })).messages.map((m: Frame) => m.body), ['for the other broker'])
+})
+
+t.test('--max-queues holds in cloud mode, and brokers on one prefix share it', { skip: existsSync(BIN) ? false : 'run npx tsc -p . first' }, async (t) => {
+  const prefix = uniquePrefix('e2emq')
+  const c = await TestClient.connect(await startCloudBroker(t, prefix, ['--max-queues', '2']), 'text')
+  t.teardown(() => c.close())
+  t.match(await ok(c, { op: 'hello', id: 1 }), { limits: { maxQueues: 2 } })
+  await ok(c, { op: 'publish', id: 2, queue: 'one', body: 1 })
+  const other = await TestClient.connect(await startCloudBroker(t, prefix, ['--max-queues', '2']), 'text')
+  t.teardown(() => other.close())
+  await ok(other, { op: 'declare', id: 3, queue: 'two' })
+  t.match(await c.request({ op: 'declare', id: 4, queue: 'three' }), {
+    id: 4, ok: false, error: { code: 'limit', message: 'too many queues (max-queues 2): cannot create three' },
+  })
+  t.match(await other.request({ op: 'receive', id: 5, queue: 'three' }), { id: 5, ok: false, error: { code: 'limit' } })
+  t.same((await ok(c, { op: 'receive', id: 6, queue: 'one' })).messages.map((m: Frame) => m.body), [1], 'existing queues work on')
 })
 
 t.test('a bad sqs:// URL stops the broker with a clear message', { skip: existsSync(BIN) ? false : 'run npx tsc -p . first' }, async (t) => {

@@ -2,7 +2,7 @@
 // SNS resources, and how failures surface.
 import t, { type Test } from 'tap'
 import {
-  GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand,
+  CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand,
 } from '@aws-sdk/client-sqs'
 import { GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand, ListTopicsCommand } from '@aws-sdk/client-sns'
 import { HubqError } from '../../../shared/errors.js'
@@ -161,4 +161,33 @@ t.test('a closed subscription gives back what its last poll took', async (t) => 
   const [m] = await store.receive('q', { max: 1, wait: 5, owner })
   t.equal(m?.bodyJson, '"late"', 'visible again for others')
   t.same(seen, [], 'never delivered by the closed subscription')
+})
+
+t.test('max-queues counts every queue under the prefix, whoever made it, and none outside it', async (t) => {
+  const prefix = uniquePrefix('mq')
+  const store = fauxqs.store(prefix, { maxQueues: 2 })
+  await store.open()
+  t.teardown(() => store.close())
+  // Another process on the same prefix (a second broker, or the console) shares the limit.
+  await sqs.send(new CreateQueueCommand({ QueueName: `${prefix}theirs` }))
+  await sqs.send(new CreateQueueCommand({ QueueName: `other-${prefix}elsewhere` }))
+  t.same(await store.declare({ queue: 'mine' }), { created: true })
+  await t.rejects(store.publish({ queue: 'more' }, [{ bodyJson: '1' }]), { code: 'limit', message: 'too many queues (max-queues 2): cannot create more' })
+  t.same(await store.declare({ queue: 'theirs', visibilityTimeout: 5 }), { created: false }, 'one of theirs is found, not created')
+  // The dead-letter queue a declare names is the broker's own, as on the local store.
+  await store.declare({ queue: 'mine', maxReceives: 1, deadLetter: 'mine-dead' })
+  t.ok(await urlOf(`${prefix}mine-dead`), 'made over the limit')
+})
+
+t.test('max-queues: concurrent first uses in one process take the last places once each', async (t) => {
+  const store = fauxqs.store(uniquePrefix('mqc'), { maxQueues: 3 })
+  await store.open()
+  t.teardown(() => store.close())
+  await store.declare({ queue: 'q0' })
+  const results = await Promise.allSettled(
+    ['q1', 'q2', 'q3', 'q4', 'q1'].map((queue) => store.publish({ queue }, [{ bodyJson: '1' }])),
+  )
+  t.same(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected', 'rejected', 'fulfilled'], 'q1 and q2 made, q1 made once')
+  t.match(results[2], { reason: { code: 'limit' } })
+  t.same((await store.stats()).queues.map((q) => q.queue).sort(), ['q0', 'q1', 'q2'])
 })
