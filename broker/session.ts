@@ -34,13 +34,6 @@ const MAX_HELD = 1024
 /** Bytes waiting in the socket past which subscriptions stop pushing until it drains. */
 export const PUSH_PAUSE_BYTES = 1024 * 1024
 
-/**
- * Past this many bytes, a turn's frames go to the socket at once instead of at the turn's
- * end: the peer starts on the first deliveries while the broker makes the rest, and a window of
- * a thousand deliveries and acks overlaps instead of alternating whole between the two sides.
- */
-const EARLY_WRITE_BYTES = 64 * 1024
-
 /** The constant pieces of a success reply (writeReply). */
 const OK = piece('{"ok":true')
 const ID = piece('{"id":')
@@ -433,7 +426,7 @@ export class Session implements SessionContext {
     if (this.closed) return
     this.due()
     this.frames.frame(json)
-    if (this.frames.length >= EARLY_WRITE_BYTES) this.writeOut()
+    if (this.frames.full) this.writeOut()
   }
 
   /** A success reply written straight into the turn's frames: encodeReply's text without its string. */
@@ -456,7 +449,7 @@ export class Session implements SessionContext {
     }
     out.bytes(END)
     out.end()
-    if (out.length >= EARLY_WRITE_BYTES) this.writeOut()
+    if (out.full) this.writeOut()
   }
 
   /** A delivery written straight into the turn's frames (deliveryJson's text). */
@@ -469,7 +462,7 @@ export class Session implements SessionContext {
     writeDelivery(out, delivery, true, this.pushPrefix)
     out.end()
     this.pushedChars += out.length - before
-    if (out.length >= EARLY_WRITE_BYTES) this.writeOut()
+    if (out.full) this.writeOut()
   }
 
   /** Frames are about to be added: the turn's end writes them. */
@@ -477,7 +470,11 @@ export class Session implements SessionContext {
     if (this.frames.length === 0) process.nextTick(this.flush)
   }
 
-  /** Hands the frames due so far to the socket as one buffer. */
+  /**
+   * Hands the frames due so far to the socket as one buffer: at the turn's end, or as soon as
+   * the writer is full. Written early, a window of a thousand deliveries and acks overlaps
+   * instead of alternating whole between the two sides, and the writer's buffer never grows.
+   */
   private writeOut(): void {
     this.stream.write(this.frames.take())
     this.pushedChars = 0

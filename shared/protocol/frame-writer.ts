@@ -11,6 +11,11 @@ type Utf8Buffer = Buffer & { utf8Write(text: string, offset: number, length?: nu
 
 /** A writer's first buffer; it doubles when a turn's frames outgrow it. */
 const FIRST_BYTES = 16 * 1024
+/**
+ * From this many bytes on, the writer counts as full (see `full`): the next frame of a usual
+ * size would make the first buffer grow, and each growth is a fresh buffer and a copy.
+ */
+const FULL_BYTES = 12 * 1024
 /** Up to this many bytes, take() copies in JS. */
 const COPY_IN_JS = 1024
 /** Past this many bytes, take() hands the buffer itself out instead of a copy of its bytes. */
@@ -45,6 +50,15 @@ export class FrameWriter {
   private frameStart = 0
 
   constructor(public mode: FrameMode) {}
+
+  /**
+   * The frames so far nearly fill the first buffer: taken now, they go out in it while it is
+   * still its first size. A turn that writes a window of deliveries otherwise doubles its way to
+   * 128 KiB and more, through buffers the socket holds on to until they are sent.
+   */
+  get full(): boolean {
+    return this.length >= FULL_BYTES
+  }
 
   /** Starts a frame: binary frames get their 4-byte length once end() knows it. */
   begin(): void {

@@ -59,3 +59,20 @@ t.test('whole frames, numbers and a writer reused after take() and clear()', asy
     }
   }
 })
+
+t.test('a turn taken whenever the writer is full comes out whole, in pieces of the first buffer size', async (t) => {
+  for (const mode of MODES) {
+    const writer = new FrameWriter(mode)
+    const jsons = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ id: i, body: 'b'.repeat(i % 300) }))
+    const pieces: Buffer[] = []
+    t.notOk(writer.full, 'an empty writer is not full')
+    for (const json of jsons) {
+      writer.frame(json)
+      if (writer.full) pieces.push(writer.take())
+    }
+    pieces.push(writer.take())
+    t.ok(pieces.length > 10, `${mode}: the turn went out in ${pieces.length} pieces`)
+    t.ok(pieces.every((piece) => piece.length <= 16 * 1024), `${mode}: no piece outgrew the first buffer`)
+    t.ok(Buffer.concat(pieces).equals(encodeFrames(mode, jsons)), `${mode}: the pieces are the frames, in order`)
+  }
+})
