@@ -31,7 +31,7 @@ export function parseAuthFile(text: string, where = 'auth file'): TokenTable {
   let value: unknown
   try {
     value = JSON.parse(text)
-  } catch (err) {
+  } catch {
     // The parser's message may quote the file's text, tokens included: say where, not what.
     throw new AuthFileError(`${where} is not valid JSON`)
   }

@@ -57,4 +57,5 @@ export interface SessionContext {
 }
 
 // A Later's value type is the handler's own business: the session only hands it back to it.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Later is invariant in T: only any admits every handler's
 export type Handler = (request: Request, session: SessionContext) => ReplyFields | Promise<ReplyFields> | Later<any>

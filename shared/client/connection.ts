@@ -6,6 +6,7 @@ import tls from 'node:tls'
 import { FrameDecoder, MAX_FRAME_CEILING, encodeFrame } from '../protocol/codec.js'
 import { ConnectionError, HubqError, fromWire } from './errors.js'
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a reply is loose JSON: each caller reads the fields its op defines
 export type Frame = Record<string, any>
 
 interface Waiting {

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import type { Frame } from '../helpers/broker.js'
 
 const BIN = fileURLToPath(new URL('../../dist/broker/bin.js', import.meta.url))
 
@@ -9,7 +10,7 @@ export interface ChildBroker {
   child: ChildProcess
   port: number
   /** Every JSON log line so far. */
-  lines: Record<string, any>[]
+  lines: Frame[]
   exited: Promise<number | null>
 }
 
@@ -17,13 +18,13 @@ export async function spawnBroker(data: string, extra: string[] = []): Promise<C
   const child = spawn(process.execPath, [BIN, 'broker', '--port', '0', '--http-port', '0', '--data', data, ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  const lines: Record<string, any>[] = []
+  const lines: Frame[] = []
   let stderr = ''
   child.stderr?.on('data', (chunk) => (stderr += chunk))
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   const port = await new Promise<number>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      let entry: Record<string, any>
+      let entry: Frame
       try {
         entry = JSON.parse(line)
       } catch {

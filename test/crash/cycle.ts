@@ -1,5 +1,5 @@
 // One kill -9 cycle's moving parts, shared by the test (20 cycles) and the soak script (many).
-import { TestClient } from '../helpers/broker.js'
+import { TestClient, type Frame } from '../helpers/broker.js'
 
 const WINDOW = 64
 
@@ -11,7 +11,7 @@ export async function drain(client: TestClient, queue: string): Promise<string[]
     if (!got.ok) throw new Error(`receive failed: ${JSON.stringify(got.error)}`)
     if (got.messages.length === 0) return mids
     for (const m of got.messages) mids.push(m.mid)
-    const acked = await client.request({ op: 'ack', receipts: got.messages.map((m: any) => m.receipt) })
+    const acked = await client.request({ op: 'ack', receipts: got.messages.map((m: Frame) => m.receipt) })
     if (acked.acked !== got.messages.length) throw new Error(`acked ${acked.acked} of ${got.messages.length}`)
   }
 }

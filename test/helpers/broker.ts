@@ -39,6 +39,8 @@ export function tempDir(prefix = 'hubq-test-'): { path: string; remove(): void }
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) }
 }
 
+/** A decoded JSON object (a frame, a log line), read loosely: a test reaches for any field. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the one loose type the tests share, so each assertion needs no cast
 export type Frame = Record<string, any>
 
 /** A raw protocol client: request() resolves with the next reply; pushes land in `deliveries`. */

@@ -4,7 +4,7 @@ import t from 'tap'
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createInterface } from 'node:readline'
-import { startBroker } from '../helpers/broker.js'
+import { startBroker, type Frame } from '../helpers/broker.js'
 
 const NC = '/usr/bin/nc'
 
@@ -26,7 +26,7 @@ class NcSession {
     this.child.stdin.write(line + '\n')
   }
 
-  next(): Promise<Record<string, any>> {
+  next(): Promise<Frame> {
     const ready = this.lines.shift()
     if (ready !== undefined) return Promise.resolve(JSON.parse(ready))
     return new Promise((resolve) => this.waiters.push((line) => resolve(JSON.parse(line))))

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
-import { tempDir, TestClient } from '../helpers/broker.js'
+import { tempDir, TestClient, type Frame } from '../helpers/broker.js'
 
 const BIN = fileURLToPath(new URL('../../dist/broker/bin.js', import.meta.url))
 
@@ -18,10 +18,10 @@ t.test('SIGTERM: requests in flight are answered, then exit 0', async (t) => {
   })
   t.teardown(() => child.kill('SIGKILL'))
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  const logLines: Record<string, any>[] = []
+  const logLines: Frame[] = []
   const port = await new Promise<number>((resolve, reject) => {
     createInterface({ input: child.stdout }).on('line', (line) => {
-      const entry = JSON.parse(line) as Record<string, any>
+      const entry = JSON.parse(line) as Frame
       logLines.push(entry)
       const match = /^hubq broker listening on (.+):(\d+)$/.exec(String(entry.msg))
       if (match) resolve(Number(match[2]))

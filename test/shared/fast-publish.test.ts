@@ -6,7 +6,7 @@ import t from 'tap'
 import fc from 'fast-check'
 import { fastPublish } from '../../shared/protocol/fast-publish.js'
 import { NAME_PATTERN } from '../../shared/protocol/requests.js'
-import { startBroker, TestClient } from '../helpers/broker.js'
+import { startBroker, TestClient, type Frame } from '../helpers/broker.js'
 
 const read = (text: string) => {
   const buf = Buffer.from('xx' + text + 'yy', 'utf8')
@@ -104,5 +104,5 @@ t.test('through a broker: binary (fast path) and text (general path) behave the 
     }, 'max-message counts the quotes, as JSON.stringify(body) does')
   }
   const got = await text.request({ op: 'receive', queue: 'q', max: 10 })
-  t.same(got.messages.map((m: any) => m.body), ['plain', 'with id', 'plain', 'with id'], 'the same bodies, in order')
+  t.same(got.messages.map((m: Frame) => m.body), ['plain', 'with id', 'plain', 'with id'], 'the same bodies, in order')
 })

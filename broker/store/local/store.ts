@@ -9,7 +9,7 @@ import {
 import type {
   DeclareInput, MessageStore, Owner, PublishTarget, ReceiveOptions, StoreStats, Subscription,
 } from '../types.js'
-import { HELD, type Journal, type JournalRecord, type LiveView, type PublishRecord } from '../journal.js'
+import { HELD, type Journal, type JournalRecord, type PublishRecord } from '../journal.js'
 import { Queue, State, StoredMessage, holdsGroup, type LocalSubscription } from './queue.js'
 import { TimerHeap } from './timer-heap.js'
 import { matchesFilter } from './filter.js'

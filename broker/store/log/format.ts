@@ -25,7 +25,7 @@ export const RECORD_HEADER_BYTES = 9
 export const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024
 const MAGIC = Buffer.from('HUBQLOG\0', 'latin1')
 const KIND_JSON = 1
-const KIND_PUBLISH = 2
+// Kind 2 is the version 1 publish (JSON head, newline, body JSON): decodeRecordAt's last case.
 const KIND_PUBLISH_BINARY = 3
 const KIND_RECEIVE = 4
 const KIND_DELETE = 5

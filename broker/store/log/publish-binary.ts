@@ -21,9 +21,9 @@ const QUEUE_DELAY = 32
 const FIXED_BYTES = 1 + 8 + 8 + 4
 
 /** Every field of a publish record the writer below handles; the compiler flags one added and not written. */
-const WRITTEN = ['type', 'queues', 'mid', 'attrs', 'publishedAt', 'visibleAt', 'group', 'dedupId', 'receives', 'origin', 'queueDelay', 'bodyJson'] as const
+type WrittenPublishField = 'type' | 'queues' | 'mid' | 'attrs' | 'publishedAt' | 'visibleAt' | 'group' | 'dedupId' | 'receives' | 'origin' | 'queueDelay' | 'bodyJson'
 /** HELD is not data: the messages a record is about, for the log's counts (never written). */
-type UnwrittenPublishField = Exclude<keyof PublishRecord, (typeof WRITTEN)[number] | typeof HELD>
+type UnwrittenPublishField = Exclude<keyof PublishRecord, WrittenPublishField | typeof HELD>
 const everyPublishFieldWritten: UnwrittenPublishField extends never ? true : never = true
 void everyPublishFieldWritten
 

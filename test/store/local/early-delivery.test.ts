@@ -25,7 +25,10 @@ class HeldJournal implements Journal {
     return true
   }
   settle(err?: unknown): void {
-    for (const w of this.waiting.splice(0)) (err === undefined ? w.resolve() : w.reject(err))
+    for (const w of this.waiting.splice(0)) {
+      if (err === undefined) w.resolve()
+      else w.reject(err)
+    }
   }
 }
 

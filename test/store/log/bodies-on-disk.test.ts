@@ -3,7 +3,7 @@
 // dead-letter move and a redrive, a restart), its body comes back exactly as it was published; a
 // body that cannot be read loses nothing.
 import t from 'tap'
-import { startBroker, tempDir, TestClient } from '../../helpers/broker.js'
+import { startBroker, tempDir, TestClient, type Frame } from '../../helpers/broker.js'
 import { LocalStore } from '../../../broker/store/local/store.js'
 import { LogJournal } from '../../../broker/store/log/journal.js'
 import { nodeFs, type LogFs } from '../../../broker/store/log/fs.js'
@@ -54,17 +54,17 @@ t.test('receive and subscribe get every body back exactly, in order, from memory
   t.ok(segmentFiles(dir.path).length >= 2, 'across more than one segment')
 
   const peeked = await client.request({ op: 'peek', queue: 'q', max: 100 })
-  t.same(peeked.messages.map((m: any) => m.body), mids.slice(0, 100).map((_, i) => bodyOf(i)), 'peek reads them without taking them')
+  t.same(peeked.messages.map((m: Frame) => m.body), mids.slice(0, 100).map((_, i) => bodyOf(i)), 'peek reads them without taking them')
   t.equal(onDisk(store, 'q'), 200 - IN_MEMORY, 'and leaves them on disk')
 
   const got = await client.request({ op: 'receive', queue: 'q', max: 60 })
-  t.same(got.messages.map((m: any) => [m.mid, m.body, m.attrs]), mids.slice(0, 60).map((mid, i) => [mid, bodyOf(i), { n: String(i) }]),
+  t.same(got.messages.map((m: Frame) => [m.mid, m.body, m.attrs]), mids.slice(0, 60).map((mid, i) => [mid, bodyOf(i), { n: String(i) }]),
     'receive: ids, bodies and attributes as published')
-  await client.request({ op: 'ack', receipts: got.messages.map((m: any) => m.receipt) })
+  await client.request({ op: 'ack', receipts: got.messages.map((m: Frame) => m.receipt) })
 
   const sub = await client.request({ op: 'subscribe', queue: 'q', prefetch: 200 })
   const pushed = await client.waitDeliveries(140)
-  t.same(pushed.map((m: any) => [m.mid, m.body]), mids.slice(60).map((mid, i) => [mid, bodyOf(60 + i)]), 'subscribe: the rest, in order')
+  t.same(pushed.map((m: Frame) => [m.mid, m.body]), mids.slice(60).map((mid, i) => [mid, bodyOf(60 + i)]), 'subscribe: the rest, in order')
   await client.request({ op: 'unsubscribe', sub: sub.sub })
 })
 
@@ -85,11 +85,11 @@ t.test('bodies on disk survive compaction of their segment, a dead-letter move, 
   for (let round = 0; round < 300 && segmentFiles(dir.path).includes('0000000000000001.log'); round++) {
     await first.client.request({ op: 'publish', queue: 'churn', messages: Array.from({ length: 10 }, () => ({ body: 'c'.repeat(300) })) })
     const churn = await first.client.request({ op: 'receive', queue: 'churn', max: 10 })
-    await first.client.request({ op: 'ack', receipts: churn.messages.map((m: any) => m.receipt) })
+    await first.client.request({ op: 'ack', receipts: churn.messages.map((m: Frame) => m.receipt) })
   }
   t.notOk(segmentFiles(dir.path).includes('0000000000000001.log'), 'the first segment was compacted away')
   const dead = await first.client.request({ op: 'peek', queue: 'work.dead', max: 100 })
-  t.same(dead.messages.map((m: any) => [m.mid, m.body]), [...mids, ...more].map((mid, i) => [mid, bodyOf(i)]), 'all of them, whole, after compaction')
+  t.same(dead.messages.map((m: Frame) => [m.mid, m.body]), [...mids, ...more].map((mid, i) => [mid, bodyOf(i)]), 'all of them, whole, after compaction')
   const redriven = await first.client.request({ op: 'redrive', queue: 'work.dead' })
   t.equal(redriven.moved, 40, 'the dead letters go back to work')
   await first.stop()
@@ -98,9 +98,9 @@ t.test('bodies on disk survive compaction of their segment, a dead-letter move, 
   t.teardown(() => second.stop())
   t.equal(onDisk(second.store, 'work'), 40 - IN_MEMORY, 'replayed, the deep ones keep their bodies on disk again')
   const back = await second.client.request({ op: 'receive', queue: 'work', max: 100 })
-  t.same(back.messages.map((m: any) => [m.mid, m.body]), mids.map((mid, i) => [mid, bodyOf(i)]), 'after a restart, back in work, whole')
+  t.same(back.messages.map((m: Frame) => [m.mid, m.body]), mids.map((mid, i) => [mid, bodyOf(i)]), 'after a restart, back in work, whole')
   const rest = await second.client.request({ op: 'receive', queue: 'work.dead', max: 100 })
-  t.same(rest.messages.map((m: any) => [m.mid, m.body]), more.map((mid, i) => [mid, bodyOf(40 + i)]), 'and the others still in the dead-letter queue')
+  t.same(rest.messages.map((m: Frame) => [m.mid, m.body]), more.map((mid, i) => [mid, bodyOf(40 + i)]), 'and the others still in the dead-letter queue')
 })
 
 t.test('a body that cannot be read is not lost: the message waits at the front until it can be', async (t) => {
@@ -127,6 +127,6 @@ t.test('a body that cannot be read is not lost: the message waits at the front u
   t.equal(store.queues.get('q')?.readyLength, 12 - IN_MEMORY, 'every one still ready')
   broken = false
   const rest = await client.request({ op: 'receive', queue: 'q', max: 10 })
-  t.same(rest.messages.map((m: any) => [m.mid, m.body]), mids.slice(IN_MEMORY).map((mid, i) => [mid, bodyOf(IN_MEMORY + i)]),
+  t.same(rest.messages.map((m: Frame) => [m.mid, m.body]), mids.slice(IN_MEMORY).map((mid, i) => [mid, bodyOf(IN_MEMORY + i)]),
     'readable again, they go out in order')
 })

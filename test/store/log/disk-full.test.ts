@@ -1,7 +1,7 @@
 // A full disk (injected): publishes answer `unavailable`, never a false confirmation; the broker
 // stays up, says it is unhealthy, and takes publishes again once writes succeed.
 import t from 'tap'
-import { startBroker, tempDir, TestClient } from '../../helpers/broker.js'
+import { startBroker, tempDir, TestClient, type Frame } from '../../helpers/broker.js'
 import { LocalStore } from '../../../broker/store/local/store.js'
 import { LogJournal } from '../../../broker/store/log/journal.js'
 import { FaultyFs, captureLog } from './fixture.js'
@@ -27,7 +27,7 @@ t.test('disk full answers unavailable over TCP and recovers when space returns',
   t.equal(store.healthy(), false, 'the store reports itself unhealthy')
   t.equal((await client.request({ op: 'ping' })).ok, true, 'the broker stays up')
   const peek = await client.request({ op: 'peek', queue: 'q', max: 10 })
-  t.same(peek.messages.map((m: any) => m.body), ['before'], 'no refused message became visible')
+  t.same(peek.messages.map((m: Frame) => m.body), ['before'], 'no refused message became visible')
   t.equal(lines.filter((l) => l.level === 50 && /write failed \(ENOSPC\)/.test(l.msg)).length, 1, 'one error line for the outage')
 
   fs.full = false
@@ -44,7 +44,7 @@ t.test('disk full answers unavailable over TCP and recovers when space returns',
   const c2 = await TestClient.connect(b2.port)
   t.teardown(() => c2.close())
   const got = await c2.request({ op: 'receive', queue: 'q', max: 10 })
-  t.same(got.messages.map((m: any) => m.body), ['before', 'after'], 'after a restart: exactly the confirmed messages')
+  t.same(got.messages.map((m: Frame) => m.body), ['before', 'after'], 'after a restart: exactly the confirmed messages')
 })
 
 t.test('an ack taken while the disk is full is written once space returns', async (t) => {
@@ -73,5 +73,5 @@ t.test('an ack taken while the disk is full is written once space returns', asyn
   const c2 = await TestClient.connect(b2.port)
   t.teardown(() => c2.close())
   const left = await c2.request({ op: 'receive', queue: 'q', max: 10 })
-  t.same(left.messages.map((m: any) => m.body), [2], 'the acked message stays acked')
+  t.same(left.messages.map((m: Frame) => m.body), [2], 'the acked message stays acked')
 })

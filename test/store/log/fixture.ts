@@ -5,6 +5,7 @@ import type { JournalRecord, LiveView, PublishRecord } from '../../../broker/sto
 import { LogJournal, type LogJournalOptions } from '../../../broker/store/log/journal.js'
 import { nodeFs, type LogFs } from '../../../broker/store/log/fs.js'
 import { createLogger } from '../../../shared/logger.js'
+import type { Frame } from '../../helpers/broker.js'
 
 export const noLiveView: LiveView = { eachHeld: () => undefined, heldAt: () => [], snapshot: () => undefined, metadata: () => [] }
 
@@ -69,8 +70,8 @@ export class FaultyFs implements LogFs {
 }
 
 /** A logger whose lines land in `lines` as parsed objects, so tests assert on fields. */
-export function captureLog(): { log: import('../../../shared/logger.js').Logger; lines: Record<string, any>[] } {
-  const lines: Record<string, any>[] = []
+export function captureLog(): { log: import('../../../shared/logger.js').Logger; lines: Frame[] } {
+  const lines: Frame[] = []
   const log = createLogger({ level: 'info', destination: { write: (line: string) => lines.push(JSON.parse(line)) } })
   return { log, lines }
 }

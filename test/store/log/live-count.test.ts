@@ -4,7 +4,7 @@
 // segment goes once nothing live is left in it (or its live messages were compacted forward),
 // and a message it held is still whole after a restart.
 import t from 'tap'
-import { startBroker, tempDir, TestClient } from '../../helpers/broker.js'
+import { startBroker, tempDir, TestClient, type Frame } from '../../helpers/broker.js'
 import { LocalStore } from '../../../broker/store/local/store.js'
 import { LogJournal } from '../../../broker/store/log/journal.js'
 import { segmentFiles } from './fixture.js'
@@ -28,7 +28,7 @@ async function churnUntil(client: Client, done: () => boolean, rounds = 200): Pr
     if (done()) return true
     await client.request({ op: 'publish', queue: 'churn', messages: Array.from({ length: 10 }, (_, i) => ({ body: `${BODY}${round}.${i}` })) })
     const got = await client.request({ op: 'receive', queue: 'churn', max: 10 })
-    await client.request({ op: 'ack', receipts: got.messages.map((m: any) => m.receipt) })
+    await client.request({ op: 'ack', receipts: got.messages.map((m: Frame) => m.receipt) })
   }
   return done()
 }
@@ -54,15 +54,15 @@ t.test('messages replayed at start-up are counted through the hand-over: compact
 
   const second = await brokerOn(dir.path)
   const got = await second.client.request({ op: 'receive', queue: 'q', max: 100 })
-  t.same(got.messages.map((m: any) => m.mid), mids, 'every message came back after the restart')
+  t.same(got.messages.map((m: Frame) => m.mid), mids, 'every message came back after the restart')
   // Compaction finds them only through the segment each one was handed at start-up.
   t.ok(await churnUntilFirstGone(second.client, dir.path), 'out with a consumer, they are compacted out of the first segment')
   await second.stop()
 
   const third = await brokerOn(dir.path)
   const again = await third.client.request({ op: 'receive', queue: 'q', max: 100 })
-  t.same(again.messages.map((m: any) => [m.mid, m.body]), mids.map((mid, i) => [mid, `${BODY}${i}`]), 'compaction carried all of them, whole')
-  await third.client.request({ op: 'ack', receipts: again.messages.map((m: any) => m.receipt) })
+  t.same(again.messages.map((m: Frame) => [m.mid, m.body]), mids.map((mid, i) => [mid, `${BODY}${i}`]), 'compaction carried all of them, whole')
+  await third.client.request({ op: 'ack', receipts: again.messages.map((m: Frame) => m.receipt) })
   const holding = segmentFiles(dir.path)[0]
   t.ok(await churnUntil(third.client, () => segmentFiles(dir.path)[0] !== holding), 'acked, the segment that held them goes')
   await third.stop()
@@ -88,7 +88,7 @@ t.test('a dead-lettered message keeps its data through a move, compaction, a res
 
   const second = await brokerOn(dir.path)
   const dead = await second.client.request({ op: 'receive', queue: 'work.dead', max: 10, visibilityTimeout: 0 })
-  t.same(dead.messages.map((m: any) => [m.mid, m.body]), [[mid, `${BODY}0`]], 'after the restart the dead letter is whole')
+  t.same(dead.messages.map((m: Frame) => [m.mid, m.body]), [[mid, `${BODY}0`]], 'after the restart the dead letter is whole')
   await second.client.request({ op: 'nack', receipt: dead.messages[0].receipt })
   const redriven = await second.client.request({ op: 'redrive', queue: 'work.dead' })
   t.equal(redriven.moved, 1, 'redriven back to work')
@@ -97,7 +97,7 @@ t.test('a dead-lettered message keeps its data through a move, compaction, a res
   const third = await brokerOn(dir.path)
   t.teardown(() => third.stop())
   const back = await third.client.request({ op: 'receive', queue: 'work', max: 10 })
-  t.same(back.messages.map((m: any) => [m.mid, m.body]), [[mid, `${BODY}0`]], 'after another restart it is back in work, whole')
+  t.same(back.messages.map((m: Frame) => [m.mid, m.body]), [[mid, `${BODY}0`]], 'after another restart it is back in work, whole')
   await third.client.request({ op: 'ack', receipt: back.messages[0].receipt })
   t.ok(await churnUntilFirstGone(third.client, dir.path), 'acked at last, nothing pins the log')
 })
@@ -132,7 +132,7 @@ t.test('stats counters outlive the segments their records were in', async (t) =>
   const third = '0000000000000003.log'
   t.ok(await churnUntil(first.client, () => !segmentFiles(dir.path).includes(third)), 'the third one too')
   // By name: a restart lists queues in the order the log names them first, which removals change.
-  const counts = (stats: any) => stats.queues.map((q: any) => [q.queue, q.published, q.acked, q.deadLettered]).sort()
+  const counts = (stats: Frame) => stats.queues.map((q: Frame) => [q.queue, q.published, q.acked, q.deadLettered]).sort()
   const before = counts(await first.client.request({ op: 'stats' }))
   await first.stop()
 

@@ -4,7 +4,7 @@ import t, { type Test } from 'tap'
 import { randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { tempDir } from '../../helpers/broker.js'
+import { tempDir, type Frame } from '../../helpers/broker.js'
 import { FILE_HEADER_BYTES, encodeRecord } from '../../../broker/store/log/format.js'
 import { segmentName } from '../../../broker/store/log/segments.js'
 import type { JournalRecord } from '../../../broker/store/journal.js'
@@ -34,7 +34,7 @@ async function writeLog(fs: MemoryFs): Promise<Buffer> {
 const extra = publishRecord(99)
 
 /** Recovers `bytes` as the only segment; checks what was kept and that a new append follows it. */
-async function recoverFrom(t: Test, fs: MemoryFs, bytes: Buffer, expected: JournalRecord[], what: string): Promise<Record<string, any>[]> {
+async function recoverFrom(t: Test, fs: MemoryFs, bytes: Buffer, expected: JournalRecord[], what: string): Promise<Frame[]> {
   fs.files.set(join(DIR, segmentName(1)), Buffer.from(bytes))
   const { log, lines } = captureLog()
   const first = await openJournal(DIR, { log, fs })

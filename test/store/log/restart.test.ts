@@ -1,7 +1,7 @@
 // A restart on the same folder rebuilds the store: acked messages stay acked, unacked ones come
 // back with their receive counts, declared queues keep their settings.
 import t from 'tap'
-import { startBroker, tempDir, TestClient } from '../../helpers/broker.js'
+import { startBroker, tempDir, TestClient, type Frame } from '../../helpers/broker.js'
 import { LocalStore } from '../../../broker/store/local/store.js'
 import { LogJournal } from '../../../broker/store/log/journal.js'
 
@@ -21,7 +21,7 @@ t.test('acked messages are not redelivered after a restart; unacked ones are, re
   const published = await first.client.request({ op: 'publish', queue: 'jobs', messages: [1, 2, 3, 4, 5].map((n) => ({ body: { n } })) })
   const mids: string[] = published.mids
   const got = await first.client.request({ op: 'receive', queue: 'jobs', max: 3 })
-  t.same(got.messages.map((m: any) => m.mid), mids.slice(0, 3))
+  t.same(got.messages.map((m: Frame) => m.mid), mids.slice(0, 3))
   t.same((await first.client.request({ op: 'ack', receipt: got.messages[0].receipt })).acked, 1)
   // The second one is nacked and received again: two receives before the restart.
   await first.client.request({ op: 'nack', receipt: got.messages[1].receipt })
@@ -35,13 +35,13 @@ t.test('acked messages are not redelivered after a restart; unacked ones are, re
   t.same(second.store.queues.get('jobs')?.config.visibilityTimeout, 77, 'the queue keeps its settings')
   t.same(second.store.queues.get('jobs')?.config.maxReceives, 9)
   const after = await second.client.request({ op: 'receive', queue: 'jobs', max: 10 })
-  const byMid = new Map(after.messages.map((m: any) => [m.mid, m]))
+  const byMid = new Map(after.messages.map((m: Frame) => [m.mid, m]))
   t.equal(after.messages.length, 4, 'everything but the acked message')
   t.notOk(byMid.has(mids[0]), 'the acked message is gone')
-  t.equal((byMid.get(mids[1]) as any)?.receives, 3, 'received twice before, so this is the third')
-  t.equal((byMid.get(mids[2]) as any)?.receives, 2, 'in flight at the restart: visible again, count kept')
-  t.equal((byMid.get(mids[3]) as any)?.receives, 1)
-  t.same((byMid.get(mids[4]) as any)?.body, { n: 5 }, 'bodies come back as published')
+  t.equal((byMid.get(mids[1]) as Frame)?.receives, 3, 'received twice before, so this is the third')
+  t.equal((byMid.get(mids[2]) as Frame)?.receives, 2, 'in flight at the restart: visible again, count kept')
+  t.equal((byMid.get(mids[3]) as Frame)?.receives, 1)
+  t.same((byMid.get(mids[4]) as Frame)?.body, { n: 5 }, 'bodies come back as published')
 })
 
 t.test('topics, bindings and purges survive a restart', async (t) => {
@@ -60,8 +60,8 @@ t.test('topics, bindings and purges survive a restart', async (t) => {
   t.equal(pub.ok, true)
   const a = await second.client.request({ op: 'receive', queue: 'a', max: 10 })
   const b = await second.client.request({ op: 'receive', queue: 'b', max: 10 })
-  t.same(a.messages.map((m: any) => m.body), ['hello'])
-  t.same(b.messages.map((m: any) => m.body), ['hello'], 'the purged message stays purged; the filter is kept')
+  t.same(a.messages.map((m: Frame) => m.body), ['hello'])
+  t.same(b.messages.map((m: Frame) => m.body), ['hello'], 'the purged message stays purged; the filter is kept')
 })
 
 t.test('one broker per data folder: a live owner refuses a second, a dead one is taken over', async (t) => {

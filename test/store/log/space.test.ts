@@ -1,7 +1,7 @@
 // Segment deletion and compaction under churn keep the data folder bounded, and never lose a
 // live message or a queue's settings on the way.
 import t from 'tap'
-import { startBroker, tempDir, TestClient } from '../../helpers/broker.js'
+import { startBroker, tempDir, TestClient, type Frame } from '../../helpers/broker.js'
 import { LocalStore } from '../../../broker/store/local/store.js'
 import { LogJournal } from '../../../broker/store/log/journal.js'
 import { folderBytes, segmentFiles } from './fixture.js'
@@ -22,7 +22,7 @@ t.test('publishing and acking far more than a segment holds keeps the folder bou
   await first.client.request({ op: 'declare', queue: 'keep', visibilityTimeout: 77, fifo: true })
   // One old message nobody consumes: compaction must carry it forward, not let it pin the log.
   const pinned = await first.client.request({ op: 'publish', queue: 'keep', body: { old: true }, group: 'g' })
-  let sameGroup: any
+  let sameGroup: Frame | undefined
   const body = 'z'.repeat(100)
   let written = 0
   let maxFolder = 0
@@ -32,7 +32,7 @@ t.test('publishing and acking far more than a segment holds keeps the folder bou
     const pub = await first.client.request({ op: 'publish', queue: 'churn', messages: Array.from({ length: 20 }, (_, i) => ({ body: `${body}${round}.${i}` })) })
     if (pub.mids?.length !== 20) t.fail(`round ${round}: publish answered ${JSON.stringify(pub)}`)
     const got = await first.client.request({ op: 'receive', queue: 'churn', max: 20 })
-    const acked = await first.client.request({ op: 'ack', receipts: got.messages.map((m: any) => m.receipt) })
+    const acked = await first.client.request({ op: 'ack', receipts: got.messages.map((m: Frame) => m.receipt) })
     if (acked.acked !== 20) t.fail(`round ${round}: acked ${acked.acked}`)
     written += 20 * (body.length + 100)
     maxFolder = Math.max(maxFolder, folderBytes(dir.path))
@@ -47,10 +47,10 @@ t.test('publishing and acking far more than a segment holds keeps the folder bou
   t.teardown(() => second.stop())
   t.equal(second.store.queues.get('keep')?.config.visibilityTimeout, 77, 'queue settings outlive the segment they were written in')
   const kept = await second.client.request({ op: 'receive', queue: 'keep', max: 10 })
-  t.same(kept.messages.map((m: any) => [m.mid, m.body]), [[pinned.mid, { old: true }]], 'the pinned message survived compaction, first in its group')
+  t.same(kept.messages.map((m: Frame) => [m.mid, m.body]), [[pinned.mid, { old: true }]], 'the pinned message survived compaction, first in its group')
   await second.client.request({ op: 'ack', receipt: kept.messages[0].receipt })
   const next = await second.client.request({ op: 'receive', queue: 'keep', max: 10 })
-  t.same(next.messages.map((m: any) => m.mid), [sameGroup.mid], 'then the next one of its group')
+  t.same(next.messages.map((m: Frame) => m.mid), [sameGroup?.mid], 'then the next one of its group')
   const churn = await second.client.request({ op: 'receive', queue: 'churn', max: 10 })
   t.same(churn.messages, [], 'no acked message came back')
 })
