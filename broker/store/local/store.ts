@@ -501,7 +501,9 @@ export class LocalStore implements MessageStore {
   }
 
   stats(name?: string): StoreStats {
-    const queues = name === undefined ? [...this.queues.values()] : [this.existing(name)]
+    // By name (PROTOCOL.md §4.16): the map's order is creation order at run time but log order
+    // after a restart, which compaction changes.
+    const queues = name === undefined ? [...this.queues.values()].sort(byName) : [this.existing(name)]
     const topics: TopicStats[] = []
     for (const [topic, bindings] of this.topics) {
       topics.push({
@@ -809,6 +811,11 @@ function publishRecord(queues: readonly string[], mid: string, input: PublishInp
   if (input.group !== undefined) record.group = input.group
   if (input.dedupId !== undefined) record.dedupId = input.dedupId
   return record
+}
+
+/** Code-unit order, as the SQS backend lists queues too: the same in every locale. */
+function byName(a: Queue, b: Queue): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0
 }
 
 function unknownReceipt(): HubqError {

@@ -406,6 +406,8 @@ export class SqsStore implements MessageStore {
       const ref = await this.tracked(this.queues.find(hubqName))
       if (ref) queues.push(await this.queueStats(ref))
     }
+    // ListQueues promises no order: sorted by hubq name in code-unit order, as the local store lists them.
+    queues.sort((a, b) => (a.queue < b.queue ? -1 : a.queue > b.queue ? 1 : 0))
     return { queues, topics: await this.tracked(this.topics.stats()) }
   }
 

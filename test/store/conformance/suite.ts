@@ -291,6 +291,14 @@ export function conformance(t: Test, name: string, makeStore: MakeStore, excepti
     await ok(c, { op: 'unsubscribe', sub: sub.sub })
   })
 
+  t.test(`${name}: stats lists queues by name, whatever order they were made in`, async (t) => {
+    const { c } = await setup(t)
+    const names = ['zeta', 'alpha', 'Mixed', 'beta_dead', 'beta', 'a-b', 'a_b']
+    for (const queue of names) await ok(c, { op: 'declare', queue })
+    const stats = await ok(c, { op: 'stats' })
+    t.same(stats.queues.map((q: Frame) => q.queue), ['Mixed', 'a-b', 'a_b', 'alpha', 'beta', 'beta_dead', 'zeta'])
+  })
+
   t.test(`${name}: purge empties, drop removes`, async (t) => {
     const { c } = await setup(t)
     await ok(c, { op: 'publish', queue: 'bin', messages: [{ body: 1 }, { body: 2 }, { body: 3 }] })

@@ -4,9 +4,10 @@ import t from 'tap'
 import { startBroker, tempDir, TestClient, type Frame } from '../../helpers/broker.js'
 import { LocalStore } from '../../../broker/store/local/store.js'
 import { LogJournal } from '../../../broker/store/log/journal.js'
+import { segmentFiles } from './fixture.js'
 
-async function brokerOn(dir: string) {
-  const store = new LocalStore({ journal: new LogJournal({ dir }) })
+async function brokerOn(dir: string, segmentBytes?: number) {
+  const store = new LocalStore({ journal: new LogJournal({ dir, ...(segmentBytes ? { segmentBytes } : {}) }) })
   const b = await startBroker({ store })
   const client = await TestClient.connect(b.port)
   return { store, b, client, stop: async () => { await client.close(); await b.stop() } }
@@ -62,6 +63,32 @@ t.test('topics, bindings and purges survive a restart', async (t) => {
   const b = await second.client.request({ op: 'receive', queue: 'b', max: 10 })
   t.same(a.messages.map((m: Frame) => m.body), ['hello'])
   t.same(b.messages.map((m: Frame) => m.body), ['hello'], 'the purged message stays purged; the filter is kept')
+})
+
+t.test('stats lists queues by name, the same before and after a restart', async (t) => {
+  const dir = tempDir()
+  t.teardown(() => dir.remove())
+  // Small segments, so the first (which names 'zeta' first) is deleted and its declare written
+  // again after the others: replayed in log order, 'zeta' would come back last.
+  const first = await brokerOn(dir.path, 16 * 1024)
+  const names = ['zeta', 'alpha', 'Mixed', 'beta.dead', 'beta', 'a-b', 'a_b']
+  for (const queue of names) await first.client.request({ op: 'declare', queue })
+  const queueNames = async (client: TestClient): Promise<string[]> =>
+    (await client.request({ op: 'stats' })).queues.map((q: any) => q.queue)
+  const body = 'y'.repeat(200)
+  for (let round = 0; round < 200 && segmentFiles(dir.path).includes('0000000000000001.log'); round++) {
+    await first.client.request({ op: 'publish', queue: 'churn', messages: Array.from({ length: 10 }, () => ({ body })) })
+    const got = await first.client.request({ op: 'receive', queue: 'churn', max: 10 })
+    await first.client.request({ op: 'ack', receipts: got.messages.map((m: any) => m.receipt) })
+  }
+  t.notOk(segmentFiles(dir.path).includes('0000000000000001.log'), 'the first segment is gone')
+  const before = await queueNames(first.client)
+  t.same(before, [...names, 'churn'].sort(), 'sorted by name (code-unit order), not by creation')
+  await first.stop()
+
+  const second = await brokerOn(dir.path, 16 * 1024)
+  t.teardown(() => second.stop())
+  t.same(await queueNames(second.client), before, 'the same order after the restart')
 })
 
 t.test('one broker per data folder: a live owner refuses a second, a dead one is taken over', async (t) => {
