@@ -17,7 +17,7 @@ interface Lease {
   receipt: string
   owner: Owner
   sub: LocalSubscription | undefined
-  /** The receive count of this delivery is in the journal (see LocalStore.logReceives). */
+  /** The receive count of this delivery is in the journal (see MessageLifecycle.logReceives). */
   logged: boolean
 }
 
@@ -62,7 +62,7 @@ export class StoredMessage implements LogHandle {
   constructor(
     readonly mid: string,
     public queue: Queue,
-    /** Undefined while the body is kept on disk only (LocalStore.spill). */
+    /** Undefined while the body is kept on disk only (spill, bodies.ts). */
     public bodyJson: string | undefined,
     publishedAt: number,
     public receives: number,

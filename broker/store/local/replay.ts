@@ -2,7 +2,7 @@
 // that log compaction writes back (PROTOCOL.md §9).
 import { QUEUE_DEFAULTS } from '../../../shared/protocol/types.js'
 import { HELD, type JournalRecord, type LiveView, type PublishRecord } from '../journal.js'
-import { Queue, State, type StoredMessage } from './queue.js'
+import { Queue, State, publishOrder, type StoredMessage } from './queue.js'
 
 export type Bindings = Map<string, Record<string, string[]> | undefined>
 
@@ -230,3 +230,15 @@ export function toRecord(message: StoredMessage, bodyJson: string): PublishRecor
   return record
 }
 
+/**
+ * Replayed messages in publish order. Log compaction rewrites an old message after newer ones,
+ * so the replay order alone could put it behind them (and break a fifo group's order).
+ */
+export function inPublishOrder(queue: Queue): Iterable<StoredMessage> {
+  let previous: StoredMessage | undefined
+  for (const message of queue.held()) {
+    if (previous && publishOrder(previous, message) > 0) return [...queue.held()].sort(publishOrder)
+    previous = message
+  }
+  return [...queue.held()]
+}

@@ -1,0 +1,346 @@
+// The life of a message in the local store: placed ready or delayed, taken and delivered, in
+// flight under a visibility timer, then acked, released, moved to its dead-letter queue or
+// expired. LocalStore (store.ts) builds the protocol's operations on these steps; every change
+// goes to the Journal first (PROTOCOL.md §6 "Semantics").
+import { notFound } from '../../../shared/errors.js'
+import { systemClock, type Clock } from '../../../shared/clock.js'
+import type { DeclareInput, Owner } from '../types.js'
+import { HELD, type Journal, type JournalRecord, type PublishRecord } from '../journal.js'
+import { Queue, State, StoredMessage, holdsGroup, type LocalSubscription } from './queue.js'
+import { TimerHeap } from './timer-heap.js'
+import { nextReceipt } from './message-ids.js'
+import { toRecord } from './replay.js'
+import { unspill } from './bodies.js'
+import { deleteRecord } from './records.js'
+
+export const DEDUP_WINDOW_MS = 5 * 60 * 1000
+const SWEEP_MS = 1000
+/**
+ * A delivery's receive count is written this long after it, if the message is still out by then
+ * (PROTOCOL.md §9): most deliveries are acked sooner, and their count never needs writing.
+ */
+export const RECEIVE_LOG_MS = 200
+
+export interface LocalStoreOptions {
+  journal: Journal
+  clock?: Clock
+  /** Queues at most (`--max-queues`); a client creating one more gets `limit` (PROTOCOL.md §3). */
+  maxQueues?: number
+  /** Ready messages per queue whose bodies stay in memory (default BODIES_IN_MEMORY). */
+  bodiesInMemory?: number
+}
+
+/**
+ * The state every operation shares (queues, receipts, timers) and the steps above. LocalStore
+ * extends it rather than holding one, so each step on the per-message path stays a method call
+ * on the same object.
+ */
+export abstract class MessageLifecycle {
+  readonly queues = new Map<string, Queue>()
+  protected readonly receipts = new Map<string, StoredMessage>()
+  protected readonly journal: Journal
+  protected readonly clock: Clock
+  protected readonly timers: TimerHeap<StoredMessage>
+  private sweepHandle: unknown
+  /** Deliveries whose receive count is not written yet, oldest first. */
+  private unlogged: StoredMessage[] = []
+  private unloggedHandle: unknown
+
+  constructor(options: LocalStoreOptions) {
+    this.journal = options.journal
+    this.clock = options.clock ?? systemClock
+    this.timers = new TimerHeap(
+      this.clock,
+      (message, generation) => this.onTimer(message, generation),
+      (message, generation) => message.generation === generation,
+    )
+  }
+
+  /** LocalStore.declare: queueOrDeclare makes a missing queue through it. */
+  abstract declare(input: DeclareInput, enforceLimit?: boolean): { created: boolean }
+
+  /** Writes the receive counts still due and stops every timer: the store is closing. */
+  protected stopTimers(): void {
+    this.logReceives()
+    this.timers.stop()
+    if (this.sweepHandle !== undefined) this.clock.clearTimeout(this.sweepHandle)
+    this.sweepHandle = undefined
+  }
+
+  protected existing(name: string): Queue {
+    const queue = this.queues.get(name)
+    if (!queue) throw notFound(`queue ${name} does not exist`)
+    return queue
+  }
+
+  protected queueOrDeclare(name: string, enforceLimit = true): Queue {
+    const queue = this.queues.get(name)
+    if (queue) return queue
+    this.declare({ queue: name }, enforceLimit)
+    return this.queues.get(name) as Queue
+  }
+
+  protected materialize(queue: Queue, record: PublishRecord): StoredMessage {
+    const message = new StoredMessage(
+      record.mid, queue, record.bodyJson, record.publishedAt, record.receives ?? 0,
+      record.queueDelay ? record.publishedAt + queue.config.delay * 1000 : record.visibleAt,
+      record.attrs, record.group, record.dedupId, record.origin,
+    )
+    queue.hold(message)
+    return message
+  }
+
+  /** Puts freshly published messages into their queues and hands them to waiting consumers. */
+  protected placeNew(records: PublishRecord[], now: number): StoredMessage[] {
+    const placed: StoredMessage[] = []
+    let only: Queue | undefined
+    let touched: Set<Queue> | undefined
+    for (const record of records) {
+      const held: StoredMessage[] = []
+      record[HELD] = held
+      for (const name of record.queues) {
+        const queue = this.queueOrDeclare(name, false)
+        const message = this.materialize(queue, record)
+        held.push(message)
+        this.place(message, now)
+        placed.push(message)
+        queue.published++
+        if (only === undefined) only = queue
+        else if (queue !== only) (touched ??= new Set([only])).add(queue)
+      }
+    }
+    if (touched) for (const queue of touched) this.dispatch(queue)
+    else if (only) this.dispatch(only)
+    return placed
+  }
+
+  /**
+   * The log refused these messages (their publisher got `unavailable`): they leave their queues,
+   * except one already out with a consumer, which is settled as usual (at-least-once).
+   */
+  protected withdraw(messages: StoredMessage[]): void {
+    const reorder = new Set<Queue>()
+    for (const message of messages) {
+      const queue = message.queue
+      if (message.state === State.Ready) reorder.add(queue)
+      else if (message.state === State.Delayed) queue.delayed--
+      else continue
+      queue.published--
+      message.state = State.Gone
+      message.generation++
+      queue.letGo(message)
+    }
+    for (const queue of reorder) {
+      for (const message of queue.drainReady()) {
+        if (message.state !== State.Gone) queue.pushReady(message, false)
+      }
+    }
+  }
+
+  /** Puts a new or recovered message where it belongs: delayed until `until`, or ready. */
+  protected place(message: StoredMessage, now: number): void {
+    if (message.until > now) {
+      message.state = State.Delayed
+      message.generation++
+      message.queue.delayed++
+      if (holdsGroup(message)) message.queue.holdGroup(message.group as string)
+      this.timers.add(message.until, message, message.generation)
+    } else {
+      message.queue.pushReady(message, false)
+    }
+  }
+
+  /** The next ready message, skipping (and deleting) those past their retention. */
+  protected take(queue: Queue): StoredMessage | undefined {
+    const cutoff = this.clock.now() - queue.config.retention * 1000
+    for (;;) {
+      const message = queue.takeReady()
+      if (!message) return undefined
+      if (message.publishedAt <= cutoff) {
+        this.expire(message)
+        queue.settleGroup(message)
+        continue
+      }
+      if (message.bodyJson === undefined && !unspill(message, this.journal)) return undefined
+      return message
+    }
+  }
+
+  protected markInflight(
+    message: StoredMessage, visibilityTimeout: number | undefined, owner: Owner, sub: LocalSubscription | undefined,
+  ): void {
+    const queue = message.queue
+    if (++message.receives > 1) queue.redelivered++
+    message.state = State.Inflight
+    const receipt = nextReceipt()
+    message.lease = { receipt, owner, sub, logged: false }
+    message.until = this.clock.now() + (visibilityTimeout ?? queue.config.visibilityTimeout) * 1000
+    message.generation++
+    queue.inflight++
+    this.receipts.set(receipt, message)
+    this.timers.add(message.until, message, message.generation)
+    if (this.unlogged.push(message) === 1) {
+      this.unloggedHandle = this.clock.setTimeout(() => this.logReceives(), RECEIVE_LOG_MS)
+    }
+  }
+
+  /** Writes the receive counts of deliveries still out; an acked one needs none. */
+  private logReceives(): void {
+    if (this.unloggedHandle !== undefined) this.clock.clearTimeout(this.unloggedHandle)
+    this.unloggedHandle = undefined
+    const list = this.unlogged
+    this.unlogged = []
+    for (const message of list) this.logReceive(message)
+  }
+
+  private logReceive(message: StoredMessage): void {
+    const lease = message.lease
+    if (!lease || lease.logged) return
+    lease.logged = true
+    this.tryAppend({ type: 'receive', queue: message.queue.name, mid: message.mid, receives: message.receives })
+  }
+
+  protected leaveInflight(message: StoredMessage): void {
+    const lease = message.lease
+    if (lease) {
+      this.receipts.delete(lease.receipt)
+      if (lease.sub) lease.sub.unacked--
+      message.lease = undefined
+    }
+    message.queue.inflight--
+    message.queue.settleGroup(message)
+  }
+
+  /** Back to the queue after a nack, a timeout or a closed connection, or on to the dead letters. */
+  protected releaseMessage(message: StoredMessage, delayMs: number, dispatch = true): void {
+    const queue = message.queue
+    // Back in the queue, the count must survive a restart: it decides the dead-letter move.
+    this.logReceive(message)
+    this.leaveInflight(message)
+    const { maxReceives, deadLetter } = queue.config
+    // Taken for delivery, its body is in memory (see take).
+    const body = message.bodyJson
+    if (maxReceives > 0 && message.receives >= maxReceives && deadLetter !== undefined && deadLetter !== queue.name && body !== undefined) {
+      const target = this.queueOrDeclare(deadLetter, false)
+      const move: JournalRecord = {
+        type: 'move', from: queue.name, to: target.name, mid: message.mid, receives: message.receives, origin: queue.name,
+      }
+      this.tryAppend(move)
+      queue.letGo(message)
+      queue.deadLettered++
+      message.state = State.Gone
+      message.generation++
+      const moved = this.materialize(target, { ...toRecord(message, body), origin: queue.name })
+      move[HELD] = [message, moved]
+      target.pushReady(moved, false)
+      if (dispatch) this.dispatch(target)
+    } else if (delayMs > 0) {
+      message.until = this.clock.now() + delayMs
+      this.tryAppend({ type: 'release', queue: queue.name, mid: message.mid, visibleAt: message.until })
+      this.place(message, this.clock.now())
+    } else {
+      queue.pushReady(message, true)
+    }
+    if (dispatch) this.dispatch(queue)
+  }
+
+  private expire(message: StoredMessage): void {
+    this.tryAppend(deleteRecord(message))
+    this.forget(message)
+  }
+
+  protected forget(message: StoredMessage): void {
+    message.state = State.Gone
+    message.generation++
+    message.queue.letGo(message)
+    // Gone for good: the receive-count list or a timer may still hold the message a while, but
+    // not its body.
+    message.bodyJson = undefined
+  }
+
+  protected removeAll(queue: Queue): number {
+    let count = 0
+    for (const message of queue.held()) {
+      if (message.state === State.Inflight) this.leaveInflight(message)
+      message.state = State.Gone
+      message.generation++
+      count++
+    }
+    // Every group goes too, those held by an in-flight or delayed message included.
+    queue.clearAll()
+    queue.letGoAll()
+    queue.delayed = 0
+    return count
+  }
+
+  protected dispatch(queue: Queue): void {
+    while (queue.hasDeliverable()) {
+      const waiter = queue.waiters.peekFront()
+      if (waiter) {
+        const taken: StoredMessage[] = []
+        for (let m = this.take(queue); m; m = taken.length < waiter.max ? this.take(queue) : undefined) {
+          this.markInflight(m, waiter.visibilityTimeout, waiter.owner, undefined)
+          taken.push(m)
+        }
+        if (taken.length === 0) return
+        queue.waiters.shift()
+        waiter.resolve(taken)
+        continue
+      }
+      const sub = queue.nextSubscriber()
+      if (!sub) return
+      const message = this.take(queue)
+      if (!message) return
+      this.markInflight(message, undefined, sub.owner, sub)
+      sub.unacked++
+      sub.deliver(message)
+    }
+  }
+
+  private onTimer(message: StoredMessage, generation: number): void {
+    if (message.generation !== generation) return
+    if (message.state === State.Inflight) {
+      this.releaseMessage(message, 0)
+    } else if (message.state === State.Delayed) {
+      message.queue.delayed--
+      if (holdsGroup(message)) message.queue.settleGroup(message)
+      message.queue.pushReady(message, false)
+      this.dispatch(message.queue)
+    }
+  }
+
+  protected removeWaiter(queue: Queue, waiter: { resolve: (m: StoredMessage[]) => void }): void {
+    const rest = [...queue.waiters].filter((w) => w !== waiter)
+    if (rest.length === queue.waiters.length) return
+    queue.waiters.clear()
+    for (const w of rest) queue.waiters.push(w)
+    waiter.resolve([])
+  }
+
+  protected cancelWaiters(queue: Queue): void {
+    for (let w = queue.waiters.shift(); w; w = queue.waiters.shift()) w.resolve([])
+  }
+
+  protected scheduleSweep(): void {
+    this.sweepHandle = this.clock.setTimeout(() => {
+      const now = this.clock.now()
+      for (const queue of this.queues.values()) {
+        queue.expireFront(now, (message) => this.expire(message))
+        for (const [id, seen] of queue.dedup) {
+          if (seen.at > now - DEDUP_WINDOW_MS) break
+          queue.dedup.delete(id)
+        }
+      }
+      this.scheduleSweep()
+    }, SWEEP_MS)
+  }
+
+  /** Bookkeeping records (receive counts, releases): a failed write must not fail the delivery. */
+  private tryAppend(record: JournalRecord): void {
+    try {
+      this.journal.append(record)
+    } catch {
+      // The journal reports itself unhealthy; publishes fail with `unavailable` until it recovers.
+    }
+  }
+}

@@ -1,0 +1,42 @@
+// What the local store writes to its journal for a message, and what it hands a client.
+import { HubqError } from '../../../shared/errors.js'
+import type { Delivery, PublishInput } from '../../../shared/protocol/types.js'
+import { HELD, type JournalRecord, type PublishRecord } from '../journal.js'
+import type { StoredMessage } from './queue.js'
+
+/** The record of an ack or an expiry. The messages go on after the literal: a computed key would take V8's slow path. */
+export function deleteRecord(message: StoredMessage): JournalRecord {
+  const record: JournalRecord = { type: 'delete', queue: message.queue.name, mid: message.mid }
+  record[HELD] = [message]
+  return record
+}
+
+/** The record of one published message, visible `delay` seconds after `now`. */
+export function publishRecord(queues: readonly string[], mid: string, input: PublishInput, now: number, delay: number): PublishRecord {
+  const record: PublishRecord = {
+    type: 'publish', queues, mid, bodyJson: input.bodyJson, publishedAt: now, visibleAt: now + delay * 1000,
+  }
+  if (input.attrs) record.attrs = input.attrs
+  if (input.group !== undefined) record.group = input.group
+  if (input.dedupId !== undefined) record.dedupId = input.dedupId
+  return record
+}
+
+export function unknownReceipt(): HubqError {
+  return new HubqError('unknown_receipt', 'receipt is unknown, already settled, or its visibility timeout ran out')
+}
+
+/** A taken message has its body in memory; peek passes one read from the log. */
+export function toDelivery(message: StoredMessage, bodyJson = message.bodyJson as string): Delivery {
+  const delivery: Delivery = {
+    mid: message.mid,
+    receipt: message.receipt ?? '',
+    queue: message.queue.name,
+    bodyJson,
+    receives: message.receives,
+    publishedAt: message.publishedAt,
+  }
+  if (message.attrs) delivery.attrs = message.attrs
+  if (message.group !== undefined) delivery.group = message.group
+  return delivery
+}
