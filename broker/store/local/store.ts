@@ -2,7 +2,7 @@
 // default, or nothing) so that a restart rebuilds the same state (PROTOCOL.md §6 "Semantics").
 // Each operation of the protocol is here; the steps of a message's life they share are in
 // lifecycle.ts, bodies kept on disk only in bodies.ts.
-import { HubqError, badRequest, notFound, tooManyQueues } from '../../../shared/errors.js'
+import { badRequest, notFound, tooManyQueues } from '../../../shared/errors.js'
 import {
   QUEUE_DEFAULTS,
   type Delivery, type PeekState, type PublishInput, type QueueConfig, type TopicStats,

@@ -74,12 +74,12 @@ t.test('stats lists queues by name, the same before and after a restart', async 
   const names = ['zeta', 'alpha', 'Mixed', 'beta.dead', 'beta', 'a-b', 'a_b']
   for (const queue of names) await first.client.request({ op: 'declare', queue })
   const queueNames = async (client: TestClient): Promise<string[]> =>
-    (await client.request({ op: 'stats' })).queues.map((q: any) => q.queue)
+    (await client.request({ op: 'stats' })).queues.map((q: Frame) => q.queue)
   const body = 'y'.repeat(200)
   for (let round = 0; round < 200 && segmentFiles(dir.path).includes('0000000000000001.log'); round++) {
     await first.client.request({ op: 'publish', queue: 'churn', messages: Array.from({ length: 10 }, () => ({ body })) })
     const got = await first.client.request({ op: 'receive', queue: 'churn', max: 10 })
-    await first.client.request({ op: 'ack', receipts: got.messages.map((m: any) => m.receipt) })
+    await first.client.request({ op: 'ack', receipts: got.messages.map((m: Frame) => m.receipt) })
   }
   t.notOk(segmentFiles(dir.path).includes('0000000000000001.log'), 'the first segment is gone')
   const before = await queueNames(first.client)
