@@ -2,6 +2,7 @@ import t from 'tap'
 import { LocalStore } from '../../broker/store/local/store.js'
 import { MemoryJournal } from '../../broker/store/journal.js'
 import { ManualClock } from '../../shared/clock.js'
+import type { LiveStats } from '../../broker/http/live-stats.js'
 import { TestClient } from '../helpers/broker.js'
 import { scrape, startObservedBroker } from './helpers.js'
 
@@ -70,7 +71,7 @@ t.test('GET /api/stats: counts, topics and the oldest ready message age on the b
 
   const response = await fetch(`${b.url}/api/stats`)
   t.equal(response.status, 200)
-  const stats = await response.json()
+  const stats = await response.json() as LiveStats
   t.equal(stats.now, clock.now())
   t.equal(stats.uptime, 5)
   t.equal(stats.connections, 1)

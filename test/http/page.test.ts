@@ -12,6 +12,19 @@ const CHROMIUM_ARGS = [
 // The page polls once a second; a few polls are plenty even on a busy 2-core machine.
 const UPDATE_TIMEOUT_MS = 10_000
 
+// The functions given to waitForFunction and evaluateAll run in the page, where the DOM exists.
+// The tests compile against Node's types (the DOM library would also retype Node's fetch), so
+// the little of the DOM those functions touch is declared here, for this file only.
+interface PageElement {
+  readonly textContent: string | null
+  readonly dataset: Readonly<Record<string, string | undefined>>
+  querySelector(selectors: string): PageElement | null
+}
+declare const document: {
+  getElementById(id: string): PageElement | null
+  querySelector(selectors: string): PageElement | null
+}
+
 /** Waits until the queue's cell (by data-field) shows `value`. */
 function cellShows(page: Page, queue: string, field: string, value: string): Promise<unknown> {
   return page.waitForFunction(
@@ -67,6 +80,6 @@ t.test('the live page shows queues and topics, and its counts follow publishes a
     () => document.querySelector('tr[data-topic="events"] td[data-field="bindings"]')?.textContent === 'audit',
     undefined, { timeout: UPDATE_TIMEOUT_MS },
   )
-  t.same(await page.locator('#queues tbody tr').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.queue)), ['audit', 'jobs'])
+  t.same(await page.locator('#queues tbody tr').evaluateAll((rows) => rows.map((r) => (r as PageElement).dataset.queue)), ['audit', 'jobs'])
   t.same(pageErrors, [], 'no script errors on the page')
 })

@@ -29,7 +29,7 @@ t.test('rare fields and the lease read through, and only cost an object when pre
   plain.origin = 'dlq'
   t.equal(plain.origin, 'dlq')
   const owner = { id: 'c1' } as never
-  plain.lease = { receipt: 'r1', owner, sub: undefined }
+  plain.lease = { receipt: 'r1', owner, sub: undefined, logged: false }
   t.equal(plain.receipt, 'r1')
   t.equal(plain.owner, owner)
   t.equal(plain.sub, undefined)

@@ -31,7 +31,7 @@ t.test('a publish record with every field round-trips through kind 3', async (t)
 })
 
 t.test('receive and delete records round-trip through kinds 4 and 5', async (t) => {
-  const records: JournalRecord[] = [
+  const records: Extract<JournalRecord, { type: 'receive' | 'delete' }>[] = [
     { type: 'receive', queue: 'jobs', mid: '018bcfe5-6800-7896-a024-5963371c105c', receives: 7 },
     { type: 'delete', queue: 'ünï.q', mid: 'm' },
     { type: 'receive', queue: 'q', mid: 'x', receives: 4_000_000_000 },

@@ -1,7 +1,7 @@
 // Cloud mode end to end: `hubq broker --backend sqs://…` (the built command, as users run it) on
 // fauxqs, driven over TCP in text mode exactly as an nc user would. The broker keeps no queue
 // state: a second broker on the same prefix sees the same queues.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { createInterface } from 'node:readline'
@@ -13,7 +13,7 @@ const BIN = fileURLToPath(new URL('../../../dist/broker/bin.js', import.meta.url
 const fauxqs = await startFauxqs()
 t.teardown(() => fauxqs.stop())
 
-async function startCloudBroker(t: Parameters<Parameters<typeof t.test>[1]>[0], prefix: string, flags: string[] = []): Promise<number> {
+async function startCloudBroker(t: Test, prefix: string, flags: string[] = []): Promise<number> {
   const backend = `sqs://?region=${REGION}&endpoint=${encodeURIComponent(fauxqs.endpoint)}&prefix=${prefix}`
   const child: ChildProcess = spawn(process.execPath, [BIN, 'broker', '--port', '0', '--http-port', '0', '--backend', backend, ...flags], {
     // Credentials come from the standard AWS environment variables.
