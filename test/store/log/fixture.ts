@@ -23,9 +23,10 @@ export function publishRecord(n: number, body = `{"n":${n}}`): PublishRecord {
   return { type: 'publish', queues: ['q'], mid: `m${n}`, bodyJson: body, publishedAt: 1_700_000_000_000 + n, visibleAt: 0 }
 }
 
+/** The folder's size now; a file the broker deletes between the listing and its stat counts as gone. */
 export function folderBytes(dir: string): number {
   let total = 0
-  for (const name of readdirSync(dir)) total += statSync(join(dir, name)).size
+  for (const name of readdirSync(dir)) total += statSync(join(dir, name), { throwIfNoEntry: false })?.size ?? 0
   return total
 }
 
