@@ -34,6 +34,9 @@ const MAX_HELD = 1024
 /** Bytes waiting in the socket past which subscriptions stop pushing until it drains. */
 export const PUSH_PAUSE_BYTES = 1024 * 1024
 
+/** Early pieces of a turn's frames go to the kernel together once this many bytes are due (writeOut). */
+const EARLY_WRITE_BYTES = 64 * 1024
+
 /** The constant pieces of a success reply (writeReply). */
 const OK = piece('{"ok":true')
 const ID = piece('{"id":')
@@ -90,6 +93,8 @@ export class Session implements SessionContext {
   private awaitingPushDrain = false
   /** Bytes (characters, while queued behind a reply) of deliveries not yet handed to the socket. */
   private pushedChars = 0
+  /** The socket is corked: early pieces of this turn's frames wait for one writev (writeOut). */
+  private corked = false
   /** The last subscription pushed to and its frames' opening, built once rather than per delivery. */
   private pushSub = ''
   private pushPrefix = ''
@@ -471,13 +476,26 @@ export class Session implements SessionContext {
   }
 
   /**
-   * Hands the frames due so far to the socket as one buffer: at the turn's end, or as soon as
-   * the writer is full. Written early, a window of a thousand deliveries and acks overlaps
-   * instead of alternating whole between the two sides, and the writer's buffer never grows.
+   * The writer is full: its frames go to the socket now, so its buffer never grows (the rest go
+   * at the turn's end, see flush). Pieces taken early wait corked until EARLY_WRITE_BYTES of them
+   * are due, then go out in one writev: a window of a thousand deliveries and acks overlaps
+   * instead of alternating whole between the two sides, and the peer reads 64 KiB at a time, not
+   * 12 (smaller reads cost the reading client about an eighth more CPU per message).
    */
   private writeOut(): void {
-    this.stream.write(this.frames.take())
+    const stream = this.stream
+    if (!this.corked) {
+      stream.cork()
+      this.corked = true
+    }
+    stream.write(this.frames.take())
     this.pushedChars = 0
+    if (stream.writableLength >= EARLY_WRITE_BYTES) this.uncork()
+  }
+
+  private uncork(): void {
+    this.corked = false
+    this.stream.uncork()
   }
 
   private readonly flush = (): void => {
@@ -485,7 +503,11 @@ export class Session implements SessionContext {
       this.frames.clear()
       return
     }
-    if (this.frames.length > 0) this.writeOut()
+    if (this.frames.length > 0) {
+      this.stream.write(this.frames.take())
+      this.pushedChars = 0
+    }
+    if (this.corked) this.uncork()
     if (this.pushesPaused && !this.awaitingPushDrain) {
       if (!this.stream.writableNeedDrain) this.resumePushes()
       else {
