@@ -6,6 +6,14 @@ import type {
 
 export type Awaitable<T> = T | Promise<T>
 
+/**
+ * The order `stats` lists queues, topics and a topic's bindings in, on every backend (PROTOCOL.md
+ * §4.16): code-unit order, the same in every locale and before and after a restart.
+ */
+export function byName(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
 /** The connection a delivery went to; its unacked messages are released when it closes. */
 export interface Owner {
   readonly id: number

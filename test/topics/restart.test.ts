@@ -37,9 +37,9 @@ t.test('topics, bindings, unbinds and fanned-out messages are rebuilt by replay'
   const statsAfter = await after.c.request({ op: 'stats' })
   t.same(statsAfter.topics, statsBefore.topics, 'topics and bindings are the same after a restart')
   t.same(statsAfter.topics, [
-    { topic: 'orders', bindings: [{ queue: 'eu', filter: { region: ['eu'] } }, { queue: 'all' }] },
     { topic: 'idle', bindings: [] },
-  ])
+    { topic: 'orders', bindings: [{ queue: 'all' }, { queue: 'eu', filter: { region: ['eu'] } }] },
+  ], 'by name (PROTOCOL.md §4.16)')
   t.same(await bodies(after.c, 'eu'), ['eu-1'])
   t.same(await bodies(after.c, 'all'), ['eu-1', 'us-1'])
   t.same(await bodies(after.c, 'gone'), ['eu-1', 'us-1'], 'messages stay in a queue after it is unbound')

@@ -7,8 +7,9 @@ import {
   QUEUE_DEFAULTS,
   type Delivery, type PeekState, type PublishInput, type QueueConfig, type TopicStats,
 } from '../../../shared/protocol/types.js'
-import type {
-  DeclareInput, MessageStore, Owner, PublishTarget, ReceiveOptions, StoreStats, Subscription,
+import {
+  byName,
+  type DeclareInput, type MessageStore, type Owner, type PublishTarget, type ReceiveOptions, type StoreStats, type Subscription,
 } from '../types.js'
 import { HELD, type JournalRecord, type PublishRecord } from '../journal.js'
 import { Queue, State, StoredMessage, holdsGroup, type LocalSubscription } from './queue.js'
@@ -421,19 +422,18 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
   stats(name?: string): StoreStats {
     // By name (PROTOCOL.md §4.16): the map's order is creation order at run time but log order
     // after a restart, which compaction changes.
-    const queues = name === undefined ? [...this.queues.values()].sort(byName) : [this.existing(name)]
+    const queues = name === undefined ? [...this.queues.values()].sort((a, b) => byName(a.name, b.name)) : [this.existing(name)]
     const topics: TopicStats[] = []
-    for (const [topic, bindings] of this.topics) {
+    for (const topic of [...this.topics.keys()].sort(byName)) {
+      const bindings = this.topics.get(topic) as Bindings
       topics.push({
         topic,
-        bindings: [...bindings].map(([queue, filter]) => (filter ? { queue, filter } : { queue })),
+        bindings: [...bindings.keys()].sort(byName).map((queue) => {
+          const filter = bindings.get(queue)
+          return filter ? { queue, filter } : { queue }
+        }),
       })
     }
     return { queues: queues.map((q) => q.stats()), topics }
   }
-}
-
-/** Code-unit order, as the SQS backend lists queues too: the same in every locale. */
-function byName(a: Queue, b: Queue): number {
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0
 }

@@ -12,8 +12,9 @@ import { HubqError, badRequest } from '../../../shared/errors.js'
 import { systemClock, type Clock } from '../../../shared/clock.js'
 import { silentLogger, type Logger } from '../../../shared/logger.js'
 import type { Delivery, PeekState, PublishInput, QueueStats } from '../../../shared/protocol/types.js'
-import type {
-  DeclareInput, MessageStore, Owner, PublishTarget, ReceiveOptions, StoreStats, Subscription,
+import {
+  byName,
+  type DeclareInput, type MessageStore, type Owner, type PublishTarget, type ReceiveOptions, type StoreStats, type Subscription,
 } from '../types.js'
 import { fromAws, isBadReceipt } from './errors.js'
 import {
@@ -406,8 +407,8 @@ export class SqsStore implements MessageStore {
       const ref = await this.tracked(this.queues.find(hubqName))
       if (ref) queues.push(await this.queueStats(ref))
     }
-    // ListQueues promises no order: sorted by hubq name in code-unit order, as the local store lists them.
-    queues.sort((a, b) => (a.queue < b.queue ? -1 : a.queue > b.queue ? 1 : 0))
+    // ListQueues promises no order: sorted by hubq name, as the local store lists them.
+    queues.sort((a, b) => byName(a.queue, b.queue))
     return { queues, topics: await this.tracked(this.topics.stats()) }
   }
 

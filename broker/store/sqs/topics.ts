@@ -9,6 +9,7 @@ import { SetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs'
 import { randomUUID } from 'node:crypto'
 import { HubqError, badRequest, notFound } from '../../../shared/errors.js'
 import type { PublishInput, TopicStats } from '../../../shared/protocol/types.js'
+import { byName } from '../types.js'
 import { fromAws } from './errors.js'
 import { chunks } from './limits.js'
 import type { QueueDirectory, QueueRef } from './queues.js'
@@ -174,9 +175,11 @@ export class TopicDirectory {
         }
         bindings.push(filter ? { queue: queueName, filter: JSON.parse(filter) as Record<string, string[]> } : { queue: queueName })
       }
+      bindings.sort((a, b) => byName(a.queue, b.queue))
       out.push({ topic, bindings })
     }
-    return out
+    // SNS lists topics and subscriptions in no promised order: by name, as the local store.
+    return out.sort((a, b) => byName(a.topic, b.topic))
   }
 
   private async subscriptions(topicArn: string): Promise<SnsSubscription[]> {

@@ -291,12 +291,16 @@ export function conformance(t: Test, name: string, makeStore: MakeStore, excepti
     await ok(c, { op: 'unsubscribe', sub: sub.sub })
   })
 
-  t.test(`${name}: stats lists queues by name, whatever order they were made in`, async (t) => {
+  t.test(`${name}: stats lists queues, topics and bindings by name, whatever order they were made in`, async (t) => {
     const { c } = await setup(t)
     const names = ['zeta', 'alpha', 'Mixed', 'beta_dead', 'beta', 'a-b', 'a_b']
     for (const queue of names) await ok(c, { op: 'declare', queue })
+    for (const topic of ['t-zulu', 't-alpha', 't-Mike']) await ok(c, { op: 'topic', topic })
+    for (const queue of ['zeta', 'alpha', 'beta']) await ok(c, { op: 'bind', topic: 't-alpha', queue })
     const stats = await ok(c, { op: 'stats' })
     t.same(stats.queues.map((q: Frame) => q.queue), ['Mixed', 'a-b', 'a_b', 'alpha', 'beta', 'beta_dead', 'zeta'])
+    t.same(stats.topics.map((topic: Frame) => topic.topic), ['t-Mike', 't-alpha', 't-zulu'], 'topics by name')
+    t.same(stats.topics[1].bindings.map((b: Frame) => b.queue), ['alpha', 'beta', 'zeta'], 'bindings by queue name')
   })
 
   t.test(`${name}: purge empties, drop removes`, async (t) => {

@@ -65,7 +65,7 @@ t.test('topics, bindings and purges survive a restart', async (t) => {
   t.same(b.messages.map((m: Frame) => m.body), ['hello'], 'the purged message stays purged; the filter is kept')
 })
 
-t.test('stats lists queues by name, the same before and after a restart', async (t) => {
+t.test('stats lists queues, topics and bindings by name, the same before and after a restart', async (t) => {
   const dir = tempDir()
   t.teardown(() => dir.remove())
   // Small segments, so the first (which names 'zeta' first) is deleted and its declare written
@@ -73,8 +73,12 @@ t.test('stats lists queues by name, the same before and after a restart', async 
   const first = await brokerOn(dir.path, 16 * 1024)
   const names = ['zeta', 'alpha', 'Mixed', 'beta.dead', 'beta', 'a-b', 'a_b']
   for (const queue of names) await first.client.request({ op: 'declare', queue })
+  for (const topic of ['t-zulu', 't-alpha']) await first.client.request({ op: 'topic', topic })
+  for (const queue of ['zeta', 'alpha', 'beta']) await first.client.request({ op: 'bind', topic: 't-zulu', queue })
   const queueNames = async (client: TestClient): Promise<string[]> =>
     (await client.request({ op: 'stats' })).queues.map((q: Frame) => q.queue)
+  const topicNames = async (client: TestClient): Promise<string[][]> =>
+    (await client.request({ op: 'stats' })).topics.map((topic: Frame) => [topic.topic, ...topic.bindings.map((b: Frame) => b.queue)])
   const body = 'y'.repeat(200)
   for (let round = 0; round < 200 && segmentFiles(dir.path).includes('0000000000000001.log'); round++) {
     await first.client.request({ op: 'publish', queue: 'churn', messages: Array.from({ length: 10 }, () => ({ body })) })
@@ -84,11 +88,14 @@ t.test('stats lists queues by name, the same before and after a restart', async 
   t.notOk(segmentFiles(dir.path).includes('0000000000000001.log'), 'the first segment is gone')
   const before = await queueNames(first.client)
   t.same(before, [...names, 'churn'].sort(), 'sorted by name (code-unit order), not by creation')
+  const topicsBefore = await topicNames(first.client)
+  t.same(topicsBefore, [['t-alpha'], ['t-zulu', 'alpha', 'beta', 'zeta']], 'topics and their bindings by name')
   await first.stop()
 
   const second = await brokerOn(dir.path, 16 * 1024)
   t.teardown(() => second.stop())
   t.same(await queueNames(second.client), before, 'the same order after the restart')
+  t.same(await topicNames(second.client), topicsBefore, 'topics and bindings in the same order after the restart')
 })
 
 t.test('one broker per data folder: a live owner refuses a second, a dead one is taken over', async (t) => {
