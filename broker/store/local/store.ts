@@ -424,14 +424,10 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
     // after a restart, which compaction changes.
     const queues = name === undefined ? [...this.queues.values()].sort((a, b) => byName(a.name, b.name)) : [this.existing(name)]
     const topics: TopicStats[] = []
-    for (const topic of [...this.topics.keys()].sort(byName)) {
-      const bindings = this.topics.get(topic) as Bindings
+    for (const [topic, bindings] of [...this.topics].sort(([a], [b]) => byName(a, b))) {
       topics.push({
         topic,
-        bindings: [...bindings.keys()].sort(byName).map((queue) => {
-          const filter = bindings.get(queue)
-          return filter ? { queue, filter } : { queue }
-        }),
+        bindings: [...bindings].sort(([a], [b]) => byName(a, b)).map(([queue, filter]) => (filter ? { queue, filter } : { queue })),
       })
     }
     return { queues: queues.map((q) => q.stats()), topics }
