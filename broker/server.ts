@@ -6,7 +6,7 @@ import { encodeFrame, modeOf } from '../shared/protocol/codec.js'
 import { DEFAULT_LIMITS, type Limits } from '../shared/protocol/requests.js'
 import { silentLogger, type Logger } from '../shared/logger.js'
 import type { MessageStore } from './store/types.js'
-import { handlers } from './handlers/index.js'
+import { routes } from './handlers/index.js'
 import { VERSION } from '../shared/version.js'
 import { Session } from './session.js'
 import type { BrokerInfo } from './handlers/types.js'
@@ -107,7 +107,7 @@ export class Broker {
       refuse(stream, JSON.stringify({ ok: false, error: error.toWire() }))
       return
     }
-    const session = new Session(stream, { store: this.store, limits: this.limits, info: this.info, log: this.log, handlers, ...(this.auth ? { auth: this.auth } : {}), ...(this.writeTimeoutMs !== undefined ? { writeTimeoutMs: this.writeTimeoutMs } : {}), idleTimeoutMs: this.idleTimeoutMs, underPressure: this.pressure })
+    const session = new Session(stream, { store: this.store, limits: this.limits, info: this.info, log: this.log, routes, ...(this.auth ? { auth: this.auth } : {}), ...(this.writeTimeoutMs !== undefined ? { writeTimeoutMs: this.writeTimeoutMs } : {}), idleTimeoutMs: this.idleTimeoutMs, underPressure: this.pressure })
     this.sessions.add(session)
     this.metrics?.connectionOpened(stream)
     session.log.info({ peer }, 'connection open')

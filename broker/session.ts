@@ -9,7 +9,7 @@ import { deliveryJson, writeDelivery, type Delivery } from '../shared/protocol/t
 import { HubqError, toHubqError } from '../shared/errors.js'
 import type { Logger } from '../shared/logger.js'
 import type { MessageStore, Owner, Subscription } from './store/types.js'
-import { Later, RawFields, type BrokerInfo, type Handler, type ReplyFields, type SessionContext } from './handlers/types.js'
+import { Later, RawFields, type BrokerInfo, type Handler, type ReplyFields, type Route, type SessionContext } from './handlers/types.js'
 import { authorize } from './auth/permissions.js'
 import { publish, publishFast } from './handlers/publish.js'
 import type { FastPublish } from '../shared/protocol/fast-publish.js'
@@ -49,7 +49,7 @@ export interface SessionOptions {
   limits: Limits
   info: BrokerInfo
   log: Logger
-  handlers: Record<string, Handler>
+  routes: Record<string, Route>
   /** Set when the broker needs a `hello` token (PROTOCOL.md §7). */
   auth?: AuthSettings
   /** A peer that reads nothing of a full write buffer for this long is disconnected (PROTOCOL.md §2). */
@@ -76,7 +76,7 @@ export class Session implements SessionContext {
   private writeTimer: NodeJS.Timeout | undefined
   private readonly controller = new AbortController()
   private readonly decoder: FrameDecoder
-  private readonly handlers: Record<string, Handler>
+  private readonly routes: Record<string, Route>
   private readonly pending: Slot[] = []
   /** Requests read while an earlier one is still running, run in order once it settles. */
   private readonly held: (string | FastPublish)[] = []
@@ -110,7 +110,7 @@ export class Session implements SessionContext {
     this.store = options.store
     this.limits = options.limits
     this.info = options.info
-    this.handlers = options.handlers
+    this.routes = options.routes
     this.log = options.log.child({ conn: this.owner.id })
     this.auth = options.auth
     this.writeTimeoutMs = options.writeTimeoutMs ?? 30_000
@@ -119,7 +119,7 @@ export class Session implements SessionContext {
     this.decoder = new FrameDecoder(this.auth ? Math.min(this.auth.preAuthMaxFrame, options.limits.maxFrame) : options.limits.maxFrame)
     // The fast path skips what only the general one does: the auth gate, a handler table of the
     // caller's own, and shape limits too tight for a four-key request.
-    this.decoder.recognisePublish = this.auth === undefined && options.handlers.publish === publish &&
+    this.decoder.recognisePublish = this.auth === undefined && options.routes.publish?.handler === publish &&
       options.limits.maxKeys >= 4 && options.limits.maxDepth >= 1
     if (this.auth) {
       this.helloTimer = setTimeout(this.onHelloTimeout, this.auth.helloTimeoutMs)
@@ -241,17 +241,17 @@ export class Session implements SessionContext {
       this.held.push(text)
       return
     }
-    const handler = Object.prototype.hasOwnProperty.call(this.handlers, envelope.op) ? this.handlers[envelope.op] : undefined
-    if (!handler) return this.answer(envelope.id, new HubqError('unknown_op', `unknown op ${JSON.stringify(envelope.op).slice(0, 80)}`))
+    const route = Object.prototype.hasOwnProperty.call(this.routes, envelope.op) ? this.routes[envelope.op] : undefined
+    if (!route) return this.answer(envelope.id, new HubqError('unknown_op', `unknown op ${JSON.stringify(envelope.op).slice(0, 80)}`))
     if (this.auth !== undefined) {
       const denied = this.principal === undefined
         ? (envelope.op === 'hello' || envelope.op === 'ping' ? undefined : new HubqError('unauthorized', `${envelope.op} needs a hello with a valid token first`))
-        : authorize(this.principal, envelope.op, envelope.obj)
+        : authorize(this.principal, envelope.op, route.rule, envelope.obj, this.store)
       if (denied) return this.answer(envelope.id, denied)
     }
     let result: ReturnType<Handler>
     try {
-      result = handler(envelope.obj, this)
+      result = route.handler(envelope.obj, this)
     } catch (err) {
       return this.answer(envelope.id, err)
     }

@@ -3,6 +3,10 @@ import { badRequest } from '../../shared/errors.js'
 import { boolean, integer, name, number, optionalName } from '../../shared/protocol/requests.js'
 import type { DeclareInput } from '../store/types.js'
 import type { Handler } from './types.js'
+import type { Rule } from '../auth/permissions.js'
+
+/** PROTOCOL.md §7.3: admin on the queue, and on its dead-letter queue when one is given. */
+export const declareRule: Rule = { right: 'admin', fields: ['queue', 'deadLetter'] }
 
 export const declare: Handler = (request, session) => {
   const queue = name(request, 'queue')

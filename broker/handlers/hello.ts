@@ -2,6 +2,10 @@
 import { badRequest } from '../../shared/errors.js'
 import { optionalString } from '../../shared/protocol/requests.js'
 import type { Handler } from './types.js'
+import type { Rule } from '../auth/permissions.js'
+
+/** PROTOCOL.md §7.3: Needs nothing: it is how a connection gets its token. */
+export const helloRule: Rule = { open: true }
 
 export const hello: Handler = (request, session) => {
   const name = optionalString(request, 'name', 200)

@@ -4,6 +4,10 @@ import { checkBodySize, name, publishInputs } from '../../shared/protocol/reques
 import type { PublishInput } from '../../shared/protocol/types.js'
 import type { PublishTarget } from '../store/types.js'
 import { Later, RawFields, type Handler, type ReplyFields, type SessionContext } from './types.js'
+import type { Rule } from '../auth/permissions.js'
+
+/** PROTOCOL.md §7.3: publish on the queue, or on the topic (not on the queues bound to it: binding is the admin's decision). */
+export const publishRule: Rule = { right: 'publish', fields: ['queue', 'topic'] }
 
 export const publish: Handler = (request, session) => {
   const hasQueue = request.queue !== undefined

@@ -2,6 +2,10 @@
 import { deliveryJson, type Delivery } from '../../shared/protocol/types.js'
 import { batchSize, name, number, optionalNumber } from '../../shared/protocol/requests.js'
 import { RawFields, type Handler } from './types.js'
+import type { Rule } from '../auth/permissions.js'
+
+/** PROTOCOL.md §7.3: consume on the queue. */
+export const receiveRule: Rule = { right: 'consume', fields: ['queue'] }
 
 export const receive: Handler = (request, session) => {
   const queue = name(request, 'queue')

@@ -2,6 +2,10 @@
 import { integer, name } from '../../shared/protocol/requests.js'
 import type { Subscription } from '../store/types.js'
 import type { Handler } from './types.js'
+import type { Rule } from '../auth/permissions.js'
+
+/** PROTOCOL.md §7.3: consume on the queue. */
+export const subscribeRule: Rule = { right: 'consume', fields: ['queue'] }
 
 export const subscribe: Handler = (request, session) => {
   const queue = name(request, 'queue')

@@ -1,6 +1,10 @@
 // §4.11 topic: declare a topic.
 import { name } from '../../shared/protocol/requests.js'
 import type { Handler } from './types.js'
+import type { Rule } from '../auth/permissions.js'
+
+/** PROTOCOL.md §7.3: admin on the topic. */
+export const topicRule: Rule = { right: 'admin', fields: ['topic'] }
 
 export const topic: Handler = (request, session) => {
   const topicName = name(request, 'topic')

@@ -3,6 +3,8 @@ import type { Logger } from '../../shared/logger.js'
 import type { Limits } from '../../shared/protocol/requests.js'
 import type { Delivery } from '../../shared/protocol/types.js'
 import type { MessageStore, Owner, Subscription } from '../store/types.js'
+import type { Rule } from '../auth/permissions.js'
+import type { Principal } from '../auth/principal.js'
 
 export type Request = Record<string, unknown>
 
@@ -49,6 +51,8 @@ export interface SessionContext {
   /** Aborted when the connection closes or the broker starts stopping (long polls end). */
   readonly signal: AbortSignal
   clientName: string | undefined
+  /** The token's rights once `hello` accepted it; undefined without auth (then everything is allowed). */
+  readonly principal?: Principal | undefined
   readonly subscriptions: Map<string, Subscription>
   /** hello's token check (PROTOCOL.md §7.1): throws `unauthorized`; a no-op without auth. */
   authenticate(token: string | undefined): void
@@ -59,3 +63,9 @@ export interface SessionContext {
 // A Later's value type is the handler's own business: the session only hands it back to it.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Later is invariant in T: only any admits every handler's
 export type Handler = (request: Request, session: SessionContext) => ReplyFields | Promise<ReplyFields> | Later<any>
+
+/** An op as the routing table holds it: its handler and the right it needs (PROTOCOL.md §7.3). */
+export interface Route {
+  readonly handler: Handler
+  readonly rule: Rule
+}

@@ -2,6 +2,10 @@
 import { notFound } from '../../shared/errors.js'
 import { string } from '../../shared/protocol/requests.js'
 import type { Handler } from './types.js'
+import type { Rule } from '../auth/permissions.js'
+
+/** PROTOCOL.md §7.3: Needs nothing: it touches only this connection's own subscriptions. */
+export const unsubscribeRule: Rule = { open: true }
 
 export const unsubscribe: Handler = (request, session) => {
   const id = string(request, 'sub', 100)

@@ -63,6 +63,12 @@ export interface MessageStore {
   ack(receipts: string[]): Awaitable<number>
   nack(receipt: string, delay: number): Awaitable<void>
   touch(receipt: string, timeout: number): Awaitable<void>
+  /**
+   * The queue a live receipt was delivered from, or undefined for one unknown, settled or timed
+   * out: what an `ack`, `nack` or `touch` needs the right on (PROTOCOL.md §7.3). Synchronous, as
+   * the authorization that asks runs before the op.
+   */
+  receiptQueue(receipt: string): string | undefined
   purge(queue: string): Awaitable<number>
   drop(queue: string): Awaitable<void>
   peek(queue: string, state: PeekState, max: number): Awaitable<Delivery[]>

@@ -7,7 +7,7 @@ import fc from 'fast-check'
 import { FrameDecoder, encodeFrames, type FrameMode } from '../../shared/protocol/codec.js'
 import { DEFAULT_LIMITS, parseEnvelope } from '../../shared/protocol/requests.js'
 import { HubqError } from '../../shared/errors.js'
-import { handlers } from '../../broker/handlers/index.js'
+import { routes } from '../../broker/handlers/index.js'
 import type { SessionContext } from '../../broker/handlers/types.js'
 import { LocalStore } from '../../broker/store/local/store.js'
 import { MemoryJournal } from '../../broker/store/journal.js'
@@ -73,7 +73,7 @@ function fakeSession(store: LocalStore): SessionContext {
   }
 }
 
-const OPS = Object.keys(handlers)
+const OPS = Object.keys(routes)
 const FIELD_NAMES = ['op', 'id', 'queue', 'topic', 'body', 'attrs', 'delay', 'group', 'dedupId', 'messages', 'max', 'wait',
   'visibilityTimeout', 'maxReceives', 'deadLetter', 'retention', 'fifo', 'prefetch', 'sub', 'receipt', 'receipts',
   'timeout', 'filter', 'state', 'name', 'token', '__proto__', 'constructor']
@@ -96,9 +96,10 @@ t.test('random requests through parseEnvelope, authorize and every handler: Hubq
     const text = JSON.stringify({ ...fields, op })
     const envelope = parseEnvelope(text, session.limits)
     if (!envelope.ok) return envelope.error instanceof HubqError && envelope.error.code !== 'internal'
-    const denied = authorize(principal, envelope.op, envelope.obj)
+    const route = Object.prototype.hasOwnProperty.call(routes, envelope.op) ? routes[envelope.op] : undefined
+    const denied = authorize(principal, envelope.op, route?.rule, envelope.obj, store)
     if (denied && denied.code !== 'forbidden') return false
-    const handler = Object.prototype.hasOwnProperty.call(handlers, envelope.op) ? handlers[envelope.op] : undefined
+    const handler = route?.handler
     if (!handler) return true
     try {
       await handler(envelope.obj, session)

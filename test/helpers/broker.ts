@@ -7,6 +7,7 @@ import { Broker } from '../../broker/server.js'
 import { LocalStore } from '../../broker/store/local/store.js'
 import { MemoryJournal, type Journal } from '../../broker/store/journal.js'
 import type { MessageStore } from '../../broker/store/types.js'
+import type { AuthSettings } from '../../broker/auth/settings.js'
 import type { Clock } from '../../shared/clock.js'
 import type { Limits } from '../../shared/protocol/requests.js'
 import { FrameDecoder, encodeFrame, type FrameMode } from '../../shared/protocol/codec.js'
@@ -24,12 +25,15 @@ export async function startBroker(options: {
   clock?: Clock
   limits?: Partial<Limits>
   log?: Logger
+  auth?: AuthSettings
 } = {}): Promise<TestBroker> {
   const store = options.store ?? new LocalStore({
     journal: options.journal ?? new MemoryJournal(),
     ...(options.clock ? { clock: options.clock } : {}),
   })
-  const broker = new Broker({ store, ...(options.limits ? { limits: options.limits } : {}), ...(options.log ? { log: options.log } : {}) })
+  const broker = new Broker({
+    store, ...(options.limits ? { limits: options.limits } : {}), ...(options.log ? { log: options.log } : {}), ...(options.auth ? { auth: options.auth } : {}),
+  })
   const { port } = await broker.start(0)
   return { broker, port, stop: () => broker.stop() }
 }

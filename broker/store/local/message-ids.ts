@@ -1,9 +1,10 @@
-// Message ids: UUIDv7 strings (RFC 9562), time-ordered, made without random bytes per id; and receipts.
+// Message ids: UUIDv7 strings (RFC 9562), time-ordered, made without random bytes per id; and
+// receipts, which are random.
 // The 48-bit millisecond timestamp leads; the 74 bits after it are a per-process random value
 // (26 bits) and a 48-bit counter started at a random point (RFC 9562 §6.2 method 1, a
 // monotonic counter). Within one process ids are unique and ascending; across processes and
 // restarts the random parts keep them apart. The time part is formatted once per millisecond.
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomFillSync } from 'node:crypto'
 
 const seed = randomBytes(10)
 /** 12 random bits after the version nibble. */
@@ -38,14 +39,25 @@ export function nextMessageId(now: number = Date.now()): string {
   return scratch.latin1Slice(0, 36)
 }
 
-/** Receipts name one delivery: unique for this process's life, never reused after a restart. */
-const receiptPrefix = randomBytes(6).toString('base64url') + '.'
-let receiptSeq = 0
+/** Bytes of CSPRNG output per receipt: 128 bits, 22 base64url characters. */
+const RECEIPT_BYTES = 16
+/** Random bytes for 512 receipts, refilled in one call when spent. */
+const receiptPool = Buffer.allocUnsafe(RECEIPT_BYTES * 512) as Buffer & { base64urlSlice(start: number, end: number): string }
+let receiptAt = receiptPool.length
 
 /**
- * A counter is enough here: a receipt only has to tell deliveries apart (an old receipt after a
- * redelivery or a restart must not match), and the random prefix keeps processes apart.
+ * A receipt names one delivery and is its holder's proof of it (PROTOCOL.md §6.2, §7.3): 128 bits
+ * from the CSPRNG, so nobody can work one out from another (a counter could be counted down to
+ * the receipts of other tokens' deliveries). Drawn from a pool: one randomFillSync per 512
+ * receipts instead of a call, and a buffer, per delivery.
  */
 export function nextReceipt(): string {
-  return receiptPrefix + (++receiptSeq).toString(36)
+  if (receiptAt === receiptPool.length) {
+    randomFillSync(receiptPool)
+    receiptAt = 0
+  }
+  const start = receiptAt
+  receiptAt += RECEIPT_BYTES
+  // Flat string, as with the ids above; base64urlSlice is toString('base64url') without its checks.
+  return receiptPool.base64urlSlice(start, receiptAt)
 }

@@ -318,6 +318,10 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
     this.timers.add(message.until, message, message.generation)
   }
 
+  receiptQueue(receipt: string): string | undefined {
+    return this.receipts.get(receipt)?.queue.name
+  }
+
   release(owner: Owner): void {
     const touched = new Set<Queue>()
     for (const queue of this.queues.values()) {

@@ -295,6 +295,10 @@ export class SqsStore implements MessageStore {
     else this.receipts.extend(receipt, timeout)
   }
 
+  receiptQueue(receipt: string): string | undefined {
+    return this.receipts.get(receipt)?.queue.name
+  }
+
   private async changeVisibility(receipt: string, seconds: number): Promise<void> {
     const entry = this.receipts.get(receipt)
     if (!entry) throw unknownReceipt()

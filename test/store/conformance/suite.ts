@@ -4,6 +4,7 @@
 import type { Test } from 'tap'
 import type { MessageStore } from '../../../broker/store/types.js'
 import { startBroker, TestClient, type Frame } from '../../helpers/broker.js'
+import { authFrom } from '../../hardening/helpers.js'
 
 /** `maxQueues` is the broker's `--max-queues`, which every store enforces itself. */
 export interface StoreOptions {
@@ -325,6 +326,37 @@ export function conformance(t: Test, name: string, makeStore: MakeStore, excepti
       t.same(bodies(reply.messages), ['x'])
       t.equal(reply.messages[0].receipt, undefined, 'no receipt')
     }
+  })
+
+  t.test(`${name}: with auth, a receipt settles only for a token that may consume its queue`, async (t) => {
+    const { store, cleanup } = await makeStore()
+    const auth = authFrom({ tokens: [
+      { name: 'alice', token: 'alice-secret-token', publish: ['alice*'], consume: ['alice*'] },
+      { name: 'bob', token: 'bob-secret-token', publish: ['bob*'], consume: ['bob*'] },
+    ] })
+    const b = await startBroker({ store, auth })
+    const alice = await TestClient.connect(b.port)
+    const bob = await TestClient.connect(b.port)
+    t.teardown(async () => {
+      await alice.close()
+      await bob.close()
+      await b.stop()
+      await cleanup()
+    })
+    await ok(alice, { op: 'hello', token: 'alice-secret-token' })
+    await ok(bob, { op: 'hello', token: 'bob-secret-token' })
+    await ok(bob, { op: 'publish', queue: 'bobsecret', messages: [{ body: 1 }, { body: 2 }] })
+    await ok(alice, { op: 'publish', queue: 'alicejobs', body: 'mine' })
+    const bobs = (await ok(bob, { op: 'receive', queue: 'bobsecret', max: 2, wait: 1 })).messages.map((m: Frame) => m.receipt)
+    t.equal(bobs.length, 2)
+    const mine = (await ok(alice, { op: 'receive', queue: 'alicejobs', wait: 1 })).messages[0].receipt
+    await fails(t, alice, { op: 'ack', receipt: bobs[0] }, 'forbidden', "ack of another token's receipt")
+    await fails(t, alice, { op: 'ack', receipts: [mine, bobs[0]] }, 'forbidden', 'a batch with one such receipt')
+    await fails(t, alice, { op: 'nack', receipt: bobs[0] }, 'forbidden', 'nack')
+    await fails(t, alice, { op: 'touch', receipt: bobs[1], timeout: 0 }, 'forbidden', 'touch')
+    // Nothing changed: both receipts, and alice's own, still settle.
+    t.equal((await ok(bob, { op: 'ack', receipts: bobs })).acked, 2)
+    t.equal((await ok(alice, { op: 'ack', receipt: mine })).acked, 1)
   })
 
   t.test(`${name}: requests some backends refuse`, async (t) => {
