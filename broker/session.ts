@@ -224,8 +224,13 @@ export class Session implements SessionContext {
     frame: (text) => this.onFrame(text),
     publish: (request) => this.onPublish(request),
     empty: () => this.answer(undefined, new HubqError('bad_request', 'empty frame: length must be at least 1')),
-    tooLarge: (size) => {
-      const error = new HubqError('frame_too_large', `frame of ${size} bytes or more is larger than max-frame (${this.limits.maxFrame} bytes); closing`)
+    tooLarge: (size, maxFrame) => {
+      // The message names the cap the frame was held to: before a good hello on a broker with
+      // auth that is the smaller pre-hello cap, not max-frame (PROTOCOL.md §7.1).
+      const cap = maxFrame < this.limits.maxFrame
+        ? `${maxFrame} bytes, the limit until a hello with a valid token`
+        : `max-frame (${maxFrame} bytes)`
+      const error = new HubqError('frame_too_large', `frame of ${size} bytes or more is larger than ${cap}; closing`)
       this.log.warn({ code: error.code, size }, 'frame too large, closing connection')
       this.answer(undefined, error)
       this.readingStopped = true
