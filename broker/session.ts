@@ -84,7 +84,12 @@ export class Session implements SessionContext {
   /** Frames due this event-loop turn, encoded as they come and written as one buffer when the turn ends. */
   private readonly frames = new FrameWriter('text')
   private closed = false
-  private onIdle: (() => void) | undefined
+  /** Our side is ended (or the connection closed): nothing more is written. */
+  private muted = false
+  /** The client ended its side: what it sent is answered, then the connection is closed. */
+  private peerEnded = false
+  /** Told once every request read so far has been answered (or the connection closed). */
+  private readonly idleWaiters: (() => void)[] = []
   /** Set for good when the broker stops or the stream failed: nothing more is read. */
   private readingStopped = false
   private awaitingDrain = false
@@ -135,6 +140,7 @@ export class Session implements SessionContext {
       }
     }
     stream.on('data', (chunk: Buffer) => this.onData(chunk))
+    stream.on('end', () => this.onPeerEnd())
     stream.on('error', (err) => this.log.debug({ err: err.message }, 'connection error'))
     stream.on('close', () => this.onClose())
   }
@@ -156,7 +162,7 @@ export class Session implements SessionContext {
       this.pushedChars += json.length
     }
     // A consumer that does not read costs at most about this much memory: pushes wait for the drain.
-    if (!this.pushesPaused && this.stream.writableLength + this.pushedChars > PUSH_PAUSE_BYTES) this.pausePushes()
+    if (!this.pushesPaused && !this.muted && this.stream.writableLength + this.pushedChars > PUSH_PAUSE_BYTES) this.pausePushes()
   }
 
   /** Stops reading; resolves once every request already read has been answered. */
@@ -165,17 +171,42 @@ export class Session implements SessionContext {
     this.stream.pause()
     // Long polls in flight answer now (with what they have) instead of holding the stop up.
     this.controller.abort()
-    if (this.pending.length === 0) return Promise.resolve()
-    return new Promise((resolve) => {
-      this.onIdle = resolve
-    })
+    return new Promise((resolve) => this.whenAnswered(resolve))
   }
 
   /** Half-closes, then tears the connection down once the last bytes are out. */
   end(): void {
+    if (this.muted) return
     this.flush()
+    this.muted = true
+    // Nothing more can be written, so nothing more is pushed: a push now would only be released.
+    for (const sub of this.subscriptions.values()) sub.pause()
     this.stream.once('finish', () => this.stream.destroy())
     this.stream.end()
+  }
+
+  /** A new subscription (subscribe's handler): paused from the start while pushes wait. */
+  subscribed(sub: Subscription): void {
+    this.subscriptions.set(sub.id, sub)
+    if (this.pushesPaused || this.peerEnded || this.muted) sub.pause()
+  }
+
+  // The client ended its side (a TCP half-close, as `nc -N` does when its input ends). Every
+  // request read before it is answered, long polls and fsync waits included, and then the
+  // connection is closed. A client that sends nothing more cannot ack, so its subscriptions push
+  // nothing more, and what they pushed is released at the close (PROTOCOL.md §2 "Closing").
+  private onPeerEnd(): void {
+    if (this.closed || this.peerEnded) return
+    this.peerEnded = true
+    this.log.debug({ inFlight: this.pending.length }, 'client ended its side: answering what was read, then closing')
+    for (const sub of this.subscriptions.values()) sub.pause()
+    this.endWhenFlushed()
+  }
+
+  /** Runs `fn` once every request read so far has been answered, or the connection closed. */
+  private whenAnswered(fn: () => void): void {
+    if (this.pending.length === 0 || this.closed) fn()
+    else this.idleWaiters.push(fn)
   }
 
   private onData(chunk: Buffer): void {
@@ -193,8 +224,13 @@ export class Session implements SessionContext {
     frame: (text) => this.onFrame(text),
     publish: (request) => this.onPublish(request),
     empty: () => this.answer(undefined, new HubqError('bad_request', 'empty frame: length must be at least 1')),
-    tooLarge: (size) => {
-      const error = new HubqError('frame_too_large', `frame of ${size} bytes or more is larger than max-frame (${this.limits.maxFrame} bytes); closing`)
+    tooLarge: (size, maxFrame) => {
+      // The message names the cap the frame was held to: before a good hello on a broker with
+      // auth that is the smaller pre-hello cap, not max-frame (PROTOCOL.md §7.1).
+      const cap = maxFrame < this.limits.maxFrame
+        ? `${maxFrame} bytes, the limit until a hello with a valid token`
+        : `max-frame (${maxFrame} bytes)`
+      const error = new HubqError('frame_too_large', `frame of ${size} bytes or more is larger than ${cap}; closing`)
       this.log.warn({ code: error.code, size }, 'frame too large, closing connection')
       this.answer(undefined, error)
       this.readingStopped = true
@@ -348,7 +384,7 @@ export class Session implements SessionContext {
 
   private resumePushes(): void {
     this.pushesPaused = false
-    if (this.closed) return
+    if (this.closed || this.peerEnded || this.muted) return
     for (const sub of this.subscriptions.values()) sub.resume()
   }
 
@@ -413,10 +449,8 @@ export class Session implements SessionContext {
       } while (this.unresolved === 0 && this.held.length > 0 && !this.closed)
       this.throttle()
     }
-    if (this.pending.length === 0 && this.onIdle) {
-      const idle = this.onIdle
-      this.onIdle = undefined
-      idle()
+    if (this.pending.length === 0 && this.idleWaiters.length > 0) {
+      for (const idle of this.idleWaiters.splice(0)) idle()
     }
   }
 
@@ -428,7 +462,7 @@ export class Session implements SessionContext {
   }
 
   private write(json: string): void {
-    if (this.closed) return
+    if (this.muted) return
     this.due()
     this.frames.frame(json)
     if (this.frames.full) this.writeOut()
@@ -436,7 +470,7 @@ export class Session implements SessionContext {
 
   /** A success reply written straight into the turn's frames: encodeReply's text without its string. */
   private writeReply(id: RequestId, fields: RawFields | undefined): void {
-    if (this.closed) return
+    if (this.muted) return
     this.due()
     const out = this.frames
     out.begin()
@@ -459,7 +493,7 @@ export class Session implements SessionContext {
 
   /** A delivery written straight into the turn's frames (deliveryJson's text). */
   private writeDelivery(delivery: Delivery): void {
-    if (this.closed) return
+    if (this.muted) return
     this.due()
     const out = this.frames
     const before = out.length
@@ -503,7 +537,7 @@ export class Session implements SessionContext {
   }
 
   private readonly flush = (): void => {
-    if (this.closed) {
+    if (this.muted) {
       this.frames.clear()
       return
     }
@@ -526,24 +560,20 @@ export class Session implements SessionContext {
   // The connection is closed outright (not just half-closed), so a client that keeps its side
   // open cannot hold the socket (PROTOCOL.md §1).
   private endWhenFlushed(): void {
-    if (this.pending.length === 0) this.end()
-    else this.onIdle = () => this.end()
+    this.whenAnswered(() => this.end())
   }
 
   private onClose(): void {
     if (this.closed) return
     this.closed = true
+    this.muted = true
     clearTimeout(this.helloTimer)
     clearTimeout(this.writeTimer)
     this.controller.abort()
     for (const sub of this.subscriptions.values()) sub.close()
     this.subscriptions.clear()
     this.store.release(this.owner)
-    if (this.onIdle) {
-      const idle = this.onIdle
-      this.onIdle = undefined
-      idle()
-    }
+    for (const idle of this.idleWaiters.splice(0)) idle()
   }
 }
 

@@ -13,7 +13,7 @@ export const subscribe: Handler = (request, session) => {
   let id = ''
   const started = (sub: Subscription): { sub: string } => {
     id = sub.id
-    session.subscriptions.set(sub.id, sub)
+    session.subscribed(sub)
     return { sub: sub.id }
   }
   const result = session.store.subscribe(queue, session.owner, prefetch, (delivery) => session.push(id, delivery))

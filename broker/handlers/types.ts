@@ -54,6 +54,8 @@ export interface SessionContext {
   /** The token's rights once `hello` accepted it; undefined without auth (then everything is allowed). */
   readonly principal?: Principal | undefined
   readonly subscriptions: Map<string, Subscription>
+  /** Keeps a new subscription in `subscriptions`; it starts paused when the connection takes no pushes now. */
+  subscribed(sub: Subscription): void
   /** hello's token check (PROTOCOL.md §7.1): throws `unauthorized`; a no-op without auth. */
   authenticate(token: string | undefined): void
   /** Sends an unsolicited frame (a delivery), ordered after every reply already due. */

@@ -16,7 +16,9 @@ const HANDSHAKE_TIMEOUT_MS = 10_000
 export function createListener(
   onConnection: (socket: net.Socket) => void, tlsFiles: TlsFiles | undefined, log: Logger,
 ): net.Server {
-  if (!tlsFiles) return net.createServer({ noDelay: true }, onConnection)
+  // allowHalfOpen: a client's end (FIN) closes only its side; the session answers every request
+  // read before it, then ends the connection itself (PROTOCOL.md §2 "Closing").
+  if (!tlsFiles) return net.createServer({ noDelay: true, allowHalfOpen: true }, onConnection)
   // Node's handshakeTimeout starts only once a ClientHello is being read: a peer that sends a
   // partial record header and stops would hold its socket for ever. Every raw connection gets
   // its own deadline, cleared when the handshake completes (matched by the peer's address).
@@ -31,6 +33,9 @@ export function createListener(
     const key = `${socket.remoteAddress}:${socket.remotePort}`
     clearTimeout(handshaking.get(key))
     handshaking.delete(key)
+    // Half-open only once the handshake is done: a peer that ends its side during the handshake
+    // (a client refusing the certificate) is closed at once, as before, not left to the deadline.
+    socket.allowHalfOpen = true
     onConnection(socket)
   })
   server.on('connection', (raw: net.Socket) => {

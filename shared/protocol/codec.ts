@@ -13,7 +13,8 @@ export type DecodeEvent =
   /** A binary frame of the common publish shape, read without JSON.parse (see fast-publish.ts). */
   | { kind: 'publish'; publish: FastPublish }
   | { kind: 'empty' }
-  | { kind: 'too_large'; size: number }
+  /** `maxFrame` is the cap the frame was held to: the one in force when its bytes came in. */
+  | { kind: 'too_large'; size: number; maxFrame: number }
 
 /**
  * Where FrameDecoder.each hands frames as they complete. `publish` gets the decoder's own
@@ -23,7 +24,8 @@ export interface FrameSink {
   frame(text: string): void
   publish(publish: FastPublish): void
   empty(): void
-  tooLarge(size: number): void
+  /** `maxFrame` is the cap in force for this frame (it may differ from a cap set since). */
+  tooLarge(size: number, maxFrame: number): void
 }
 
 const LF = 0x0a
@@ -49,8 +51,8 @@ class Collector implements FrameSink {
     this.events.push({ kind: 'empty' })
   }
 
-  tooLarge(size: number): void {
-    this.events.push({ kind: 'too_large', size })
+  tooLarge(size: number, maxFrame: number): void {
+    this.events.push({ kind: 'too_large', size, maxFrame })
   }
 }
 
@@ -179,7 +181,7 @@ export class FrameDecoder {
     this.failed = true
     this.pending = []
     this.pendingLength = 0
-    sink.tooLarge(size)
+    sink.tooLarge(size, this.chunkMaxFrame)
     return Number.MAX_SAFE_INTEGER
   }
 }

@@ -70,6 +70,9 @@ function fakeSession(store: LocalStore): SessionContext {
     info: { version: 'test', startedAt: 0, connections: () => 1 },
     signal: new AbortController().signal, clientName: undefined, subscriptions: new Map(),
     authenticate: () => {}, push: () => {},
+    subscribed(sub) {
+      this.subscriptions.set(sub.id, sub)
+    },
   }
 }
 

@@ -8,6 +8,7 @@ import { TokenTable } from '../../broker/auth/tokens.js'
 import { ALL_POWERFUL } from '../../broker/auth/principal.js'
 import { parseAuthFile } from '../../broker/auth/file.js'
 import { authFrom, recordingLogger, startHardened } from './helpers.js'
+import { PRE_AUTH_MAX_FRAME } from '../../broker/auth/settings.js'
 
 const ADMIN = 'admin-secret-token-1'
 const WORKER = 'worker-secret-token-2'
@@ -80,6 +81,24 @@ t.test('frames over 16 KiB are refused before hello, accepted after', async (t) 
   t.teardown(() => late.close())
   t.match(await late.request({ op: 'hello', token: WORKER }), { ok: true })
   t.match(await late.request(big), { id: 1, ok: true })
+})
+
+t.test('the frame_too_large before hello names the 16 KiB cap in force, not max-frame', async (t) => {
+  const brokers = {
+    '--auth': await startHardened({ auth: authFrom(FILE) }),
+    '--token': await startHardened({ auth: { tokens: TokenTable.single('the-only-token-123', ALL_POWERFUL), helloTimeoutMs: 10_000, preAuthMaxFrame: PRE_AUTH_MAX_FRAME } }),
+  }
+  for (const [flag, b] of Object.entries(brokers)) {
+    t.teardown(() => b.stop())
+    for (const mode of ['text', 'binary'] as const) {
+      const c = await TestClient.connect(b.port, mode)
+      c.send({ op: 'publish', id: 1, queue: 'jobs.big', body: 'x'.repeat(17 * 1024) })
+      const reply = await c.reply()
+      t.match(reply, { ok: false, error: { code: 'frame_too_large', message: /16384 bytes/ } }, `${flag}, ${mode}: names the cap before hello`)
+      t.notMatch(reply.error.message, /1048576/, `${flag}, ${mode}: not max-frame, which is not in force yet`)
+      await c.closed
+    }
+  }
 })
 
 t.test('a connection without a valid hello by the deadline is closed with unauthorized', async (t) => {

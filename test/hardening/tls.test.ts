@@ -13,6 +13,9 @@ import { Consumer } from '../../consumer/index.js'
 import type { Message } from '../../shared/client/backend.js'
 import { readTlsFiles } from '../../broker/net/tls-files.js'
 import { startHardened } from './helpers.js'
+import { Broker } from '../../broker/server.js'
+import { LocalStore } from '../../broker/store/local/store.js'
+import { LogJournal } from '../../broker/store/log/journal.js'
 
 const dir = tempDir('hubq-tls-')
 t.teardown(() => dir.remove())
@@ -96,4 +99,24 @@ t.test('a TLS client on a plaintext port is told so and closed at once', async (
   raw.socket.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01]))
   t.match(await raw.reply(), { ok: false, error: { code: 'bad_request', message: /not TLS/ } })
   await raw.closed
+})
+
+t.test('over TLS too, a client that ends its side after pipelined requests gets every reply, then the close', async (t) => {
+  const data = tempDir()
+  t.teardown(() => data.remove())
+  // The log journal fsyncs each publish before its reply: those replies come after the client's end.
+  const broker = new Broker({ store: new LocalStore({ journal: new LogJournal({ dir: data.path }) }), tls: files })
+  const { port } = await broker.start(0)
+  t.teardown(() => broker.stop())
+  const socket = tls.connect({ host: '127.0.0.1', port, ca: cert })
+  await once(socket, 'secureConnect')
+  let out = ''
+  socket.on('data', (chunk: Buffer) => (out += chunk.toString()))
+  const requests = [{ op: 'ping', id: 1 }, { op: 'publish', id: 2, queue: 'q', body: 1 }, { op: 'declare', id: 3, queue: 'd' },
+    { op: 'publish', id: 4, queue: 'q', messages: [{ body: 2 }, { body: 3 }] }, { op: 'stats', id: 5, queue: 'q' }]
+  socket.end(requests.map((r) => JSON.stringify(r) + '\n').join(''))
+  await once(socket, 'close')
+  const replies = out.trim().split('\n').map((line) => JSON.parse(line))
+  t.same(replies.map((r) => [r.id, r.ok]), [[1, true], [2, true], [3, true], [4, true], [5, true]])
+  t.match(replies[4], { queues: [{ queue: 'q', ready: 3 }] })
 })

@@ -76,7 +76,7 @@ t.test('the declared length is checked before any bytes are waited for', async (
   const decoder = new FrameDecoder(MiB)
   const header = Buffer.alloc(4)
   header.writeUInt32BE(MAX_FRAME_CEILING, 0)
-  t.same(decoder.push(header), [{ kind: 'too_large', size: MAX_FRAME_CEILING }], 'too_large from the header alone')
+  t.same(decoder.push(header), [{ kind: 'too_large', size: MAX_FRAME_CEILING, maxFrame: MiB }], 'too_large from the header alone')
   t.equal(decoder.buffered, 0, 'nothing kept')
   t.same(decoder.push(Buffer.from('{"op":"ping"}\n')), [], 'nothing more after the stream failed')
 })
@@ -109,7 +109,7 @@ t.test('text mode: CRLF, blank lines, long lines', async (t) => {
 
   // A line without its newline that already exceeds max-frame fails without waiting for the end.
   const long = new FrameDecoder(max)
-  t.same(long.push(Buffer.from('{"s":"' + 'z'.repeat(100))), [{ kind: 'too_large', size: 106 }])
+  t.same(long.push(Buffer.from('{"s":"' + 'z'.repeat(100))), [{ kind: 'too_large', size: 106, maxFrame: max }])
   t.same(long.push(Buffer.from('"}\n{"op":"ping"}\n')), [], 'the stream is not trusted afterwards')
 })
 
