@@ -15,6 +15,8 @@ export interface ReceiptEntry {
   queue: QueueRef
   owner: Owner
   holder: Holder | undefined
+  /** Clock time when the visibility timeout runs out and the receipt dies. */
+  deadline: number
   timer: unknown
 }
 
@@ -29,7 +31,7 @@ export class ReceiptBook {
     // Redelivered before our timer noticed the old timeout: the old receipt must not ack it.
     const stale = this.byMid.get(mid)
     if (stale !== undefined) this.take(stale)
-    const entry: ReceiptEntry = { mid, queue, owner, holder, timer: undefined }
+    const entry: ReceiptEntry = { mid, queue, owner, holder, deadline: 0, timer: undefined }
     this.entries.set(receipt, entry)
     this.byMid.set(mid, receipt)
     this.schedule(receipt, entry, seconds)
@@ -76,6 +78,7 @@ export class ReceiptBook {
   }
 
   private schedule(receipt: string, entry: ReceiptEntry, seconds: number): void {
+    entry.deadline = this.clock.now() + seconds * 1000
     entry.timer = this.clock.setTimeout(() => {
       if (this.entries.get(receipt) === entry) this.take(receipt)
     }, seconds * 1000)

@@ -21,6 +21,7 @@ import {
   SQS_BATCH, SQS_MAX_VISIBILITY_SECONDS, SQS_MAX_WAIT_SECONDS, checkMessage, chunks, wholeSeconds,
 } from './limits.js'
 import { RECEIVE_ATTRIBUTES, toDelivery, toMessageAttributes } from './mapping.js'
+import { Orphans } from './orphans.js'
 import { QueueDirectory, type QueueRef } from './queues.js'
 import { ReceiptBook, type Holder } from './receipts.js'
 import { PollingSubscription } from './subscription.js'
@@ -40,6 +41,13 @@ export interface SqsStoreOptions {
   maxQueues?: number
 }
 
+/** Who a fetch is for: its receipts' owner and holder, and whether it stopped waiting. */
+interface Reader {
+  owner: Owner
+  holder?: Holder
+  gone?: () => boolean
+}
+
 /** Attempts per AWS call (the SDK retries throttling and network errors with backoff). */
 const MAX_ATTEMPTS = 5
 
@@ -50,6 +58,7 @@ export class SqsStore implements MessageStore {
   private readonly queues: QueueDirectory
   private readonly topics: TopicDirectory
   private readonly receipts: ReceiptBook
+  private readonly orphans: Orphans
   private readonly log: Logger
   private readonly clock: Clock
   private readonly subscriptionWait: number
@@ -81,6 +90,7 @@ export class SqsStore implements MessageStore {
     this.queues = new QueueDirectory(this.sqs, options.url.prefix, options.maxQueues)
     this.topics = new TopicDirectory(this.sns, this.sqs, this.queues, options.url.prefix)
     this.receipts = new ReceiptBook(this.clock)
+    this.orphans = new Orphans(this.clock)
   }
 
   get description(): string {
@@ -98,6 +108,7 @@ export class SqsStore implements MessageStore {
     // Polls cut short here may have taken messages; they come back after their visibility timeout.
     this.stopping.abort()
     this.receipts.clear()
+    this.orphans.clear()
     if (this.ownsClients) {
       this.sqs.destroy()
       this.sns.destroy()
@@ -184,13 +195,15 @@ export class SqsStore implements MessageStore {
     // The first call long-polls; the rest only top up a batch larger than SQS's 10.
     while (out.length < options.max) {
       const want = Math.min(SQS_BATCH, options.max - out.length)
-      const got = await this.fetch(queue, want, out.length === 0 ? wait : 0, options.visibilityTimeout, options.owner, undefined)
+      const got = await this.fetch(queue, want, out.length === 0 ? wait : 0, options.visibilityTimeout, {
+        owner: options.owner, gone: () => options.signal?.aborted === true,
+      })
       out.push(...got)
       if (got.length === 0) break
     }
     if (options.signal?.aborted) {
-      // The connection went away during the poll: nobody will ack these.
-      this.releaseReceipts(out.map((d) => d.receipt))
+      // The connection went away during the poll: these wait for the next reader.
+      this.orphan(out)
       return []
     }
     return out
@@ -198,9 +211,9 @@ export class SqsStore implements MessageStore {
 
   async subscribe(name: string, owner: Owner, prefetch: number, deliver: (d: Delivery) => void): Promise<Subscription> {
     const queue = await this.tracked(this.queues.findOrDeclare(name))
-    const sub = new PollingSubscription(`s${++this.subscriptionSeq}`, prefetch, deliver, {
-      fetch: (max, holder) => this.fetch(queue, max, this.subscriptionWait, undefined, owner, holder),
-      giveBack: (deliveries) => this.releaseReceipts(deliveries.map((d) => d.receipt)),
+    const sub: PollingSubscription = new PollingSubscription(`s${++this.subscriptionSeq}`, prefetch, deliver, {
+      fetch: (max, holder) => this.fetch(queue, max, this.subscriptionWait, undefined, { owner, holder, gone: () => !this.subscriptions.has(sub) }),
+      orphaned: (deliveries) => this.orphan(deliveries),
       failed: (err) => this.log.warn({ queue: name, code: err.code, err: err.message }, 'subscription poll failed'),
       pause: (ms) => new Promise((resolve) => {
         if (this.stopping.signal.aborted) return resolve()
@@ -218,27 +231,89 @@ export class SqsStore implements MessageStore {
     return sub
   }
 
+  /**
+   * Up to `max` deliveries for a reader: the queue's orphans first, else one ReceiveMessage that
+   * long-polls `wait` seconds. The wait lasts its whole time unless messages come, the reader goes,
+   * or an orphan is held for the queue: a poll that SQS answers empty early is made again.
+   */
   private async fetch(
-    queue: QueueRef, max: number, wait: number, visibilityTimeout: number | undefined, owner: Owner, holder: Holder | undefined,
+    queue: QueueRef, max: number, wait: number, visibilityTimeout: number | undefined, reader: Reader,
   ): Promise<Delivery[]> {
     if (visibilityTimeout !== undefined) wholeSeconds(visibilityTimeout, 'visibilityTimeout', SQS_MAX_VISIBILITY_SECONDS)
-    if (this.stopping.signal.aborted) return []
-    const reply = await this.call('SQS ReceiveMessage', () => this.sqs.send(new ReceiveMessageCommand({
-      QueueUrl: queue.url,
-      MaxNumberOfMessages: max,
-      WaitTimeSeconds: wait,
-      ...(visibilityTimeout !== undefined ? { VisibilityTimeout: visibilityTimeout } : {}),
-      MessageSystemAttributeNames: [...RECEIVE_ATTRIBUTES],
-      MessageAttributeNames: ['All'],
-    }), { abortSignal: this.stopping.signal }))
-    const messages: Message[] = reply.Messages ?? []
     const seconds = visibilityTimeout ?? queue.visibilityTimeout
+    const taken = (deliveries: Delivery[]): Delivery[] => {
+      for (const d of deliveries) this.receipts.add(d.receipt, d.mid, queue, reader.owner, reader.holder, seconds)
+      return deliveries
+    }
+    // SQS's wait runs on the server's clock, not on an injected one.
+    const waitEnds = Date.now() + wait * 1000
+    for (;;) {
+      if (this.stopping.signal.aborted || reader.gone?.() === true) return []
+      const adopted = await this.adopt(queue, max, seconds)
+      if (adopted.length > 0) return taken(adopted)
+      const left = Math.floor((waitEnds - Date.now()) / 1000)
+      const poll = this.call('SQS ReceiveMessage', () => this.sqs.send(new ReceiveMessageCommand({
+        QueueUrl: queue.url,
+        MaxNumberOfMessages: max,
+        WaitTimeSeconds: Math.max(0, left),
+        ...(visibilityTimeout !== undefined ? { VisibilityTimeout: visibilityTimeout } : {}),
+        MessageSystemAttributeNames: [...RECEIVE_ATTRIBUTES],
+        MessageAttributeNames: ['All'],
+      }), { abortSignal: this.stopping.signal })).then((reply) => this.toDeliveries(queue, reply.Messages ?? []))
+      if (left <= 0) return taken(await poll)
+      // A long poll gives way to an orphan held meanwhile. SQS still finishes the poll, and what it
+      // takes then has no reader waiting: it is orphaned in turn.
+      let cancel = (): void => {}
+      const orphanFirst = new Promise<undefined>((resolve) => (cancel = this.orphans.onHeld(queue.name, () => {
+        if (reader.gone?.() === true) return false
+        resolve(undefined)
+        return true
+      })))
+      const polled = await Promise.race([poll, orphanFirst]).finally(() => cancel())
+      if (polled) {
+        const waitLeft = waitEnds - Date.now() >= 1000
+        if (polled.length > 0 || !waitLeft || reader.gone?.() === true) return taken(polled)
+        continue
+      }
+      void poll.then(
+        (late) => { for (const d of late) this.orphans.hold(d, this.clock.now() + seconds * 1000) },
+        () => undefined,
+      )
+    }
+  }
+
+  private toDeliveries(queue: QueueRef, messages: Message[]): Delivery[] {
     return messages.map((message) => {
       const delivery = toDelivery(message, queue.name)
       if (delivery.receives > 1) this.count(queue.name).redelivered++
-      this.receipts.add(delivery.receipt, delivery.mid, queue, owner, holder, seconds)
       return delivery
     })
+  }
+
+  /**
+   * Deliveries whose reader went away during the poll (PROTOCOL.md §10): SQS already counted the
+   * receive, so they are held, receipts alive, for the next reader of their queue.
+   */
+  private orphan(deliveries: Delivery[]): void {
+    for (const delivery of deliveries) {
+      const entry = this.receipts.take(delivery.receipt)
+      if (entry) this.orphans.hold(delivery, entry.deadline)
+    }
+  }
+
+  /**
+   * Up to `max` (at most 10) of the queue's orphans for a new reader, each invisible for that
+   * reader's visibility timeout from now, as any delivery; one whose receipt died meanwhile is skipped.
+   */
+  private async adopt(queue: QueueRef, max: number, seconds: number): Promise<Delivery[]> {
+    const orphans = this.orphans.take(queue.name, max)
+    if (orphans.length === 0) return []
+    const reply = await this.call('SQS ChangeMessageVisibilityBatch', () => this.sqs.send(new ChangeMessageVisibilityBatchCommand({
+      QueueUrl: queue.url,
+      Entries: orphans.map((delivery, i) => ({ Id: String(i), ReceiptHandle: delivery.receipt, VisibilityTimeout: seconds })),
+    })))
+    const alive = new Set((reply.Successful ?? []).map((ok) => Number(ok.Id)))
+    return orphans.filter((_, i) => alive.has(i))
   }
 
   // ---- settle ------------------------------------------------------------------------------
@@ -345,6 +420,7 @@ export class SqsStore implements MessageStore {
     const before = await this.queueStats(queue)
     await this.call('SQS PurgeQueue', () => this.sqs.send(new PurgeQueueCommand({ QueueUrl: queue.url })))
     for (const receipt of this.receipts.receiptsIn(name)) this.receipts.take(receipt)
+    this.orphans.forget(name)
     return before.ready + before.inflight + before.delayed
   }
 
@@ -354,6 +430,7 @@ export class SqsStore implements MessageStore {
     await this.call('SQS DeleteQueue', () => this.sqs.send(new DeleteQueueCommand({ QueueUrl: queue.url })))
     this.queues.dropped(name)
     for (const receipt of this.receipts.receiptsIn(name)) this.receipts.take(receipt)
+    this.orphans.forget(name)
   }
 
   peek(_queue: string, _state: PeekState, _max: number): Delivery[] {
@@ -375,7 +452,7 @@ export class SqsStore implements MessageStore {
     let moved = 0
     const owner: Owner = { id: -1 }
     while (moved < budget) {
-      const batch = await this.fetch(deadLetter, Math.min(SQS_BATCH, budget - moved), 0, 60, owner, undefined)
+      const batch = await this.fetch(deadLetter, Math.min(SQS_BATCH, budget - moved), 0, 60, { owner })
       if (batch.length === 0) break
       const entries: SendMessageBatchRequestEntry[] = batch.map((d, i) => {
         const entry: SendMessageBatchRequestEntry = { Id: String(i), MessageBody: d.bodyJson }

@@ -9,8 +9,8 @@ import { SQS_BATCH } from './limits.js'
 export interface PollHooks {
   /** Receives up to `max` messages, each registered as held by `holder`. */
   fetch(max: number, holder: Holder): Promise<Delivery[]>
-  /** Makes deliveries that arrived after close visible again at once. */
-  giveBack(deliveries: Delivery[]): void
+  /** Deliveries that arrived after close: nobody saw them, so they wait for the next reader. */
+  orphaned(deliveries: Delivery[]): void
   /** A failed poll: logged; `not_found` (queue dropped) ends the subscription. */
   failed(err: HubqError): void
   /** Resolves after the pause between failed polls (or at once when closing). */
@@ -78,7 +78,7 @@ export class PollingSubscription implements Subscription, Holder {
         continue
       }
       if (this.closed) {
-        this.hooks.giveBack(deliveries)
+        this.hooks.orphaned(deliveries)
         break
       }
       for (const delivery of deliveries) {
