@@ -22,7 +22,13 @@ t.test('a dedupId seen on one fifo queue does not swallow the other copies of a 
   t.same(await bodies('F2'), ['fanned'], 'F2 gets its copy')
   t.same(await bodies('S'), ['fanned'], 'the standard queue gets its copy')
 
-  const again = await ok(c, { op: 'publish', topic: 'T', body: 'again', group: 'g', dedupId: 'd' })
-  t.equal(again.mid, fanned.mid, 'seen by every fifo queue now: the first mid comes back')
-  t.same(await bodies('F2'), ['fanned'], 'no second copy in F2')
+  await ok(c, { op: 'publish', topic: 'T', body: 'again', group: 'g', dedupId: 'd' })
+  t.same(await bodies('F1'), ['direct'], 'no second copy in F1')
+  t.same(await bodies('F2'), ['fanned'], 'no second copy in F2: it has seen d now')
+  t.same(await bodies('S'), ['fanned', 'again'], 'a standard queue keeps no dedup window')
+
+  await ok(c, { op: 'unbind', topic: 'T', queue: 'S' })
+  const duplicate = await ok(c, { op: 'publish', topic: 'T', body: 'dup', group: 'g', dedupId: 'd' })
+  t.ok([first.mid, fanned.mid].includes(duplicate.mid), 'every bound queue saw d: a mid of the first sighting comes back')
+  t.same(await bodies('F2'), ['fanned'], 'and nothing is stored')
 })
