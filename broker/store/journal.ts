@@ -37,7 +37,13 @@ export interface PublishRecord {
   receives?: number
   /** The queue a dead-lettered message died in. */
   origin?: string
-  /** A topic fan-out with no delay of its own: each queue waits out its default delay. */
+  /**
+   * A topic fan-out with no delay of its own waits out each queue's default delay: the time each
+   * copy becomes visible, in the order of `queues`, resolved when it was published (replay must
+   * not depend on where a later declare landed in the log).
+   */
+  visibleAts?: readonly number[]
+  /** Written by older versions instead of visibleAts: resolved against the queue's delay at replay. */
   queueDelay?: boolean
   [HELD]?: LogHandle[]
 }
@@ -47,10 +53,14 @@ export type JournalRecord =
   | { type: 'drop'; queue: string; [HELD]?: LogHandle[] }
   | { type: 'purge'; queue: string; [HELD]?: LogHandle[] }
   | PublishRecord
+  /** `mid` in the records below is the held message's key in its queue (queue.ts, messageKey). */
   | { type: 'receive'; queue: string; mid: string; receives: number }
   | { type: 'release'; queue: string; mid: string; visibleAt: number }
   | { type: 'delete'; queue: string; mid: string; [HELD]?: LogHandle[] }
-  | { type: 'move'; from: string; to: string; mid: string; receives: number; origin?: string; [HELD]?: LogHandle[] }
+  /** A message past its queue's retention: it leaves as a delete does, but is not counted as acked. */
+  | { type: 'expire'; queue: string; mid: string; [HELD]?: LogHandle[] }
+  /** `toMid`: the key the message takes in `to` (a new copy suffix; absent in older logs: `mid`). */
+  | { type: 'move'; from: string; to: string; mid: string; toMid?: string; receives: number; origin?: string; [HELD]?: LogHandle[] }
   | { type: 'topic'; topic: string }
   | { type: 'bind'; topic: string; queue: string; filter?: Record<string, string[]> }
   | { type: 'unbind'; topic: string; queue: string }

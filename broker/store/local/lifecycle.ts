@@ -6,14 +6,20 @@ import { notFound } from '../../../shared/errors.js'
 import { systemClock, type Clock } from '../../../shared/clock.js'
 import type { DeclareInput, Owner } from '../types.js'
 import { HELD, type Journal, type JournalRecord, type PublishRecord } from '../journal.js'
-import { Queue, State, StoredMessage, holdsGroup, type LocalSubscription } from './queue.js'
+import { Queue, State, StoredMessage, holdsGroup, splitKey, type LocalSubscription } from './queue.js'
 import { TimerHeap } from './timer-heap.js'
+import type { Undo } from './undo.js'
 import { nextReceipt } from './message-ids.js'
 import { toRecord } from './replay.js'
 import { unspill } from './bodies.js'
-import { deleteRecord } from './records.js'
+import { copyKey, expireRecord } from './records.js'
 
 export const DEDUP_WINDOW_MS = 5 * 60 * 1000
+
+export interface HeldState {
+  message: StoredMessage
+  state: State
+}
 const SWEEP_MS = 1000
 /**
  * A delivery's receive count is written this long after it, if the message is still out by then
@@ -56,8 +62,8 @@ export abstract class MessageLifecycle {
     )
   }
 
-  /** LocalStore.declare: queueOrDeclare makes a missing queue through it. */
-  abstract declare(input: DeclareInput, enforceLimit?: boolean): { created: boolean }
+  /** LocalStore.declareNow: queueOrDeclare makes a missing queue through it. */
+  abstract declareNow(input: DeclareInput, enforceLimit?: boolean, undo?: Undo): boolean
 
   /** Writes the receive counts still due and stops every timer: the store is closing. */
   protected stopTimers(): void {
@@ -73,21 +79,33 @@ export abstract class MessageLifecycle {
     return queue
   }
 
-  protected queueOrDeclare(name: string, enforceLimit = true): Queue {
+  /** `undo`: told how to take the queue back when the op that made it is refused. */
+  protected queueOrDeclare(name: string, enforceLimit = true, undo?: Undo): Queue {
     const queue = this.queues.get(name)
     if (queue) return queue
-    this.declare({ queue: name }, enforceLimit)
+    this.declareNow({ queue: name }, enforceLimit, undo)
     return this.queues.get(name) as Queue
   }
 
-  protected materialize(queue: Queue, record: PublishRecord): StoredMessage {
+  /** The copy of `record` for the queue at `index` of its queues, held by that queue. */
+  protected materialize(queue: Queue, record: PublishRecord, index = 0): StoredMessage {
+    const visibleAt = record.visibleAts !== undefined
+      ? (record.visibleAts[index] as number)
+      : record.queueDelay ? record.publishedAt + queue.config.delay * 1000 : record.visibleAt
+    // Only a copy (a rewritten dead-letter move or redrive) has a '/' in its key.
+    const { mid, copy } = record.mid.length > 36 ? splitKey(record.mid) : { mid: record.mid, copy: undefined }
     const message = new StoredMessage(
-      record.mid, queue, record.bodyJson, record.publishedAt, record.receives ?? 0,
-      record.queueDelay ? record.publishedAt + queue.config.delay * 1000 : record.visibleAt,
-      record.attrs, record.group, record.dedupId, record.origin,
+      mid, queue, record.bodyJson, record.publishedAt, record.receives ?? 0, visibleAt,
+      record.attrs, record.group, record.dedupId, record.origin, copy,
     )
     queue.hold(message)
     return message
+  }
+
+  /** Copies made by a refused redrive leave their queues (they are not in flight). */
+  protected withdrawCopies(copies: StoredMessage[]): void {
+    for (const copy of copies) copy.queue.published++
+    this.withdraw(copies)
   }
 
   /** Puts freshly published messages into their queues and hands them to waiting consumers. */
@@ -98,9 +116,9 @@ export abstract class MessageLifecycle {
     for (const record of records) {
       const held: StoredMessage[] = []
       record[HELD] = held
-      for (const name of record.queues) {
-        const queue = this.queueOrDeclare(name, false)
-        const message = this.materialize(queue, record)
+      for (let index = 0; index < record.queues.length; index++) {
+        const queue = this.queueOrDeclare(record.queues[index] as string, false)
+        const message = this.materialize(queue, record, index)
         held.push(message)
         this.place(message, now)
         placed.push(message)
@@ -162,6 +180,13 @@ export abstract class MessageLifecycle {
         continue
       }
       if (message.bodyJson === undefined && !unspill(message, this.journal)) return undefined
+      // Received maxReceives times already (its last delivery was cut short by a restart): one
+      // more would exceed the limit, so it goes where a release would have sent it.
+      if (this.pastMaxReceives(message)) {
+        queue.settleGroup(message)
+        this.moveToDeadLetter(message, true)
+        continue
+      }
       return message
     }
   }
@@ -179,6 +204,12 @@ export abstract class MessageLifecycle {
     queue.inflight++
     this.receipts.set(receipt, message)
     this.timers.add(message.until, message, message.generation)
+    // With maxReceives, the count decides a dead-letter move: it is written before the delivery
+    // leaves (the caller waits for the commit, see deliveryDurable), so no crash can undo it.
+    if (queue.config.maxReceives > 0) {
+      this.logReceive(message)
+      return
+    }
     if (this.unlogged.push(message) === 1) {
       this.unloggedHandle = this.clock.setTimeout(() => this.logReceives(), RECEIVE_LOG_MS)
     }
@@ -197,7 +228,23 @@ export abstract class MessageLifecycle {
     const lease = message.lease
     if (!lease || lease.logged) return
     lease.logged = true
-    this.tryAppend({ type: 'receive', queue: message.queue.name, mid: message.mid, receives: message.receives })
+    this.tryAppend({ type: 'receive', queue: message.queue.name, mid: message.key, receives: message.receives })
+  }
+
+  /**
+   * Resolves once the receive counts of these deliveries are durable: at once unless one comes
+   * from a queue with maxReceives (see markInflight).
+   */
+  protected deliveryDurable(messages: StoredMessage[]): Promise<void> | undefined {
+    for (const message of messages) {
+      if (message.queue.config.maxReceives > 0) return this.journal.commit()
+    }
+    return undefined
+  }
+
+  private pastMaxReceives(message: StoredMessage): boolean {
+    const { maxReceives, deadLetter } = message.queue.config
+    return maxReceives > 0 && message.receives >= maxReceives && deadLetter !== undefined && deadLetter !== message.queue.name
   }
 
   protected leaveInflight(message: StoredMessage): void {
@@ -217,26 +264,12 @@ export abstract class MessageLifecycle {
     // Back in the queue, the count must survive a restart: it decides the dead-letter move.
     this.logReceive(message)
     this.leaveInflight(message)
-    const { maxReceives, deadLetter } = queue.config
     // Taken for delivery, its body is in memory (see take).
-    const body = message.bodyJson
-    if (maxReceives > 0 && message.receives >= maxReceives && deadLetter !== undefined && deadLetter !== queue.name && body !== undefined) {
-      const target = this.queueOrDeclare(deadLetter, false)
-      const move: JournalRecord = {
-        type: 'move', from: queue.name, to: target.name, mid: message.mid, receives: message.receives, origin: queue.name,
-      }
-      this.tryAppend(move)
-      queue.letGo(message)
-      queue.deadLettered++
-      message.state = State.Gone
-      message.generation++
-      const moved = this.materialize(target, { ...toRecord(message, body), origin: queue.name })
-      move[HELD] = [message, moved]
-      target.pushReady(moved, false)
-      if (dispatch) this.dispatch(target)
+    if (this.pastMaxReceives(message) && message.bodyJson !== undefined) {
+      this.moveToDeadLetter(message, dispatch)
     } else if (delayMs > 0) {
       message.until = this.clock.now() + delayMs
-      this.tryAppend({ type: 'release', queue: queue.name, mid: message.mid, visibleAt: message.until })
+      this.tryAppend({ type: 'release', queue: queue.name, mid: message.key, visibleAt: message.until })
       this.place(message, this.clock.now())
     } else {
       queue.pushReady(message, true)
@@ -244,8 +277,30 @@ export abstract class MessageLifecycle {
     if (dispatch) this.dispatch(queue)
   }
 
+  /**
+   * Moves a message out of its queue (not in flight, its body in memory) to the queue's dead-letter
+   * queue, as a new copy there (its own key: the queue may hold other copies of the same message).
+   */
+  private moveToDeadLetter(message: StoredMessage, dispatch: boolean): void {
+    const queue = message.queue
+    const target = this.queueOrDeclare(queue.config.deadLetter as string, false)
+    const toMid = copyKey(message)
+    const move: JournalRecord = {
+      type: 'move', from: queue.name, to: target.name, mid: message.key, toMid, receives: message.receives, origin: queue.name,
+    }
+    this.tryAppend(move)
+    queue.letGo(message)
+    queue.deadLettered++
+    message.state = State.Gone
+    message.generation++
+    const moved = this.materialize(target, { ...toRecord(message, message.bodyJson as string), mid: toMid, origin: queue.name })
+    move[HELD] = [message, moved]
+    target.pushReady(moved, false)
+    if (dispatch) this.dispatch(target)
+  }
+
   private expire(message: StoredMessage): void {
-    this.tryAppend(deleteRecord(message))
+    this.tryAppend(expireRecord(message))
     this.forget(message)
   }
 
@@ -273,6 +328,28 @@ export abstract class MessageLifecycle {
     return count
   }
 
+  /** The messages a queue holds now, each with its state: what `restore` puts back. */
+  protected snapshotHeld(queue: Queue): HeldState[] {
+    const out: HeldState[] = []
+    for (const message of queue.held()) out.push({ message, state: message.state })
+    return out
+  }
+
+  /**
+   * Puts back what a refused purge, drop or redrive took out of `queue`: delayed ones delayed,
+   * the others ready (one that was in flight too: its receipt is spent, as after a release).
+   */
+  protected restore(queue: Queue, held: HeldState[]): void {
+    const now = this.clock.now()
+    for (const { message, state } of held) {
+      if (message.state !== State.Gone || message.queue !== queue) continue
+      queue.hold(message)
+      if (state === State.Delayed) this.place(message, now)
+      else queue.pushReady(message, false)
+    }
+    this.dispatch(queue)
+  }
+
   protected dispatch(queue: Queue): void {
     while (queue.hasDeliverable()) {
       const waiter = queue.waiters.peekFront()
@@ -293,8 +370,21 @@ export abstract class MessageLifecycle {
       if (!message) return
       this.markInflight(message, undefined, sub.owner, sub)
       sub.unacked++
-      sub.deliver(message)
+      const durable = this.deliveryDurable([message])
+      if (durable === undefined) sub.deliver(message)
+      else this.deliverOnceDurable(durable, sub, message)
     }
+  }
+
+  /**
+   * Pushes the delivery once its receive count is durable, unless it was settled meanwhile; if
+   * the log refuses, it stays in flight and comes back when its visibility timeout runs out.
+   */
+  private deliverOnceDurable(durable: Promise<void>, sub: LocalSubscription, message: StoredMessage): void {
+    const lease = message.lease
+    durable.then(() => {
+      if (message.lease === lease && !sub.closed) sub.deliver(message)
+    }, () => undefined)
   }
 
   private onTimer(message: StoredMessage, generation: number): void {

@@ -21,12 +21,28 @@ interface Lease {
   logged: boolean
 }
 
-/** Fields most messages never have (fifo group, attributes, dedup id, dead-letter origin). */
+/** Fields most messages never have (fifo group, attributes, dedup id, dead-letter origin, copy). */
 interface Extra {
   attrs: Attrs | undefined
   group: string | undefined
   dedupId: string | undefined
   origin: string | undefined
+  copy: string | undefined
+}
+
+/**
+ * A held message's key in its queue: its mid, or `mid/copy` for a copy made by a dead-letter move
+ * or a redrive. A mid alone is not unique in a queue once fan-out and dead letters meet (two
+ * copies of one publish dead-lettered into one queue); the log names held messages by key.
+ */
+export function messageKey(mid: string, copy: string | undefined): string {
+  return copy === undefined ? mid : `${mid}/${copy}`
+}
+
+/** The mid and copy of a key (a mid has no '/': message-ids.ts). */
+export function splitKey(key: string): { mid: string; copy: string | undefined } {
+  const slash = key.indexOf('/')
+  return slash < 0 ? { mid: key, copy: undefined } : { mid: key.slice(0, slash), copy: key.slice(slash + 1) }
 }
 
 /**
@@ -71,12 +87,24 @@ export class StoredMessage implements LogHandle {
     group: string | undefined,
     dedupId: string | undefined,
     origin: string | undefined,
+    copy?: string,
   ) {
     this.publishedOffset = publishedAt - TIME_BASE
     this.untilOffset = until - TIME_BASE
-    this.extra = attrs === undefined && group === undefined && dedupId === undefined && origin === undefined
+    this.extra = attrs === undefined && group === undefined && dedupId === undefined && origin === undefined && copy === undefined
       ? undefined
-      : { attrs, group, dedupId, origin }
+      : { attrs, group, dedupId, origin, copy }
+  }
+
+  /** How the log names this message in its queue (see messageKey). */
+  get key(): string {
+    const copy = this.extra?.copy
+    return copy === undefined ? this.mid : `${this.mid}/${copy}`
+  }
+
+  set copy(copy: string | undefined) {
+    if (this.extra) this.extra.copy = copy
+    else if (copy !== undefined) this.extra = { attrs: undefined, group: undefined, dedupId: undefined, origin: undefined, copy }
   }
 
   get publishedAt(): number {
@@ -110,7 +138,7 @@ export class StoredMessage implements LogHandle {
 
   set origin(origin: string | undefined) {
     if (this.extra) this.extra.origin = origin
-    else if (origin !== undefined) this.extra = { attrs: undefined, group: undefined, dedupId: undefined, origin }
+    else if (origin !== undefined) this.extra = { attrs: undefined, group: undefined, dedupId: undefined, origin, copy: undefined }
   }
 
   get receipt(): string | undefined {

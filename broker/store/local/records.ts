@@ -1,14 +1,30 @@
 // What the local store writes to its journal for a message, and what it hands a client.
+import { randomBytes } from 'node:crypto'
 import { HubqError } from '../../../shared/errors.js'
 import type { Delivery, PublishInput } from '../../../shared/protocol/types.js'
 import { HELD, type JournalRecord, type PublishRecord } from '../journal.js'
 import type { StoredMessage } from './queue.js'
 
-/** The record of an ack or an expiry. The messages go on after the literal: a computed key would take V8's slow path. */
+/** The record of an ack. The messages go on after the literal: a computed key would take V8's slow path. */
 export function deleteRecord(message: StoredMessage): JournalRecord {
-  const record: JournalRecord = { type: 'delete', queue: message.queue.name, mid: message.mid }
+  const record: JournalRecord = { type: 'delete', queue: message.queue.name, mid: message.key }
   record[HELD] = [message]
   return record
+}
+
+/** The record of a message past its queue's retention: it leaves, and is not counted as acked. */
+export function expireRecord(message: StoredMessage): JournalRecord {
+  const record: JournalRecord = { type: 'expire', queue: message.queue.name, mid: message.key }
+  record[HELD] = [message]
+  return record
+}
+
+/**
+ * The key of a new copy of `message` (a dead-letter move or a redrive): its mid and a random
+ * suffix, so that it differs from every other copy of the same message in the queue it goes to.
+ */
+export function copyKey(message: StoredMessage): string {
+  return `${message.mid}/${randomBytes(6).toString('base64url')}`
 }
 
 /** The record of one published message, visible `delay` seconds after `now`. */

@@ -2,17 +2,20 @@
 // that log compaction writes back (PROTOCOL.md §9).
 import { QUEUE_DEFAULTS } from '../../../shared/protocol/types.js'
 import { HELD, type JournalRecord, type LiveView, type PublishRecord } from '../journal.js'
-import { Queue, State, publishOrder, type StoredMessage } from './queue.js'
+import { Queue, State, publishOrder, splitKey, type StoredMessage } from './queue.js'
 
 export type Bindings = Map<string, Record<string, string[]> | undefined>
 
 export interface ReplayState {
   queues: Map<string, Queue>
   topics: Map<string, Bindings>
-  /** Makes the message and files it in its queue; nothing is placed until replay ends. */
-  materialize(queue: Queue, record: PublishRecord): StoredMessage
   /**
-   * Replay's own index, queue -> mid -> message: the records name messages by id, which nothing
+   * Makes the copy of `record` for the queue at `index` of its queues and files it in the queue;
+   * nothing is placed until replay ends.
+   */
+  materialize(queue: Queue, record: PublishRecord, index: number): StoredMessage
+  /**
+   * Replay's own index, queue -> key -> message: the records name messages by key, which nothing
    * needs once replay is over (the queues hold their messages in lists).
    */
   byId: Map<string, Map<string, StoredMessage>>
@@ -52,7 +55,8 @@ export function replayRecord(state: ReplayState, record: JournalRecord, where?: 
       state.byId.delete(record.queue)
       return
     case 'publish':
-      for (const name of record.queues) {
+      for (let index = 0; index < record.queues.length; index++) {
+        const name = record.queues[index] as string
         const queue = replayQueue(queues, name)
         const mids = idsOf(state, name)
         // A second copy of a message (rewritten by log compaction, `receives` set) replaces the
@@ -61,7 +65,7 @@ export function replayRecord(state: ReplayState, record: JournalRecord, where?: 
         const first = mids.get(record.mid)
         if (first) queue.letGo(first)
         else if (record.receives === undefined || !state.counted.has(name)) queue.published++
-        const message = state.materialize(queue, record)
+        const message = state.materialize(queue, record, index)
         if (at !== undefined) {
           message.where = where
           message.at = at
@@ -69,7 +73,7 @@ export function replayRecord(state: ReplayState, record: JournalRecord, where?: 
           if (record.bodyJson === '') message.bodyJson = undefined
         }
         mids.set(record.mid, message)
-        if (record.dedupId !== undefined) rememberDedup(queue, record.dedupId, record.mid, record.publishedAt)
+        if (record.dedupId !== undefined) rememberDedup(queue, record.dedupId, message.mid, record.publishedAt)
       }
       return
     case 'receive': {
@@ -82,13 +86,14 @@ export function replayRecord(state: ReplayState, record: JournalRecord, where?: 
       if (message) message.until = record.visibleAt
       return
     }
-    case 'delete': {
+    case 'delete':
+    case 'expire': {
       const mids = state.byId.get(record.queue)
       const message = mids?.get(record.mid)
       if (!mids || !message) return
       mids.delete(record.mid)
       message.queue.letGo(message)
-      message.queue.acked++
+      if (record.type === 'delete') message.queue.acked++
       return
     }
     case 'move': {
@@ -100,15 +105,18 @@ export function replayRecord(state: ReplayState, record: JournalRecord, where?: 
       from.letGo(message)
       if (record.origin !== undefined) from.deadLettered++
       const to = replayQueue(queues, record.to)
+      const key = record.toMid ?? record.mid
       message.queue = to
       message.receives = record.receives
       message.origin = record.origin
+      message.copy = splitKey(key).copy
       message.until = 0
-      // As a map would: a copy already there under the same id is replaced.
+      // As a map would: a copy already there under the same key is replaced (only an older log,
+      // written without toMid, can name two copies alike).
       const toIds = idsOf(state, record.to)
-      const there = toIds.get(record.mid)
+      const there = toIds.get(key)
       if (there) to.letGo(there)
-      toIds.set(record.mid, message)
+      toIds.set(key, message)
       to.hold(message)
       return
     }
@@ -176,7 +184,7 @@ export function liveView(
   return {
     eachHeld: (each) => {
       for (const queue of queues.values()) {
-        for (const message of queue.held()) each(queue.name, message.mid, message)
+        for (const message of queue.held()) each(queue.name, message.key, message)
       }
     },
     heldAt: (where) => {
@@ -216,10 +224,13 @@ export function liveView(
   }
 }
 
-/** The message as a publish record (for compaction and moves), with its body (which may be on disk only). */
+/**
+ * The message as a publish record (for compaction and moves), with its body (which may be on disk
+ * only); its `mid` is the message's key, so a copy stays apart from its siblings.
+ */
 export function toRecord(message: StoredMessage, bodyJson: string): PublishRecord {
   const record: PublishRecord = {
-    type: 'publish', queues: [message.queue.name], mid: message.mid, bodyJson,
+    type: 'publish', queues: [message.queue.name], mid: message.key, bodyJson,
     publishedAt: message.publishedAt, visibleAt: message.state === State.Delayed ? message.until : 0,
     receives: message.receives,
   }

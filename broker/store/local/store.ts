@@ -16,8 +16,9 @@ import { Queue, State, StoredMessage, holdsGroup, type LocalSubscription } from 
 import { matchesFilter } from './filter.js'
 import { nextMessageId } from './message-ids.js'
 import { inPublishOrder, liveView, replayRecord, replayState, toRecord, type Bindings } from './replay.js'
+import { Undo } from './undo.js'
 import { BODIES_IN_MEMORY, bodyOf, loadFront, readableBody, spill } from './bodies.js'
-import { deleteRecord, publishRecord, toDelivery, unknownReceipt } from './records.js'
+import { copyKey, deleteRecord, publishRecord, toDelivery, unknownReceipt } from './records.js'
 import { DEDUP_WINDOW_MS, MessageLifecycle, type LocalStoreOptions } from './lifecycle.js'
 
 export { BODIES_IN_MEMORY } from './bodies.js'
@@ -40,7 +41,7 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
   }
 
   async open(): Promise<void> {
-    const state = replayState(this.queues, this.topics, (queue, record) => this.materialize(queue, record))
+    const state = replayState(this.queues, this.topics, (queue, record, index) => this.materialize(queue, record, index))
     const live = liveView(this.queues, this.topics, () => this.clock.now() - DEDUP_WINDOW_MS, (message) => bodyOf(message, this.journal))
     // Bodies are not replayed: the first ones of each queue are read back below, the rest as they are taken.
     await this.journal.open((record, where, at) => replayRecord(state, record, where, at), live, { bodiesLater: true })
@@ -64,8 +65,22 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
 
   // ---- queues and topics -------------------------------------------------------------------
 
-  /** `enforceLimit` false: a queue the broker itself needs (a dead-letter move, a redrive) is made even over max-queues. */
-  declare(input: DeclareInput, enforceLimit = true): { created: boolean } {
+  /**
+   * Answers once the record is durable (PROTOCOL.md §6 "Semantics"); a refused write undoes the
+   * change, so nothing of it is left in memory.
+   */
+  declare(input: DeclareInput): Promise<{ created: boolean }> {
+    const undo = new Undo()
+    const created = this.declareNow(input, true, undo)
+    return this.afterCommit(undo, { created })
+  }
+
+  /**
+   * Makes or changes the queue now, its record appended (queueOrDeclare makes a missing queue
+   * through it); `undo` learns how to take it back. `enforceLimit` false: a queue the broker itself
+   * needs (a dead-letter move, a redrive) is made even over max-queues.
+   */
+  declareNow(input: DeclareInput, enforceLimit = true, undo?: Undo): boolean {
     const existing = this.queues.get(input.queue)
     if (!existing && enforceLimit && this.queues.size >= this.maxQueues) {
       throw tooManyQueues(this.maxQueues, input.queue)
@@ -79,28 +94,50 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
     }
     this.journal.append({ type: 'declare', config })
     if (existing) {
+      const previous = existing.config
       existing.config = config
-      return { created: false }
+      undo?.add(() => {
+        if (existing.config === config) existing.config = previous
+      })
+      return false
     }
-    this.queues.set(config.queue, new Queue(config))
-    return { created: true }
+    const queue = new Queue(config)
+    this.queues.set(config.queue, queue)
+    undo?.add(() => {
+      if (this.queues.get(config.queue) !== queue) return
+      // What a publish behind it put there keeps the queue, as a restart would: with the defaults.
+      if (queue.size > 0) queue.config = { queue: config.queue, ...QUEUE_DEFAULTS }
+      else this.queues.delete(config.queue)
+    })
+    return true
   }
 
   // Topics and bindings answer once their record is durable: a confirmed bind survives a crash.
   topic(topic: string): Promise<{ created: boolean }> {
     if (this.topics.has(topic)) return this.journal.commit().then(() => ({ created: false }))
     this.journal.append({ type: 'topic', topic })
-    this.topics.set(topic, new Map())
-    return this.journal.commit().then(() => ({ created: true }))
+    const bindings: Bindings = new Map()
+    this.topics.set(topic, bindings)
+    const undo = new Undo(() => {
+      if (this.topics.get(topic) === bindings) this.topics.delete(topic)
+    })
+    return this.afterCommit(undo, { created: true })
   }
 
   bind(topic: string, queue: string, filter?: Record<string, string[]>): Promise<void> {
     const bindings = this.topics.get(topic)
     if (!bindings) throw notFound(`topic ${topic} does not exist`)
-    this.queueOrDeclare(queue)
+    const undo = new Undo()
+    if (!this.queues.has(queue)) this.declareNow({ queue }, true, undo)
     this.journal.append({ type: 'bind', topic, queue, ...(filter ? { filter } : {}) })
+    const had = bindings.has(queue)
+    const previous = bindings.get(queue)
     bindings.set(queue, filter)
-    return this.journal.commit()
+    undo.add(() => {
+      if (had) bindings.set(queue, previous)
+      else bindings.delete(queue)
+    })
+    return this.afterCommit(undo, undefined)
   }
 
   unbind(topic: string, queue: string): Promise<void> {
@@ -108,27 +145,52 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
     if (!bindings) throw notFound(`topic ${topic} does not exist`)
     if (!bindings.has(queue)) throw notFound(`queue ${queue} is not bound to topic ${topic}`)
     this.journal.append({ type: 'unbind', topic, queue })
+    const filter = bindings.get(queue)
     bindings.delete(queue)
-    return this.journal.commit()
+    const undo = new Undo(() => {
+      if (this.topics.get(topic) === bindings && !bindings.has(queue)) bindings.set(queue, filter)
+    })
+    return this.afterCommit(undo, undefined)
+  }
+
+  /** `value` once everything appended is durable; on a refused write, `undo` runs and the error goes on. */
+  private afterCommit<T>(undo: Undo, value: T): Promise<T> {
+    return this.journal.commit().then(
+      () => value,
+      (err: unknown) => {
+        undo.run()
+        throw err
+      },
+    )
   }
 
   // ---- publish -----------------------------------------------------------------------------
 
   publish(target: PublishTarget, inputs: PublishInput[]): Promise<string[]> {
     if (inputs.length === 1 && 'queue' in target) {
-      const queue = this.queueOrDeclare(target.queue)
-      if (!queue.config.fifo) return this.publishOne(queue, inputs[0] as PublishInput)
+      const existing = this.queues.get(target.queue)
+      if (existing && !existing.config.fifo) return this.publishOne(existing, inputs[0] as PublishInput, undefined)
+      if (!existing) {
+        const undo = new Undo()
+        const queue = this.queueOrDeclare(target.queue, true, undo)
+        if (!queue.config.fifo) return this.publishOne(queue, inputs[0] as PublishInput, undo)
+        undo.run()
+      }
     }
     const now = this.clock.now()
     const mids: string[] = new Array(inputs.length)
     const records: PublishRecord[] = []
     const dedupAdded: [Queue, string][] = []
+    const undo = new Undo()
     try {
       for (let i = 0; i < inputs.length; i++) {
         const input = inputs[i] as PublishInput
-        const queues = this.targets(target, input)
+        const bound = this.targets(target, input, undo)
+        // A dedupId counts per queue (PROTOCOL.md §6.10): a queue that saw it in the window gets
+        // no copy; the others do. Only when every queue saw it is the publish a duplicate.
         let duplicate: string | undefined
-        for (const queue of queues) {
+        let queues = bound
+        for (const queue of bound) {
           if (!queue.config.fifo) continue
           if (input.group === undefined) throw badRequest(`queue ${queue.name} is fifo: group is required`)
           // As on SQS FIFO: a delayed message could not keep its place in its group.
@@ -137,9 +199,12 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
           }
           if (input.dedupId === undefined) continue
           const seen = queue.dedup.get(input.dedupId)
-          if (seen && seen.at > now - DEDUP_WINDOW_MS) duplicate = seen.mid
+          if (seen && seen.at > now - DEDUP_WINDOW_MS) {
+            duplicate ??= seen.mid
+            queues = queues.filter((q) => q !== queue)
+          }
         }
-        if (duplicate !== undefined) {
+        if (duplicate !== undefined && queues.length === 0) {
           mids[i] = duplicate
           continue
         }
@@ -147,8 +212,12 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
         mids[i] = mid
         const delay = input.delay ?? ('queue' in target ? (queues[0]?.config.delay ?? 0) : 0)
         const record = publishRecord(queues.map((q) => q.name), mid, input, now, delay)
-        // As SNS to SQS: a fan-out without a delay of its own waits out each queue's default delay.
-        if (input.delay === undefined && 'topic' in target && queues.some((q) => q.config.delay > 0)) record.queueDelay = true
+        // As SNS to SQS: a fan-out without a delay of its own waits out each queue's default
+        // delay, resolved now and written with the record (replay must not depend on where a
+        // later declare of the queue lands in the log).
+        if (input.delay === undefined && 'topic' in target && queues.some((q) => q.config.delay > 0)) {
+          record.visibleAts = queues.map((q) => now + q.config.delay * 1000)
+        }
         if (input.dedupId !== undefined) {
           for (const queue of queues) {
             if (!queue.config.fifo) continue
@@ -163,6 +232,7 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
       }
     } catch (err) {
       for (const [queue, dedupId] of dedupAdded) queue.dedup.delete(dedupId)
+      undo.run()
       return Promise.reject(err)
     }
     // Consumers get the message now; the publisher's confirm waits for the fsync (PROTOCOL.md §9).
@@ -176,13 +246,17 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
       (err: unknown) => {
         for (const [queue, dedupId] of dedupAdded) queue.dedup.delete(dedupId)
         this.withdraw(placed)
+        undo.run()
         throw err
       },
     )
   }
 
-  /** The common case: one message to one standard queue, as `publish` does it, without its lists. */
-  private publishOne(queue: Queue, input: PublishInput): Promise<string[]> {
+  /**
+   * The common case: one message to one standard queue, as `publish` does it, without its lists.
+   * `undo`: set when the queue was made for this publish (it goes again if the log refuses).
+   */
+  private publishOne(queue: Queue, input: PublishInput, undo: Undo | undefined): Promise<string[]> {
     const now = this.clock.now()
     const mid = nextMessageId()
     const record = publishRecord(queue.nameList, mid, input, now, input.delay ?? queue.config.delay)
@@ -200,18 +274,19 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
       },
       (err: unknown) => {
         this.withdraw([message])
+        undo?.run()
         throw err
       },
     )
   }
 
-  private targets(target: PublishTarget, input: PublishInput): Queue[] {
-    if ('queue' in target) return [this.queueOrDeclare(target.queue)]
+  private targets(target: PublishTarget, input: PublishInput, undo: Undo): Queue[] {
+    if ('queue' in target) return [this.queueOrDeclare(target.queue, true, undo)]
     const bindings = this.topics.get(target.topic)
     if (!bindings) throw notFound(`topic ${target.topic} does not exist`)
     const out: Queue[] = []
     for (const [name, filter] of bindings) {
-      if (matchesFilter(filter, input.attrs)) out.push(this.queueOrDeclare(name))
+      if (matchesFilter(filter, input.attrs)) out.push(this.queueOrDeclare(name, true, undo))
     }
     return out
   }
@@ -226,8 +301,12 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
       taken.push(m)
       if (taken.length >= options.max) break
     }
-    if (taken.length > 0 || options.wait <= 0) return taken.map((m) => toDelivery(m))
-    return new Promise((resolve) => {
+    if (taken.length > 0 || options.wait <= 0) {
+      const deliveries = taken.map((m) => toDelivery(m))
+      const durable = this.deliveryDurable(taken)
+      return durable === undefined ? deliveries : durable.then(() => deliveries)
+    }
+    return new Promise((resolve, reject) => {
       let timer: unknown
       const waiter = {
         max: options.max,
@@ -236,7 +315,10 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
         resolve: (messages: StoredMessage[]) => {
           if (timer !== undefined) this.clock.clearTimeout(timer)
           options.signal?.removeEventListener('abort', onAbort)
-          resolve(messages.map((m) => toDelivery(m)))
+          const deliveries = messages.map((m) => toDelivery(m))
+          const durable = this.deliveryDurable(messages)
+          if (durable === undefined) resolve(deliveries)
+          else durable.then(() => resolve(deliveries), reject)
         },
       }
       const onAbort = (): void => this.removeWaiter(queue, waiter)
@@ -348,21 +430,42 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
 
   // ---- admin -------------------------------------------------------------------------------
 
-  purge(name: string): number {
+  purge(name: string): Promise<number> {
     const queue = this.existing(name)
-    this.journal.append({ type: 'purge', queue: name, [HELD]: [...queue.held()] })
-    return this.removeAll(queue)
+    const held = this.snapshotHeld(queue)
+    this.journal.append({ type: 'purge', queue: name, [HELD]: held.map((h) => h.message) })
+    const purged = this.removeAll(queue)
+    return this.afterCommit(new Undo(() => this.restore(queue, held)), purged)
   }
 
-  drop(name: string): void {
+  /** Subscriptions end once the drop is durable: a refused one leaves them as they were. */
+  drop(name: string): Promise<void> {
     const queue = this.existing(name)
-    this.journal.append({ type: 'drop', queue: name, [HELD]: [...queue.held()] })
+    const held = this.snapshotHeld(queue)
+    this.journal.append({ type: 'drop', queue: name, [HELD]: held.map((h) => h.message) })
     this.removeAll(queue)
-    for (const sub of queue.subscriptions) sub.closed = true
-    queue.subscriptions.length = 0
     this.cancelWaiters(queue)
     this.queues.delete(name)
-    for (const bindings of this.topics.values()) bindings.delete(name)
+    const unbound: [Bindings, Record<string, string[]> | undefined][] = []
+    for (const bindings of this.topics.values()) {
+      if (!bindings.has(name)) continue
+      unbound.push([bindings, bindings.get(name)])
+      bindings.delete(name)
+    }
+    return this.journal.commit().then(
+      () => {
+        for (const sub of queue.subscriptions) sub.closed = true
+        queue.subscriptions.length = 0
+      },
+      (err: unknown) => {
+        if (!this.queues.has(name)) {
+          this.queues.set(name, queue)
+          for (const [bindings, filter] of unbound) if (!bindings.has(name)) bindings.set(name, filter)
+          this.restore(queue, held)
+        }
+        throw err
+      },
+    )
   }
 
   peek(name: string, state: PeekState, max: number): Delivery[] {
@@ -392,13 +495,17 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
     let moved = 0
     const touched = new Set<Queue>()
     const now = this.clock.now()
-    for (const message of [...queue.held()]) {
+    const undo = new Undo()
+    const copies: [StoredMessage, StoredMessage][] = []
+    const held = this.snapshotHeld(queue)
+    for (const { message } of held) {
       if (message.origin === undefined || message.state === State.Inflight) continue
       // One whose body cannot be read stays (the error is logged): the copy needs it.
       const body = bodyOf(message, this.journal)
       if (body === undefined) continue
-      const target = this.queueOrDeclare(message.origin, false)
-      const move: JournalRecord = { type: 'move', from: queue.name, to: target.name, mid: message.mid, receives: 0 }
+      const target = this.queueOrDeclare(message.origin, false, undo)
+      const toMid = copyKey(message)
+      const move: JournalRecord = { type: 'move', from: queue.name, to: target.name, mid: message.key, toMid, receives: 0 }
       this.journal.append(move)
       if (message.state === State.Ready) {
         // Ready messages sit in the deque; take them all out once, below.
@@ -406,12 +513,14 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
       } else {
         queue.delayed--
         if (holdsGroup(message)) queue.settleGroup(message)
+        message.state = State.Gone
       }
       message.generation++
       queue.letGo(message)
-      const copy = this.materialize(target, { ...toRecord(message, body), visibleAt: 0, receives: 0, origin: undefined })
+      const copy = this.materialize(target, { ...toRecord(message, body), mid: toMid, visibleAt: 0, receives: 0, origin: undefined })
       move[HELD] = [message, copy]
       this.place(copy, now)
+      copies.push([message, copy])
       touched.add(target)
       moved++
     }
@@ -420,7 +529,14 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
       if (message.state !== State.Gone) queue.pushReady(message, false)
     }
     for (const target of touched) this.dispatch(target)
-    return this.journal.commit().then(() => moved)
+    // Refused: the copies not yet taken go, and their originals come back (one already taken
+    // stays where it went: at-least-once).
+    undo.add(() => {
+      const untaken = copies.filter(([, copy]) => copy.state === State.Ready || copy.state === State.Delayed)
+      this.withdrawCopies(untaken.map(([, copy]) => copy))
+      this.restore(queue, held.filter(({ message }) => untaken.some(([original]) => original === message)))
+    })
+    return this.afterCommit(undo, moved)
   }
 
   stats(name?: string): StoreStats {

@@ -113,6 +113,7 @@ export class LiveIndex {
         if (record.dedupId !== undefined) segment.metadata = true
         return
       case 'delete':
+      case 'expire':
         this.end(record.queue, record.mid)
         return
       case 'move': {
@@ -120,10 +121,11 @@ export class LiveIndex {
         const holder = from?.get(record.mid)
         if (!from || !holder) return
         from.delete(record.mid)
+        const key = record.toMid ?? record.mid
         const to = this.queue(record.to)
-        const previous = to.get(record.mid)
+        const previous = to.get(key)
         if (previous) previous.live--
-        to.set(record.mid, holder)
+        to.set(key, holder)
         return
       }
       case 'purge':

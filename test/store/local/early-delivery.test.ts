@@ -36,7 +36,10 @@ async function setup(clock = new ManualClock()): Promise<{ journal: HeldJournal;
   const journal = new HeldJournal()
   const store = new LocalStore({ journal, clock })
   await store.open()
-  store.declare({ queue: 'q' })
+  // A declare answers once its record is durable.
+  const declared = store.declare({ queue: 'q' })
+  journal.settle()
+  await declared
   return { journal, store }
 }
 

@@ -10,7 +10,7 @@ import { segmentName } from '../../../broker/store/log/segments.js'
 import { tempDir } from '../../helpers/broker.js'
 import { openJournal, publishRecord, segmentFiles } from './fixture.js'
 
-t.equal(FORMAT_VERSION, 2)
+t.equal(FORMAT_VERSION, 3)
 
 t.test('a publish record with every field round-trips through kind 3', async (t) => {
   const full: PublishRecord = {
@@ -71,7 +71,7 @@ function v1Header(): Buffer {
   return header
 }
 
-t.test('a version 1 folder replays, and new records go to a new version 2 file', async (t) => {
+t.test('a version 1 folder replays, and new records go to a new file of the current version', async (t) => {
   const dir = tempDir()
   t.teardown(() => dir.remove())
   const old: JournalRecord[] = [
@@ -93,7 +93,7 @@ t.test('a version 1 folder replays, and new records go to a new version 2 file',
 
   t.same(segmentFiles(dir.path), [segmentName(1), segmentName(2)], 'the append started a new file')
   t.ok(readFileSync(v1Path).equals(v1Bytes), 'the version 1 file is left byte for byte')
-  t.equal(readFileSync(join(dir.path, segmentName(2))).readUInt16BE(8), 2, 'the new file is version 2')
+  t.equal(readFileSync(join(dir.path, segmentName(2))).readUInt16BE(8), FORMAT_VERSION, 'the new file is of the current version')
 
   const second = await openJournal(dir.path)
   t.same(second.replayed, [...old, publishRecord(3)], 'both files replay, in order')
