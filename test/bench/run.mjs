@@ -1,7 +1,7 @@
-// `npm run bench [-- --json] [-- --n 100000 --size 128 --window 1000 --rate 2000 --secs 5 --fsync always --batch]`
+// `npm run bench [-- --json] [-- --n 100000 --size 128 --window 1000 --rate 2000 --secs 5 --fsync always --batch --max-receives N]`
 // Runs W1–W4 against a broker started here as a child process (fresh data dir per phase, as the
 // peers harness does: w1+w2 on one broker, w3 and w4 on their own), and prints a table.
-// Knobs also from env: N SIZE WINDOW RATE SECS FSYNC BATCH.
+// Knobs also from env: N SIZE WINDOW RATE SECS FSYNC BATCH MAX_RECEIVES.
 import { parseArgs } from 'node:util'
 import { startBroker } from './broker-process.mjs'
 import { workloads } from './workloads.mjs'
@@ -17,6 +17,7 @@ const { values } = parseArgs({
     fsync: { type: 'string' },
     batch: { type: 'boolean' },
     only: { type: 'string' },
+    'max-receives': { type: 'string' },
   },
 })
 const num = (flag, env, fallback) => Number(flag ?? process.env[env] ?? fallback)
@@ -28,6 +29,7 @@ const cfg = {
   secs: num(values.secs, 'SECS', 5),
   fsync: values.fsync ?? process.env.FSYNC ?? 'always',
   batch: values.batch ?? process.env.BATCH === '1',
+  maxReceives: num(values['max-receives'], 'MAX_RECEIVES', 0),
 }
 const phases = (values.only ?? 'w1,w2;w3;w4').split(';').map((p) => p.split(','))
 
@@ -64,7 +66,7 @@ if (values.json) {
   for (const [w, r] of Object.entries(results)) {
     rows.push([names[w], fmt(r.rate), fmt(r.p50Ms), fmt(r.p99Ms), fmt(r.maxMs), `${fmt(r.serverRssMb)} (${fmt(r.serverPeakRssMb)})`, fmt(r.serverCpuS), fmt(r.clientCpuS)])
   }
-  console.log(`hubq bench: N=${cfg.n} SIZE=${cfg.size} WINDOW=${cfg.window} RATE=${cfg.rate} SECS=${cfg.secs} fsync=${cfg.fsync}${cfg.batch ? ' batch' : ''}`)
+  console.log(`hubq bench: N=${cfg.n} SIZE=${cfg.size} WINDOW=${cfg.window} RATE=${cfg.rate} SECS=${cfg.secs} fsync=${cfg.fsync}${cfg.batch ? ' batch' : ''}${cfg.maxReceives ? ` maxReceives=${cfg.maxReceives}` : ''}`)
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)))
   for (const [i, row] of rows.entries()) {
     console.log('| ' + row.map((c, j) => String(c).padEnd(widths[j])).join(' | ') + ' |')

@@ -57,7 +57,9 @@ async function consume(cfg, expected, lat) {
     prefetch: cfg.window,
     // One timer per message buys nothing in a run far shorter than the visibility timeout.
     heartbeatInterval: 0,
-    declare: { visibilityTimeout: 600 },
+    // --max-receives N: the queue has a dead-letter limit, so each delivery's receive count is
+    // written before it leaves (PROTOCOL.md §6.5).
+    declare: { visibilityTimeout: 600, ...(cfg.maxReceives > 0 ? { maxReceives: cfg.maxReceives, deadLetter: `${QUEUE}.dead` } : {}) },
     handler: (message) => {
       if (lat) lat[got] = now() - stampOf(message.body)
       if (++got === expected) resolveDone()
