@@ -123,8 +123,10 @@ export abstract class MessageLifecycle {
     for (const message of messages) {
       const queue = message.queue
       if (message.state === State.Ready) reorder.add(queue)
-      else if (message.state === State.Delayed) queue.delayed--
-      else continue
+      else if (message.state === State.Delayed) {
+        queue.delayed--
+        queue.settleGroup(message)
+      } else continue
       queue.published--
       message.state = State.Gone
       message.generation++
@@ -143,7 +145,7 @@ export abstract class MessageLifecycle {
       message.state = State.Delayed
       message.generation++
       message.queue.delayed++
-      if (holdsGroup(message)) message.queue.holdGroup(message.group as string)
+      if (holdsGroup(message)) message.queue.holdGroup(message)
       this.timers.add(message.until, message, message.generation)
     } else {
       message.queue.pushReady(message, false)
@@ -244,6 +246,11 @@ export abstract class MessageLifecycle {
     if (dispatch) this.dispatch(queue)
   }
 
+  /** Expires the queue's ready messages past its retention, wherever they stand (PROTOCOL.md §6.8). */
+  protected expireDue(queue: Queue, now = this.clock.now()): void {
+    queue.expire(now, (message) => this.expire(message))
+  }
+
   private expire(message: StoredMessage): void {
     this.tryAppend(deleteRecord(message))
     this.forget(message)
@@ -325,7 +332,7 @@ export abstract class MessageLifecycle {
     this.sweepHandle = this.clock.setTimeout(() => {
       const now = this.clock.now()
       for (const queue of this.queues.values()) {
-        queue.expireFront(now, (message) => this.expire(message))
+        this.expireDue(queue, now)
         for (const [id, seen] of queue.dedup) {
           if (seen.at > now - DEDUP_WINDOW_MS) break
           queue.dedup.delete(id)
