@@ -363,6 +363,7 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
 
   peek(name: string, state: PeekState, max: number): Delivery[] {
     const queue = this.existing(name)
+    this.expireDue(queue)
     const out: Delivery[] = []
     if (state === 'ready') {
       for (const message of queue.readyMessages()) {
@@ -423,6 +424,7 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
     // By name (PROTOCOL.md §4.16): the map's order is creation order at run time but log order
     // after a restart, which compaction changes.
     const queues = name === undefined ? [...this.queues.values()].sort((a, b) => byName(a.name, b.name)) : [this.existing(name)]
+    for (const queue of queues) this.expireDue(queue)
     const topics: TopicStats[] = []
     for (const [topic, bindings] of [...this.topics].sort(([a], [b]) => byName(a, b))) {
       topics.push({
