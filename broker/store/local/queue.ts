@@ -62,7 +62,7 @@ export class StoredMessage implements LogHandle {
   constructor(
     readonly mid: string,
     public queue: Queue,
-    /** Undefined while the body is kept on disk only (spill, bodies.ts). */
+    /** Undefined while the body is kept on disk only, and its attrs with it (spill, bodies.ts). */
     public bodyJson: string | undefined,
     publishedAt: number,
     public receives: number,
@@ -92,8 +92,19 @@ export class StoredMessage implements LogHandle {
     this.untilOffset = until - TIME_BASE
   }
 
+  /** Undefined while the body is kept on disk only: the attrs are kept there with it (bodies.ts). */
   get attrs(): Attrs | undefined {
     return this.extra?.attrs
+  }
+
+  set attrs(attrs: Attrs | undefined) {
+    const extra = this.extra
+    if (extra) {
+      extra.attrs = attrs
+      if (attrs === undefined && extra.group === undefined && extra.dedupId === undefined && extra.origin === undefined) this.extra = undefined
+    } else if (attrs !== undefined) {
+      this.extra = { attrs, group: undefined, dedupId: undefined, origin: undefined }
+    }
   }
 
   get group(): string | undefined {

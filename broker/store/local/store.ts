@@ -406,7 +406,7 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
       }
       message.generation++
       queue.letGo(message)
-      const copy = this.materialize(target, { ...toRecord(message, body), visibleAt: 0, receives: 0, origin: undefined })
+      const copy = this.materialize(target, { ...toRecord(message, body.bodyJson, body.attrs), visibleAt: 0, receives: 0, origin: undefined })
       move[HELD] = [message, copy]
       this.place(copy, now)
       touched.add(target)

@@ -12,7 +12,7 @@
 // files hold kinds 1 and 2 only; records are never appended to one (a new segment is started
 // instead), so an older hubq never meets kinds 3-5 in a file it can read. A reader meeting a
 // newer version refuses to start rather than guess.
-import type { JournalRecord, PublishRecord } from '../journal.js'
+import type { JournalRecord, PublishRecord, StoredBody } from '../journal.js'
 import { crc32, frameCrc } from './crc32.js'
 import { FrameBuffer, putText, putU32, textRoom } from './frame-buffer.js'
 import { publishRoom, readPublish, readPublishBody, writePublish } from './publish-binary.js'
@@ -123,10 +123,10 @@ export function decodeRecordAt(data: Buffer, offset: number, bodies = true): Jou
 }
 
 /**
- * The body of the whole, CRC-valid binary publish record starting at `offset` and ending by
- * `limit` (as written by this version), or undefined when there is none there.
+ * The body and attrs of the whole, CRC-valid binary publish record starting at `offset` and
+ * ending by `limit` (as written by this version), or undefined when there is none there.
  */
-export function publishBodyAt(data: Buffer, offset: number, limit = data.length): string | undefined {
+export function publishBodyAt(data: Buffer, offset: number, limit = data.length): StoredBody | undefined {
   if (offset + RECORD_HEADER_BYTES > limit) return undefined
   const length = data.readUInt32BE(offset)
   const start = offset + RECORD_HEADER_BYTES
