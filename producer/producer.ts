@@ -4,6 +4,7 @@ import { ConnectionError, HubqError, InvalidOptionError } from '../shared/client
 import { integerOption, nameOption, numberOption } from '../shared/client/options.js'
 import { resolveUrl } from '../shared/client/url.js'
 import type { Attrs } from '../shared/protocol/types.js'
+import { messageSize } from '../shared/protocol/requests.js'
 
 export interface ProducerOptions extends BackendOptions {
   /** hubq://HOST:PORT (default: env HUBQ_URL, else hubq://127.0.0.1:7400). */
@@ -147,15 +148,17 @@ function toTarget(target: Target): PublishTarget {
 function toMessage(body: unknown, options: PublishOptions, maxMessage: number): OutgoingMessage {
   const json = JSON.stringify(body)
   if (json === undefined) throw new InvalidOptionError('body must be a JSON value.')
-  if (Buffer.byteLength(json) > maxMessage) {
-    throw new HubqError('message_too_large', `body is larger than max-message (${maxMessage} bytes).`)
-  }
   const message: OutgoingMessage = { body }
   if (options.attrs !== undefined) {
     if (typeof options.attrs !== 'object' || options.attrs === null || Object.values(options.attrs).some((v) => typeof v !== 'string')) {
       throw new InvalidOptionError('attrs must be an object of string values.')
     }
     message.attrs = options.attrs
+  }
+  // As the broker counts it: the attrs with the body (PROTOCOL.md §3).
+  if (messageSize(json, message.attrs) > maxMessage) {
+    const what = message.attrs && Object.keys(message.attrs).length > 0 ? 'body and attrs are' : 'body is'
+    throw new HubqError('message_too_large', `${what} larger than max-message (${maxMessage} bytes).`)
   }
   if (options.delay !== undefined) message.delay = numberOption('delay', options.delay, 0, 365 * 86_400, 0)
   if (options.group !== undefined) message.group = stringOption('group', options.group)

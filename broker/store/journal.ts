@@ -12,6 +12,12 @@ export interface LogHandle {
   at: number
 }
 
+/** What a message keeps on disk only in a deep queue: its body and its attrs, read back together. */
+export interface StoredBody {
+  bodyJson: string
+  attrs: Attrs | undefined
+}
+
 /**
  * The messages a record is about, for the log's count of live messages per file: one per queue
  * of a publish (in the order of `queues`), the message of a delete, `[from, to]` of a move, every
@@ -109,10 +115,10 @@ export interface Journal {
   writable(): boolean
   /**
    * A journal that can read a written message's body back (the log) lets the store keep deep
-   * queues' bodies on disk only: the body of the publish record at the handle's `where` and
-   * `at`, or undefined when it cannot be read (the error is logged).
+   * queues' bodies on disk only: the body and attrs of the publish record at the handle's
+   * `where` and `at`, or undefined when it cannot be read (the error is logged).
    */
-  readBody?(handle: LogHandle): string | undefined
+  readBody?(handle: LogHandle): StoredBody | undefined
 }
 
 export class MemoryJournal implements Journal {

@@ -146,7 +146,28 @@ export function receipts(obj: Obj, maxBatch: number): string[] {
   return [string(obj, 'receipt', 1024)]
 }
 
-/** `message_too_large` when a body's JSON text is over max-message bytes. */
+/**
+ * A message's size as SQS counts it: its body's JSON text, plus each attribute's name, type name
+ * and value (hubq attrs are strings: the type is "String"), in UTF-8 bytes.
+ */
+export function messageSize(bodyJson: string, attrs: Attrs | undefined): number {
+  let size = Buffer.byteLength(bodyJson)
+  if (attrs) for (const key in attrs) size += Buffer.byteLength(key) + STRING_TYPE_BYTES + Buffer.byteLength(attrs[key] as string)
+  return size
+}
+
+const STRING_TYPE_BYTES = 'String'.length
+
+/** `message_too_large` when a message (its body's JSON text and its attrs) is over max-message bytes. */
+export function checkMessageSize(bodyJson: string, attrs: Attrs | undefined, limits: Limits, where = ''): void {
+  if (attrs === undefined) return checkBodySize(bodyJson, limits, where)
+  const size = messageSize(bodyJson, attrs)
+  if (size > limits.maxMessage) {
+    throw new HubqError('message_too_large', `${where}body and attrs are ${size} bytes, larger than max-message (${limits.maxMessage} bytes)`)
+  }
+}
+
+/** `message_too_large` when a body's JSON text, without attrs, is over max-message bytes. */
 export function checkBodySize(bodyJson: string, limits: Limits, where = ''): void {
   // UTF-8 takes at most 3 bytes per UTF-16 unit: a body that short is within the limit unmeasured.
   if (bodyJson.length * 3 > limits.maxMessage && Buffer.byteLength(bodyJson) > limits.maxMessage) {
@@ -159,9 +180,9 @@ export function publishInput(obj: Obj, limits: Limits, where = ''): PublishInput
   if (!Object.prototype.hasOwnProperty.call(obj, 'body')) throw badRequest(`${where}body is required`)
   const bodyJson = JSON.stringify(obj.body)
   if (bodyJson === undefined) throw badRequest(`${where}body must be a JSON value`)
-  checkBodySize(bodyJson, limits, where)
-  const input: PublishInput = { bodyJson }
   const a = attrs(obj)
+  checkMessageSize(bodyJson, a, limits, where)
+  const input: PublishInput = { bodyJson }
   if (a) input.attrs = a
   const delay = optionalNumber(obj, 'delay', 0, 365 * 86400)
   if (delay !== undefined) input.delay = delay

@@ -26,6 +26,24 @@ export class Deque<T> {
     return item
   }
 
+  /** Removes `item` (compared by identity); O(1) at the front, a copy of the rest elsewhere. False when absent. */
+  remove(item: T): boolean {
+    if (this.length === 0) return false
+    if (this.items[this.head] === item) {
+      this.shift()
+      return true
+    }
+    const rest = [...this].filter((x) => x !== item)
+    if (rest.length === this.length) return false
+    this.clear()
+    for (const x of rest) this.push(x)
+    return true
+  }
+
+  peekBack(): T | undefined {
+    return this.length === 0 ? undefined : this.items[(this.head + this.length - 1) & (this.items.length - 1)]
+  }
+
   peekFront(): T | undefined {
     return this.length === 0 ? undefined : this.items[this.head]
   }

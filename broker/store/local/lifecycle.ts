@@ -141,8 +141,10 @@ export abstract class MessageLifecycle {
     for (const message of messages) {
       const queue = message.queue
       if (message.state === State.Ready) reorder.add(queue)
-      else if (message.state === State.Delayed) queue.delayed--
-      else continue
+      else if (message.state === State.Delayed) {
+        queue.delayed--
+        queue.settleGroup(message)
+      } else continue
       queue.published--
       message.state = State.Gone
       message.generation++
@@ -161,7 +163,7 @@ export abstract class MessageLifecycle {
       message.state = State.Delayed
       message.generation++
       message.queue.delayed++
-      if (holdsGroup(message)) message.queue.holdGroup(message.group as string)
+      if (holdsGroup(message)) message.queue.holdGroup(message)
       this.timers.add(message.until, message, message.generation)
     } else {
       message.queue.pushReady(message, false)
@@ -299,6 +301,11 @@ export abstract class MessageLifecycle {
     if (dispatch) this.dispatch(target)
   }
 
+  /** Expires the queue's ready messages past its retention, wherever they stand (PROTOCOL.md §6.8). */
+  protected expireDue(queue: Queue, now = this.clock.now()): void {
+    queue.expire(now, (message) => this.expire(message))
+  }
+
   private expire(message: StoredMessage): void {
     this.tryAppend(expireRecord(message))
     this.forget(message)
@@ -415,7 +422,7 @@ export abstract class MessageLifecycle {
     this.sweepHandle = this.clock.setTimeout(() => {
       const now = this.clock.now()
       for (const queue of this.queues.values()) {
-        queue.expireFront(now, (message) => this.expire(message))
+        this.expireDue(queue, now)
         for (const [id, seen] of queue.dedup) {
           if (seen.at > now - DEDUP_WINDOW_MS) break
           queue.dedup.delete(id)

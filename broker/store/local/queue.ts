@@ -78,7 +78,7 @@ export class StoredMessage implements LogHandle {
   constructor(
     readonly mid: string,
     public queue: Queue,
-    /** Undefined while the body is kept on disk only (spill, bodies.ts). */
+    /** Undefined while the body is kept on disk only, and its attrs with it (spill, bodies.ts). */
     public bodyJson: string | undefined,
     publishedAt: number,
     public receives: number,
@@ -120,8 +120,21 @@ export class StoredMessage implements LogHandle {
     this.untilOffset = until - TIME_BASE
   }
 
+  /** Undefined while the body is kept on disk only: the attrs are kept there with it (bodies.ts). */
   get attrs(): Attrs | undefined {
     return this.extra?.attrs
+  }
+
+  set attrs(attrs: Attrs | undefined) {
+    const extra = this.extra
+    if (extra) {
+      extra.attrs = attrs
+      if (attrs === undefined && extra.group === undefined && extra.dedupId === undefined && extra.origin === undefined && extra.copy === undefined) {
+        this.extra = undefined
+      }
+    } else if (attrs !== undefined) {
+      this.extra = { attrs, group: undefined, dedupId: undefined, origin: undefined, copy: undefined }
+    }
   }
 
   get group(): string | undefined {
@@ -173,12 +186,20 @@ export interface Waiter {
   resolve: (messages: StoredMessage[]) => void
 }
 
-/** A fifo group: its ready messages in arrival order, and whether one is out (or held back). */
+/**
+ * A fifo group: its ready messages in publish order, whether one is out, and those waiting out a
+ * delay (their queue's, or a nack's), which hold back every message of the group behind them.
+ */
 interface Group {
   messages: Deque<StoredMessage>
+  /** One of its messages is in flight. */
   busy: boolean
   /** The message pushed last, so an in-order push needs no look at the back. */
   last: StoredMessage | undefined
+  /** Its delayed messages in publish order (undefined while there are none, as usual). */
+  waiting: Deque<StoredMessage> | undefined
+  /** The group has an entry in `available` (which takeReady may find stale). */
+  listed: boolean
 }
 
 export class Queue {
@@ -227,15 +248,42 @@ export class Queue {
     return this.heldCount
   }
 
-  /** The queue holds this message from now on (it must not be held already). */
+  /**
+   * The queue holds this message from now on (it must not be held already). The list stays in
+   * publish time order, so the retention sweep finds every expired message at its oldest end: a
+   * new publish goes at the newest end, the rare older one (a dead-letter move, a redrive, a
+   * compacted copy at replay) is slotted in, looked for from both ends at once.
+   */
   hold(message: StoredMessage): void {
     const newest = this.newest
-    message.older = newest
-    message.newer = undefined
-    if (newest) newest.newer = message
-    else this.oldest = message
-    this.newest = message
     this.heldCount++
+    if (newest === undefined || newest.publishedAt <= message.publishedAt) {
+      message.older = newest
+      message.newer = undefined
+      if (newest) newest.newer = message
+      else this.oldest = message
+      this.newest = message
+      return
+    }
+    const at = message.publishedAt
+    let fromNewest = newest
+    let fromOldest = this.oldest as StoredMessage
+    for (;;) {
+      const older = fromNewest.older
+      if (older === undefined || older.publishedAt <= at) return this.holdBefore(fromNewest, message)
+      fromNewest = older
+      if (fromOldest.publishedAt > at) return this.holdBefore(fromOldest, message)
+      fromOldest = fromOldest.newer as StoredMessage
+    }
+  }
+
+  private holdBefore(next: StoredMessage, message: StoredMessage): void {
+    const older = next.older
+    message.older = older
+    message.newer = next
+    if (older) older.newer = message
+    else this.oldest = message
+    next.older = message
   }
 
   /** The queue lets the message go; false when it did not hold it. */
@@ -292,51 +340,74 @@ export class Queue {
     }
     const group = this.group(message.group)
     insertInOrder(group, message)
-    if (!group.busy && group.messages.length === 1) this.available.push(message.group)
+    this.list(message.group, group)
   }
 
   /**
-   * Keeps a fifo group from delivering while one of its messages waits out a nack delay, so
-   * the messages behind it cannot overtake it.
+   * A fifo message waits out a delay (the queue's on its first publish, or a nack's): no message
+   * of its group published after it may be delivered before it (PROTOCOL.md §6.10).
    */
-  holdGroup(name: string): void {
-    this.group(name).busy = true
+  holdGroup(message: StoredMessage): void {
+    const waiting = (this.group(message.group as string).waiting ??= new Deque())
+    const last = waiting.peekBack()
+    // A first publish comes after the others; a nacked message was its group's first.
+    if (last === undefined || publishOrder(last, message) < 0) waiting.push(message)
+    else if (publishOrder(message, waiting.peekFront() as StoredMessage) < 0) waiting.unshift(message)
+    else {
+      const all = [...waiting, message].sort(publishOrder)
+      waiting.clear()
+      for (const m of all) waiting.push(m)
+    }
   }
 
   /** The next deliverable message, removed from ready. */
   takeReady(): StoredMessage | undefined {
-    if (!this.config.fifo) {
-      const message = this.ready.shift()
-      if (message) this.readyCount--
-      return message
-    }
-    const plain = this.ready.shift()
-    if (plain) {
-      this.readyCount--
-      return plain
-    }
+    const plain = this.takePlain()
+    if (plain || !this.config.fifo) return plain
     for (;;) {
       const name = this.available.shift()
       if (name === undefined) return undefined
       const group = this.groups.get(name)
       // Entries go stale when a group is held or emptied; the group is listed again when it frees.
-      if (!group || group.busy) continue
-      const message = group.messages.shift()
-      if (!message) continue
+      if (!group) continue
+      group.listed = false
+      if (!deliverable(group)) continue
+      const message = group.messages.shift() as StoredMessage
       group.busy = true
       this.readyCount--
       return message
     }
   }
 
-  /** A fifo group's in-flight message is settled: the group may deliver again. */
+  /** The front of the plain list, past messages expired where they stood (see expire). */
+  private takePlain(): StoredMessage | undefined {
+    for (;;) {
+      const message = this.ready.shift()
+      if (message === undefined || message.state === State.Ready) {
+        if (message) this.readyCount--
+        return message
+      }
+    }
+  }
+
+  /**
+   * A fifo message no longer holds its group: the one in flight is settled (or expired when
+   * taken), or a delayed one's wait is over (or it leaves the queue). The group may deliver again.
+   */
   settleGroup(message: StoredMessage): void {
     if (!this.config.fifo || message.group === undefined) return
-    const group = this.groups.get(message.group)
+    const name = message.group
+    const group = this.groups.get(name)
     if (!group) return
-    group.busy = false
-    if (group.messages.length > 0) this.available.push(message.group)
-    else this.groups.delete(message.group)
+    if (message.state === State.Delayed) {
+      const waiting = group.waiting
+      if (!waiting || !waiting.remove(message)) return
+      if (waiting.length === 0) group.waiting = undefined
+    } else {
+      group.busy = false
+    }
+    this.list(name, group)
+    if (idle(group)) this.groups.delete(name)
   }
 
   /** True while some ready message could be taken (fifo groups may all be busy). */
@@ -345,8 +416,10 @@ export class Queue {
   }
 
   *readyMessages(): IterableIterator<StoredMessage> {
-    yield* this.ready
-    for (const group of this.groups.values()) yield* group.messages
+    for (const message of this.ready) if (message.state === State.Ready) yield message
+    for (const group of this.groups.values()) {
+      for (const message of group.messages) if (message.state === State.Ready) yield message
+    }
   }
 
   /** Forgets every ready message and every group, busy or not: the queue is being emptied. */
@@ -357,13 +430,15 @@ export class Queue {
     this.readyCount = 0
   }
 
-  /** Removes every ready message and returns them (busy groups stay busy). */
+  /** Removes every ready message and returns them (busy and waiting groups stay so). */
   drainReady(): StoredMessage[] {
     const out = [...this.readyMessages()]
     this.ready.clear()
     for (const [name, group] of this.groups) {
       group.messages.clear()
-      if (!group.busy) this.groups.delete(name)
+      group.last = undefined
+      group.listed = false
+      if (idle(group)) this.groups.delete(name)
     }
     this.available.clear()
     this.readyCount = 0
@@ -371,35 +446,48 @@ export class Queue {
   }
 
   /**
-   * Drops expired ready messages: from the front of the standard list, and from the front of
-   * each fifo group (a group is in publish order, so its expired messages lead it).
+   * Expires every ready message past the queue's retention, wherever it stands in the queue (a
+   * release, a delay or a dead-letter move can put an old message behind younger ones): the held
+   * list is in publish time order, so they are all at its oldest end, before the first younger
+   * message. One in flight or delayed is passed by (it expires once ready). An expired message
+   * stays in its ready list, marked gone, until it reaches the front; it is not counted, shown
+   * or delivered.
    */
-  expireFront(now: number, onExpired: (message: StoredMessage) => void): void {
+  expire(now: number, onExpired: (message: StoredMessage) => void): void {
     const cutoff = now - this.config.retention * 1000
-    for (;;) {
-      const head = this.ready.peekFront()
-      if (!head || head.publishedAt > cutoff) break
+    let message = this.oldest
+    let expired = false
+    while (message !== undefined && message.publishedAt <= cutoff) {
+      const newer: StoredMessage | undefined = message.newer
+      if (message.state === State.Ready) {
+        this.readyCount--
+        onExpired(message)
+        expired = true
+      }
+      message = newer
+    }
+    if (!expired) return
+    for (let head = this.ready.peekFront(); head !== undefined && head.state !== State.Ready; head = this.ready.peekFront()) {
       this.ready.shift()
-      this.readyCount--
-      onExpired(head)
     }
     for (const [name, group] of this.groups) {
-      for (;;) {
-        const head = group.messages.peekFront()
-        if (!head || head.publishedAt > cutoff) break
-        group.messages.shift()
-        this.readyCount--
-        onExpired(head)
-      }
-      // A stale entry may stay in `available`; takeReady skips it.
-      if (!group.busy && group.messages.length === 0) this.groups.delete(name)
+      liveFront(group)
+      if (idle(group)) this.groups.delete(name)
+      else this.list(name, group)
     }
+  }
+
+  /** Puts the group in `available` once it can deliver, unless it is there already. */
+  private list(name: string, group: Group): void {
+    if (group.listed || !deliverable(group)) return
+    group.listed = true
+    this.available.push(name)
   }
 
   private group(name: string): Group {
     let group = this.groups.get(name)
     if (!group) {
-      group = { messages: new Deque(), busy: false, last: undefined }
+      group = { messages: new Deque(), busy: false, last: undefined, waiting: undefined, listed: false }
       this.groups.set(name, group)
     }
     return group
@@ -432,9 +520,32 @@ export class Queue {
   }
 }
 
-/** True when a delayed message is a fifo redelivery waiting out its nack delay (see holdGroup). */
+/** True when a delayed message holds its fifo group while it waits (see holdGroup). */
 export function holdsGroup(message: StoredMessage): boolean {
-  return message.queue.config.fifo && message.group !== undefined && message.receives > 0
+  return message.queue.config.fifo && message.group !== undefined
+}
+
+/** The group's first ready message, past those expired where they stood (see Queue.expire). */
+function liveFront(group: Group): StoredMessage | undefined {
+  for (;;) {
+    const head = group.messages.peekFront()
+    if (head === undefined || head.state === State.Ready) return head
+    group.messages.shift()
+  }
+}
+
+/** Nothing out and no earlier message of the group waiting out a delay: its first ready one may go. */
+function deliverable(group: Group): boolean {
+  if (group.busy) return false
+  const head = liveFront(group)
+  if (head === undefined) return false
+  const waiting = group.waiting
+  return waiting === undefined || publishOrder(head, waiting.peekFront() as StoredMessage) < 0
+}
+
+/** Holds nothing: the group can go (it is made again by its next message). */
+function idle(group: Group): boolean {
+  return !group.busy && group.waiting === undefined && liveFront(group) === undefined
 }
 
 /** Publish order: by publish time, then by mid (uuid v7, which grows within a millisecond). */

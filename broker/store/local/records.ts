@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto'
 import { HubqError } from '../../../shared/errors.js'
 import type { Delivery, PublishInput } from '../../../shared/protocol/types.js'
-import { HELD, type JournalRecord, type PublishRecord } from '../journal.js'
+import { HELD, type JournalRecord, type PublishRecord, type StoredBody } from '../journal.js'
 import type { StoredMessage } from './queue.js'
 
 /** The record of an ack. The messages go on after the literal: a computed key would take V8's slow path. */
@@ -42,17 +42,18 @@ export function unknownReceipt(): HubqError {
   return new HubqError('unknown_receipt', 'receipt is unknown, already settled, or its visibility timeout ran out')
 }
 
-/** A taken message has its body in memory; peek passes one read from the log. */
-export function toDelivery(message: StoredMessage, bodyJson = message.bodyJson as string): Delivery {
+/** A taken message has its body and attrs in memory; peek passes them as read from the log. */
+export function toDelivery(message: StoredMessage, stored?: StoredBody): Delivery {
   const delivery: Delivery = {
     mid: message.mid,
     receipt: message.receipt ?? '',
     queue: message.queue.name,
-    bodyJson,
+    bodyJson: stored ? stored.bodyJson : message.bodyJson as string,
     receives: message.receives,
     publishedAt: message.publishedAt,
   }
-  if (message.attrs) delivery.attrs = message.attrs
+  const attrs = stored ? stored.attrs : message.attrs
+  if (attrs) delivery.attrs = attrs
   if (message.group !== undefined) delivery.group = message.group
   return delivery
 }

@@ -1,7 +1,7 @@
 // Rebuilding the local store from its journal after a restart, and the store's current view
 // that log compaction writes back (PROTOCOL.md §9).
 import { QUEUE_DEFAULTS } from '../../../shared/protocol/types.js'
-import { HELD, type JournalRecord, type LiveView, type PublishRecord } from '../journal.js'
+import { HELD, type JournalRecord, type LiveView, type PublishRecord, type StoredBody } from '../journal.js'
 import { Queue, State, publishOrder, splitKey, type StoredMessage } from './queue.js'
 
 export type Bindings = Map<string, Record<string, string[]> | undefined>
@@ -179,7 +179,7 @@ function rememberDedup(queue: Queue, dedupId: string, mid: string, at: number): 
 /** What compaction writes back: live messages as they stand, and every declaration. */
 export function liveView(
   queues: Map<string, Queue>, topics: Map<string, Bindings>, dedupSince: () => number,
-  bodyOf: (message: StoredMessage) => string | undefined,
+  bodyOf: (message: StoredMessage) => StoredBody | undefined,
 ): LiveView {
   return {
     eachHeld: (each) => {
@@ -196,9 +196,9 @@ export function liveView(
     },
     snapshot: (handle) => {
       const message = handle as StoredMessage
-      const body = bodyOf(message)
-      if (body === undefined) return undefined
-      const record = toRecord(message, body)
+      const stored = bodyOf(message)
+      if (stored === undefined) return undefined
+      const record = toRecord(message, stored.bodyJson, stored.attrs)
       record[HELD] = [message]
       return record
     },
@@ -225,16 +225,16 @@ export function liveView(
 }
 
 /**
- * The message as a publish record (for compaction and moves), with its body (which may be on disk
- * only); its `mid` is the message's key, so a copy stays apart from its siblings.
+ * The message as a publish record (for compaction and moves), with its body and attrs (which may
+ * be on disk only); its `mid` is the message's key, so a copy stays apart from its siblings.
  */
-export function toRecord(message: StoredMessage, bodyJson: string): PublishRecord {
+export function toRecord(message: StoredMessage, bodyJson: string, attrs = message.attrs): PublishRecord {
   const record: PublishRecord = {
     type: 'publish', queues: [message.queue.name], mid: message.key, bodyJson,
     publishedAt: message.publishedAt, visibleAt: message.state === State.Delayed ? message.until : 0,
     receives: message.receives,
   }
-  if (message.attrs) record.attrs = message.attrs
+  if (attrs) record.attrs = attrs
   if (message.group !== undefined) record.group = message.group
   if (message.dedupId !== undefined) record.dedupId = message.dedupId
   if (message.origin !== undefined) record.origin = message.origin

@@ -470,6 +470,7 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
 
   peek(name: string, state: PeekState, max: number): Delivery[] {
     const queue = this.existing(name)
+    this.expireDue(queue)
     const out: Delivery[] = []
     if (state === 'ready') {
       for (const message of queue.readyMessages()) {
@@ -517,7 +518,7 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
       }
       message.generation++
       queue.letGo(message)
-      const copy = this.materialize(target, { ...toRecord(message, body), mid: toMid, visibleAt: 0, receives: 0, origin: undefined })
+      const copy = this.materialize(target, { ...toRecord(message, body.bodyJson, body.attrs), mid: toMid, visibleAt: 0, receives: 0, origin: undefined })
       move[HELD] = [message, copy]
       this.place(copy, now)
       copies.push([message, copy])
@@ -543,6 +544,7 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
     // By name (PROTOCOL.md §4.16): the map's order is creation order at run time but log order
     // after a restart, which compaction changes.
     const queues = name === undefined ? [...this.queues.values()].sort((a, b) => byName(a.name, b.name)) : [this.existing(name)]
+    for (const queue of queues) this.expireDue(queue)
     const topics: TopicStats[] = []
     for (const [topic, bindings] of [...this.topics].sort(([a], [b]) => byName(a, b))) {
       topics.push({

@@ -14,7 +14,7 @@
 // newer version refuses to start rather than guess. Version 3 adds a publish flag (per-queue
 // visible times of a fan-out) and the `expire` record (kind 1): a version 2 reader would misread
 // the one and count the other as damage, so it refuses a version 3 file instead.
-import type { JournalRecord, PublishRecord } from '../journal.js'
+import type { JournalRecord, PublishRecord, StoredBody } from '../journal.js'
 import { crc32, frameCrc } from './crc32.js'
 import { FrameBuffer, putText, putU32, textRoom } from './frame-buffer.js'
 import { publishRoom, readPublish, readPublishBody, writePublish } from './publish-binary.js'
@@ -125,10 +125,10 @@ export function decodeRecordAt(data: Buffer, offset: number, bodies = true): Jou
 }
 
 /**
- * The body of the whole, CRC-valid binary publish record starting at `offset` and ending by
- * `limit` (as written by this version), or undefined when there is none there.
+ * The body and attrs of the whole, CRC-valid binary publish record starting at `offset` and
+ * ending by `limit` (as written by this version), or undefined when there is none there.
  */
-export function publishBodyAt(data: Buffer, offset: number, limit = data.length): string | undefined {
+export function publishBodyAt(data: Buffer, offset: number, limit = data.length): StoredBody | undefined {
   if (offset + RECORD_HEADER_BYTES > limit) return undefined
   const length = data.readUInt32BE(offset)
   const start = offset + RECORD_HEADER_BYTES

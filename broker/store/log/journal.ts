@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { HubqError } from '../../../shared/errors.js'
 import { silentLogger, type Logger } from '../../../shared/logger.js'
 import type { FsyncPolicy } from '../../config.js'
-import type { Journal, JournalRecord, LiveView, LogHandle } from '../journal.js'
+import type { Journal, JournalRecord, LiveView, LogHandle, StoredBody } from '../journal.js'
 import {
   FILE_HEADER_BYTES, FORMAT_VERSION, RECORD_HEADER_BYTES, encodeFileHeader, encodeRecordInto, publishBodyAt, recordEnd, recordSize,
 } from './format.js'
@@ -191,7 +191,7 @@ export class LogJournal implements Journal {
   /** No compaction before this time (epoch ms): the last attempt met a message still changing. */
   private compactAfter = 0
   /** Set when the file system can read synchronously (see Journal.readBody). */
-  readonly readBody: ((handle: LogHandle) => string | undefined) | undefined
+  readonly readBody: ((handle: LogHandle) => StoredBody | undefined) | undefined
   private chunk: Chunk | undefined
   private readonly chunkBuffer = Buffer.allocUnsafeSlow(READ_CHUNK_BYTES)
   /** Read-only descriptors of the segments bodies were read from. */
@@ -211,8 +211,8 @@ export class LogJournal implements Journal {
     this.readBody = fs.openRead && fs.readAt && fs.closeRead ? (handle) => this.bodyAt(handle) : undefined
   }
 
-  /** The body of the publish record at `handle`, from the last chunk read when it holds it. */
-  private bodyAt(handle: LogHandle): string | undefined {
+  /** The body and attrs of the publish record at `handle`, from the last chunk read when it holds it. */
+  private bodyAt(handle: LogHandle): StoredBody | undefined {
     const segment = handle.where as Segment | undefined
     if (!segment || this.closed) return undefined
     const at = handle.at

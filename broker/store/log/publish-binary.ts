@@ -8,7 +8,7 @@
 //
 // A string is its UTF-8 byte length u32 BE, then the bytes. The flags say which [optional]
 // fields follow, in the order above.
-import type { HELD, PublishRecord } from '../journal.js'
+import type { HELD, PublishRecord, StoredBody } from '../journal.js'
 import { putString, putText, putU32, stringRoom, textRoom, type Writable } from './frame-buffer.js'
 
 const ATTRS = 1
@@ -81,7 +81,8 @@ function getString(data: Buffer, offset: number, end: number): string {
 
 /**
  * The record in payload bytes [start, end); throws on a malformed payload. Without `body` its
- * bodyJson is left empty (no JSON text is): the body stays in the file, to be read when wanted.
+ * bodyJson is left empty (no JSON text is) and its attrs are not read: they stay in the file
+ * with the body, to be read with it when wanted (readPublishBody).
  */
 export function readPublish(data: Buffer, start: number, end: number, body = true): PublishRecord {
   if (start + FIXED_BYTES > end) throw new RangeError('publish record too short')
@@ -96,7 +97,10 @@ export function readPublish(data: Buffer, start: number, end: number, body = tru
   for (let i = 0; i < count; i++) queues[i] = getString(data, cursor, end)
   const mid = getString(data, cursor, end)
   const record: PublishRecord = { type: 'publish', queues, mid, bodyJson: '', publishedAt, visibleAt }
-  if (flags & ATTRS) record.attrs = JSON.parse(getString(data, cursor, end)) as PublishRecord['attrs']
+  if (flags & ATTRS) {
+    const attrsJson = getString(data, cursor, end)
+    if (body) record.attrs = JSON.parse(attrsJson) as PublishRecord['attrs']
+  }
   if (flags & GROUP) record.group = getString(data, cursor, end)
   if (flags & DEDUP_ID) record.dedupId = getString(data, cursor, end)
   if (flags & ORIGIN) record.origin = getString(data, cursor, end)
@@ -119,19 +123,29 @@ export function readPublish(data: Buffer, start: number, end: number, body = tru
 }
 
 /**
- * The body alone, from payload bytes [start, end): the fields before it are stepped over, not
- * read (a delivery of a body kept on disk needs nothing else). Throws on a malformed payload.
+ * The body and the attrs, from payload bytes [start, end): the other fields are stepped over,
+ * not read (a delivery of a body kept on disk needs nothing else). Throws on a malformed payload.
  */
-export function readPublishBody(data: Buffer, start: number, end: number): string {
+export function readPublishBody(data: Buffer, start: number, end: number): StoredBody {
   if (start + FIXED_BYTES > end) throw new RangeError('publish record too short')
   const flags = data[start] as number
-  // The queues and the mid, then the optional strings the flags announce.
+  // The queues and the mid, then the attrs, then the optional strings the flags announce.
   let strings = data.readUInt32BE(start + 17) + 1
-  if (flags & ATTRS) strings++
+  let o = start + FIXED_BYTES
+  for (let i = 0; i < strings; i++) {
+    if (o + 4 > end) throw new RangeError('string runs past the record')
+    o += 4 + data.readUInt32BE(o)
+  }
+  let attrs: PublishRecord['attrs']
+  if (flags & ATTRS) {
+    if (o + 4 > end) throw new RangeError('attrs run past the record')
+    attrs = JSON.parse(getString(data, o, end)) as PublishRecord['attrs']
+    o = cursor
+  }
+  strings = 0
   if (flags & GROUP) strings++
   if (flags & DEDUP_ID) strings++
   if (flags & ORIGIN) strings++
-  let o = start + FIXED_BYTES
   for (let i = 0; i < strings; i++) {
     if (o + 4 > end) throw new RangeError('string runs past the record')
     o += 4 + data.readUInt32BE(o)
@@ -140,5 +154,5 @@ export function readPublishBody(data: Buffer, start: number, end: number): strin
   if (flags & VISIBLE_ATS) o += 8 * data.readUInt32BE(start + 17)
   if (o > end) throw new RangeError('body starts past the record')
   // utf8Slice is what toString('utf8') ends in, without its argument checks (the bounds are checked above).
-  return (data as Buffer & { utf8Slice(start: number, end: number): string }).utf8Slice(o, end)
+  return { bodyJson: (data as Buffer & { utf8Slice(start: number, end: number): string }).utf8Slice(o, end), attrs }
 }

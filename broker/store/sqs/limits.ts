@@ -2,6 +2,7 @@
 // exactly which limit it hit (PROTOCOL.md "Cloud mode differences").
 import { HubqError, badRequest } from '../../../shared/errors.js'
 import type { PublishInput } from '../../../shared/protocol/types.js'
+import { messageSize as sharedMessageSize } from '../../../shared/protocol/requests.js'
 
 /** SNS's limit, and SQS's for most of its life; counted the AWS way, attributes included. */
 export const SQS_MAX_MESSAGE_BYTES = 262_144
@@ -29,11 +30,7 @@ export function checkDelay(delay: number, what = 'delay'): number {
 
 /** Size as SQS counts it: body bytes plus each attribute's name, type ("String") and value. */
 export function messageSize(input: PublishInput): number {
-  let size = Buffer.byteLength(input.bodyJson)
-  if (input.attrs) {
-    for (const [name, value] of Object.entries(input.attrs)) size += Buffer.byteLength(name) + 6 + Buffer.byteLength(value)
-  }
-  return size
+  return sharedMessageSize(input.bodyJson, input.attrs)
 }
 
 export function checkMessage(input: PublishInput, where: string): void {
