@@ -76,6 +76,8 @@ class Batch {
   publishes = 0
   /** Its records whose ops are answered only once they are written (isConfirmed). */
   confirmed = 0
+  /** Written by collection (compaction, metadata before a removal): made afresh by the next attempt, never kept. */
+  collection = false
   /** The records' frames, back to back in append order: the batch's one write. */
   private frames: FrameBuffer | undefined
   /** Holds something appended since the last attempt (not only records kept from a failed one). */
@@ -604,7 +606,7 @@ export class LogJournal implements Journal {
     }
     this.failure = err
     if (batch) {
-      const kept = batch.bookkeeping()
+      const kept = batch.collection ? new Batch() : batch.bookkeeping()
       this.pending.forEachFrame((record, frame) => kept.addEncoded(record, frame))
       kept.fresh = this.pending.fresh
       const waiting = this.pending
@@ -612,8 +614,9 @@ export class LogJournal implements Journal {
       // Commits already waiting on the newer batch now wait on the merged one.
       if (waiting.size > 0) kept.done().then(() => waiting.settle(), (e: unknown) => waiting.settle(e))
       batch.settle(new HubqError('unavailable', `the log cannot be written (${code}); nothing was confirmed`, { cause: err }))
-      // Bookkeeping the disk has no room for: give up the reserve and write it there, at once.
-      if (isDiskFull(err) && kept.size > 0 && !this.tight && !this.closing) {
+      // Bookkeeping, or the collection that frees space, the disk has no room for: give up the
+      // reserve and write it there, at once.
+      if (isDiskFull(err) && (kept.size > 0 || batch.collection) && !this.tight && !this.closing) {
         this.goTight(err)
         this.releaseDue = true
         kept.fresh = true
@@ -797,6 +800,7 @@ export class LogJournal implements Journal {
     }
     if (held.length !== oldest.live || this.index.countedById(oldest) > 0) return later()
     const batch = new Batch()
+    batch.collection = true
     for (const handle of held) {
       const snapshot = live.snapshot(handle)
       if (!snapshot) return later()
@@ -812,6 +816,7 @@ export class LogJournal implements Journal {
     // Queue settings, topics and bindings in these files must outlive them, and the stats
     // counters their records add up to: write them again first.
     const batch = new Batch()
+    batch.collection = true
     for (const record of (this.live as LiveView).metadata()) batch.add(record)
     this.metadataBytes = batch.bytes
     if (batch.size > 0 && !(await this.write(batch, true))) return false

@@ -14,7 +14,8 @@ export const OWED_PER_MESSAGE = 96
 const SLACK_BYTES = 32 * 1024
 /** The file grows in steps this large, one step ahead of what is owed. */
 const STEP_BYTES = 32 * 1024
-const ZEROS = Buffer.alloc(STEP_BYTES)
+/** Zeros are written this much at a time (a large backlog's reserve is made at start-up). */
+const ZEROS = Buffer.alloc(1024 * 1024)
 
 export class Reserve {
   /** Bytes held now. */
@@ -39,7 +40,7 @@ export class Reserve {
       this.size = 0
     }
     while (this.size < target) {
-      const length = Math.min(STEP_BYTES, target - this.size)
+      const length = Math.min(ZEROS.length, target - this.size)
       await this.fs.write(this.fd, ZEROS.subarray(0, length), this.size)
       this.size += length
     }
