@@ -452,11 +452,14 @@ export class LogJournal implements Journal {
         batch = this.refuseConfirmed(batch)
         if (batch.size === 0) return this.step()
       } else if (!this.tight && batch.publishes > 0 && this.reserve.size < this.owed(batch.publishes)) {
+        // In flight already, so that a commit() meanwhile waits for it.
+        this.inFlight = batch
         this.reserve.hold(this.owed(batch.publishes)).then(
           () => this.writeBatch(batch, false, this.afterStep),
           (err: unknown) => {
             // No room to keep for these messages' deletes: they are refused, nothing was written.
             this.fail(err, batch)
+            this.inFlight = undefined
             this.spare = batch.release() ?? this.spare
             this.afterStep(false)
           },
