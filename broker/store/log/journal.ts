@@ -65,6 +65,9 @@ const FIRST_BUFFER_BYTES = 64 * 1024
 /** What a failing log writes past its end (and cuts off again) to find out whether writes work again. */
 const PROBE = Buffer.alloc(4096)
 
+/** On a full disk, an old segment is compacted only when its live messages take about this much or less. */
+const TIGHT_COMPACTION_BYTES = 64 * 1024
+
 function isDiskFull(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code
   return code === 'ENOSPC' || code === 'EDQUOT'
@@ -617,9 +620,11 @@ export class LogJournal implements Journal {
       // Commits already waiting on the newer batch now wait on the merged one.
       if (waiting.size > 0) kept.done().then(() => waiting.settle(), (e: unknown) => waiting.settle(e))
       batch.settle(new HubqError('unavailable', `the log cannot be written (${code}); nothing was confirmed`, { cause: err }))
-      // Bookkeeping, or the collection that frees space, the disk has no room for: give up the
-      // reserve and write it there, at once.
-      if (isDiskFull(err) && (kept.size > 0 || batch.collection) && !this.tight && !this.closing) {
+      // Bookkeeping, or the metadata written before old segments go, the disk has no room for:
+      // give up the reserve and write it there, at once. (Not for compaction: its copies could
+      // take all the room the deletes need.)
+      const owed = kept.size > 0 || (batch.collection && batch.publishes === 0)
+      if (isDiskFull(err) && owed && !this.tight && !this.closing) {
         this.goTight(err)
         this.releaseDue = true
         kept.fresh = true
@@ -760,7 +765,10 @@ export class LogJournal implements Journal {
     if (!oldest) return false
     // On a full disk the active segment can be all the log there is: closed early, it can go too.
     if (oldest === this.active) return this.tight && oldest.entries > 0 && oldest.live * 4 <= oldest.entries
-    return oldest.live === 0 || (Date.now() >= this.compactAfter && this.worthCompacting(oldest))
+    if (oldest.live === 0) return true
+    if (Date.now() < this.compactAfter || !this.worthCompacting(oldest)) return false
+    // On a full disk, copies are made only of a few live messages: the room is for the deletes.
+    return !this.tight || (oldest.size * oldest.live) / oldest.entries <= TIGHT_COMPACTION_BYTES
   }
 
   /** Tight: closes the active segment, mostly dead, so that collection can free it. */

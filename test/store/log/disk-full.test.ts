@@ -122,6 +122,8 @@ for (const segmentBytes of [64 * 1024, 1024 * 1024]) {
     const store = new LocalStore({ journal: new LogJournal({ dir: dir.path, fs, segmentBytes, retryMs: 20 }) })
     const b = await startBroker({ store })
     const client = await TestClient.connect(b.port)
+    // One message nobody consumes, in the oldest segment: it is carried forward, never lost.
+    const kept = await client.request({ op: 'publish', queue: 'keep', body: 'kept' })
     const confirmed = await publishUntilFull(t, client, 'x'.repeat(1000))
     t.ok(confirmed > 100, `${confirmed} messages filled the disk`)
     t.equal(await consumeAll(client), confirmed, 'every confirmed message is delivered and acked')
@@ -144,5 +146,7 @@ for (const segmentBytes of [64 * 1024, 1024 * 1024]) {
     const left = await c2.request({ op: 'receive', queue: 'q', max: 100 })
     t.same(left.messages.map((m: Frame) => m.body), ['after', ...Array.from({ length: 10 }, () => 'y'.repeat(1000))],
       'after a restart: only what was published after the space came back; no acked message returns')
+    const keep = await c2.request({ op: 'receive', queue: 'keep', max: 10 })
+    t.same(keep.messages.map((m: Frame) => [m.mid, m.body]), [[kept.mid, 'kept']], 'the message nobody consumed is still there')
   })
 }
