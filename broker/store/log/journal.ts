@@ -218,6 +218,8 @@ export class LogJournal implements Journal {
    * records are refused, and the active segment may be closed early so that collection can free it.
    */
   private tight = false
+  /** A write met a full disk since collection last freed a segment: the active segment may be closed early. */
+  private diskFull = false
   /** Metadata bytes of the last removal: the next one will need about as many. */
   private metadataBytes = 0
   /** Tasks for the writer: give up the reserve, make it again, find out whether a failing disk writes again. */
@@ -611,6 +613,7 @@ export class LogJournal implements Journal {
       this.log.error({ err, dir: this.dir }, `log: write failed (${code}): publishes are refused with 'unavailable' until writes succeed again`)
     }
     this.failure = err
+    if (isDiskFull(err)) this.diskFull = true
     if (batch) {
       const kept = batch.collection ? new Batch() : batch.bookkeeping()
       this.pending.forEachFrame((record, frame) => kept.addEncoded(record, frame))
@@ -652,6 +655,7 @@ export class LogJournal implements Journal {
 
   private goTight(err: unknown): void {
     this.tight = true
+    this.diskFull = true
     this.log.error({ err, dir: this.dir },
       'log: the disk is full: the reserve is given up for acks and bookkeeping; publishes and declarations are refused until acked messages free space')
   }
@@ -764,14 +768,14 @@ export class LogJournal implements Journal {
     const oldest = this.segments[0]
     if (!oldest) return false
     // On a full disk the active segment can be all the log there is: closed early, it can go too.
-    if (oldest === this.active) return this.tight && oldest.entries > 0 && oldest.live * 4 <= oldest.entries
+    if (oldest === this.active) return this.diskFull && oldest.entries > 0 && oldest.live * 4 <= oldest.entries
     if (oldest.live === 0) return true
     if (Date.now() < this.compactAfter || !this.worthCompacting(oldest)) return false
     // On a full disk, copies are made only of a few live messages: the room is for the deletes.
     return !this.tight || (oldest.size * oldest.live) / oldest.entries <= TIGHT_COMPACTION_BYTES
   }
 
-  /** Tight: closes the active segment, mostly dead, so that collection can free it. */
+  /** The disk was found full: closes the active segment, mostly dead, so that collection can free it. */
   private async rollEarly(): Promise<boolean> {
     try {
       await this.roll()
@@ -844,6 +848,7 @@ export class LogJournal implements Journal {
       this.log.error({ err }, 'log: could not remove an old segment; will try again later')
       return false
     }
+    this.diskFull = false
     if (this.tight) this.reserveDue = true
     return true
   }
