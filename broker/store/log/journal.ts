@@ -850,6 +850,7 @@ export class LogJournal implements Journal {
     }
     this.diskFull = false
     if (this.tight) this.reserveDue = true
+    else await this.reserve.trim(this.owed(0))
     return true
   }
 }

@@ -34,7 +34,7 @@ export class Reserve {
 
   /** Holds at least `owed` bytes, a step ahead; throws (ENOSPC) when the disk has not that much room. */
   async hold(owed: number): Promise<void> {
-    const target = (Math.ceil(owed / STEP_BYTES) + 1) * STEP_BYTES
+    const target = Reserve.target(owed)
     if (this.fd < 0) {
       this.fd = await this.fs.open(this.path, 'w')
       this.size = 0
@@ -44,6 +44,22 @@ export class Reserve {
       await this.fs.write(this.fd, ZEROS.subarray(0, length), this.size)
       this.size += length
     }
+  }
+
+  /** Once a backlog has drained: holds about what is owed again, when it holds more than twice that. */
+  async trim(owed: number): Promise<void> {
+    const target = Reserve.target(owed)
+    if (this.fd < 0 || this.size <= 2 * target) return
+    try {
+      await this.fs.ftruncate(this.fd, target)
+      this.size = target
+    } catch {
+      // Still held in full: the room is merely not given back yet.
+    }
+  }
+
+  private static target(owed: number): number {
+    return (Math.ceil(owed / STEP_BYTES) + 1) * STEP_BYTES
   }
 
   /** Gives the room back to the file system (the file goes). */

@@ -1,11 +1,14 @@
 // The reserve grows with the backlog before the publishes that need it are written; a commit()
 // made while it grows waits for those publishes like any other.
 import t from 'tap'
-import { basename } from 'node:path'
-import { tempDir } from '../../helpers/broker.js'
 import { nodeFs, type LogFs } from '../../../broker/store/log/fs.js'
 import { OWED_PER_MESSAGE, RESERVE_FILE } from '../../../broker/store/log/reserve.js'
 import { openJournal, publishRecord } from './fixture.js'
+import { startBroker, tempDir, TestClient, type Frame } from '../../helpers/broker.js'
+import { LocalStore } from '../../../broker/store/local/store.js'
+import { LogJournal } from '../../../broker/store/log/journal.js'
+import { statSync } from 'node:fs'
+import { basename, join } from 'node:path'
 
 t.test('a commit made while the reserve grows waits for the publishes behind it', async (t) => {
   const dir = tempDir()
@@ -45,4 +48,31 @@ t.test('a commit made while the reserve grows waits for the publishes behind it'
   release?.()
   await late
   t.equal(settled, true, 'and settles once they are written')
+})
+
+t.test('the reserve grows with the backlog and shrinks once it is acked and its segments are gone', async (t) => {
+  const dir = tempDir()
+  t.teardown(() => dir.remove())
+  const store = new LocalStore({ journal: new LogJournal({ dir: dir.path, segmentBytes: 64 * 1024 }) })
+  const b = await startBroker({ store })
+  t.teardown(() => b.stop())
+  const client = await TestClient.connect(b.port)
+  t.teardown(() => client.close())
+  const reserve = (): number => statSync(join(dir.path, RESERVE_FILE)).size
+  const empty = reserve()
+  for (let round = 0; round < 40; round++) {
+    await client.request({ op: 'publish', queue: 'q', messages: Array.from({ length: 100 }, (_, i) => ({ body: i })) })
+  }
+  const grown = reserve()
+  t.ok(grown >= 4000 * OWED_PER_MESSAGE, `4,000 live messages: the reserve holds ${grown} bytes (${empty} when empty)`)
+  for (;;) {
+    const got = await client.request({ op: 'receive', queue: 'q', max: 100 })
+    if (got.messages.length === 0) break
+    await client.request({ op: 'ack', receipts: got.messages.map((m: Frame) => m.receipt) })
+  }
+  // One more write lets collection run on the acks' segment.
+  await client.request({ op: 'publish', queue: 'q', body: 'last' })
+  const deadline = Date.now() + 3000
+  while (reserve() > 2 * empty && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+  t.ok(reserve() <= 2 * empty, `drained: the reserve is back to ${reserve()} bytes`)
 })
