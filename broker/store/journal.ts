@@ -78,6 +78,29 @@ export type JournalRecord =
    */
   | { type: 'counts'; queue: string; published: number; acked: number; deadLettered: number }
 
+/**
+ * The record of an op whose reply waits for it (PROTOCOL.md §9): a publish, declare, drop, purge,
+ * topic, bind, unbind, or a redrive's move (a move without `origin`). When its write fails, the
+ * op is answered `unavailable` and the record is given up: it must never land in the log later.
+ * Every other record is bookkeeping nobody is answered on (deletes, receive counts, releases,
+ * dead-letter moves, counts, dedup): a failed write keeps it for the next attempt.
+ */
+export function isConfirmed(record: JournalRecord): boolean {
+  switch (record.type) {
+    case 'move':
+      return record.origin === undefined
+    case 'delete':
+    case 'expire':
+    case 'receive':
+    case 'release':
+    case 'counts':
+    case 'dedup':
+      return false
+    default:
+      return true
+  }
+}
+
 /** The store's current view, for compaction to rewrite live messages. */
 export interface LiveView {
   /** Calls `each` with every message held now: its queue's name, its id, its handle (once, after replay). */

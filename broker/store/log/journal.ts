@@ -5,11 +5,12 @@
 // commit() waiting on it resolves together. Appends arriving while that runs form the next batch. After a write, the oldest
 // segments are collected: deleted once nothing in them is live, or compacted first (their few
 // live messages rewritten at the head) — in the crash-safe order write, fsync, unlink, fsync dir.
+// A reserve file keeps room for the records a full disk would otherwise leave unwritten (reserve.ts).
 import { join } from 'node:path'
 import { HubqError } from '../../../shared/errors.js'
 import { silentLogger, type Logger } from '../../../shared/logger.js'
 import type { FsyncPolicy } from '../../config.js'
-import type { Journal, JournalRecord, LiveView, LogHandle, StoredBody } from '../journal.js'
+import { isConfirmed, type Journal, type JournalRecord, type LiveView, type LogHandle, type StoredBody } from '../journal.js'
 import {
   FILE_HEADER_BYTES, FORMAT_VERSION, RECORD_HEADER_BYTES, encodeFileHeader, encodeRecordInto, publishBodyAt, recordEnd, recordSize,
 } from './format.js'
@@ -18,6 +19,7 @@ import { batchFs, nodeFs, type BatchFs, type LogFs } from './fs.js'
 import { LiveIndex, type Segment } from './live-index.js'
 import { lockFolder } from './lock.js'
 import { recover } from './recovery.js'
+import { Reserve } from './reserve.js'
 import { describePolicy } from './policy.js'
 import { segmentName } from './segments.js'
 
@@ -60,8 +62,25 @@ interface Chunk {
 const KEEP_BUFFER_BYTES = 1024 * 1024
 const FIRST_BUFFER_BYTES = 64 * 1024
 
+/** What a failing log writes past its end (and cuts off again) to find out whether writes work again. */
+const PROBE = Buffer.alloc(4096)
+
+/** On a full disk, an old segment is compacted only when its live messages take about this much or less. */
+const TIGHT_COMPACTION_BYTES = 64 * 1024
+
+function isDiskFull(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code
+  return code === 'ENOSPC' || code === 'EDQUOT'
+}
+
 class Batch {
   readonly records: JournalRecord[] = []
+  /** Messages its publish records add (a publish to N queues adds N): the deletes the log will owe. */
+  publishes = 0
+  /** Its records whose ops are answered only once they are written (isConfirmed). */
+  confirmed = 0
+  /** Written by collection (compaction, metadata before a removal): made afresh by the next attempt, never kept. */
+  collection = false
   /** The records' frames, back to back in append order: the batch's one write. */
   private frames: FrameBuffer | undefined
   /** Holds something appended since the last attempt (not only records kept from a failed one). */
@@ -76,13 +95,28 @@ class Batch {
 
   add(record: JournalRecord): void {
     encodeRecordInto(this.out(), record)
-    this.records.push(record)
+    this.push(record)
   }
 
   /** A record already encoded (kept from a failed batch): its frame bytes are copied as they are. */
   addEncoded(record: JournalRecord, frame: Uint8Array): void {
     this.out().append(frame)
+    this.push(record)
+  }
+
+  private push(record: JournalRecord): void {
     this.records.push(record)
+    if (record.type === 'publish') this.publishes += record.queues.length
+    if (isConfirmed(record)) this.confirmed++
+  }
+
+  /** Its bookkeeping records (not isConfirmed), as a batch of their own. */
+  bookkeeping(): Batch {
+    const kept = new Batch()
+    this.forEachFrame((record, frame) => {
+      if (!isConfirmed(record)) kept.addEncoded(record, frame)
+    })
+    return kept
   }
 
   get size(): number {
@@ -177,6 +211,21 @@ export class LogJournal implements Journal {
   private writeDone: ((ok: boolean) => void) | undefined
   private syncBegan = 0
   private failure: unknown
+  /** Keeps room for what the log owes its live messages (reserve.ts). */
+  private readonly reserve: Reserve
+  /**
+   * The reserve was given up to a full disk: bookkeeping is written into its room, confirmed
+   * records are refused, and the active segment may be closed early so that collection can free it.
+   */
+  private tight = false
+  /** A write met a full disk since collection last freed a segment: the active segment may be closed early. */
+  private diskFull = false
+  /** Metadata bytes of the last removal: the next one will need about as many. */
+  private metadataBytes = 0
+  /** Tasks for the writer: give up the reserve, make it again, find out whether a failing disk writes again. */
+  private releaseDue = false
+  private reserveDue = false
+  private probeDue = false
   private retryTimer: NodeJS.Timeout | undefined
   private syncTimer: NodeJS.Timeout | undefined
   /** Under `always`: the fsync due for a write nobody waited on (see UNWAITED_SYNC_MS). */
@@ -207,6 +256,7 @@ export class LogJournal implements Journal {
     this.retryMs = options.retryMs ?? 1000
     this.fsyncObserver = options.fsyncObserver
     this.description = `log in ${this.dir} (fsync ${describePolicy(this.policy)}, segments of ${this.segmentBytes} bytes)`
+    this.reserve = new Reserve(this.fs, this.dir)
     const fs = this.fs
     this.readBody = fs.openRead && fs.readAt && fs.closeRead ? (handle) => this.bodyAt(handle) : undefined
   }
@@ -293,6 +343,13 @@ export class LogJournal implements Journal {
     }
     this.log.info({ segments: this.segments.length, records: recovered.records, ms: Date.now() - started },
       `log: replayed ${recovered.records} records from ${this.segments.length} segments in ${this.dir}`)
+    try {
+      await this.reserve.hold(this.owed(0))
+    } catch (err) {
+      await this.reserve.release()
+      this.goTight(err)
+      this.armRetry()
+    }
     if (this.policy.mode === 'interval') {
       this.syncTimer = setInterval(() => {
         this.syncDue = true
@@ -323,7 +380,7 @@ export class LogJournal implements Journal {
   }
 
   writable(): boolean {
-    return this.failure === undefined && !this.closed
+    return this.failure === undefined && !this.tight && !this.closed
   }
 
   async close(): Promise<void> {
@@ -338,6 +395,7 @@ export class LogJournal implements Journal {
     }
     this.closed = true
     for (const segment of [...this.readers.keys()]) this.forgetReader(segment)
+    await this.reserve.close()
     if (this.fd < 0) return
     try {
       if (this.dirty) await this.fs.fdatasync(this.fd)
@@ -381,10 +439,38 @@ export class LogJournal implements Journal {
 
   /** One task: write the pending batch, or fsync, or collect; each calls step again when done. */
   private step(): void {
+    if (this.releaseDue) {
+      this.releaseDue = false
+      void this.reserve.release().then(() => this.step())
+      return
+    }
+    // Before the pending batch: once the reserve is whole again, its confirmed records are taken.
+    if (this.reserveDue) {
+      this.reserveDue = false
+      if (this.tight) return void this.remakeReserve().then(this.afterStep)
+    }
     if (this.pending.size > 0 && (this.pending.fresh || this.failure === undefined)) {
-      const batch = this.pending
+      let batch = this.pending
       this.pending = new Batch(this.spare)
       this.spare = undefined
+      if (this.tight && batch.confirmed > 0) {
+        batch = this.refuseConfirmed(batch)
+        if (batch.size === 0) return this.step()
+      } else if (!this.tight && batch.publishes > 0 && this.reserve.size < this.owed(batch.publishes)) {
+        // In flight already, so that a commit() meanwhile waits for it.
+        this.inFlight = batch
+        this.reserve.hold(this.owed(batch.publishes)).then(
+          () => this.writeBatch(batch, false, this.afterStep),
+          (err: unknown) => {
+            // No room to keep for these messages' deletes: they are refused, nothing was written.
+            this.fail(err, batch)
+            this.inFlight = undefined
+            this.spare = batch.release() ?? this.spare
+            this.afterStep(false)
+          },
+        )
+        return
+      }
       this.writeBatch(batch, false, this.afterStep)
       return
     }
@@ -399,6 +485,10 @@ export class LogJournal implements Journal {
       })
       return
     }
+    if (this.probeDue) {
+      this.probeDue = false
+      if (this.failure !== undefined && this.pending.size === 0) return void this.probe().then(this.afterStep)
+    }
     if (this.closing || !this.collectable()) return this.stop()
     void this.collect().then(this.afterStep)
   }
@@ -411,7 +501,7 @@ export class LogJournal implements Journal {
   private stop(): void {
     this.busy = false
     if (this.idleWaiters.length > 0) for (const resolve of this.idleWaiters.splice(0)) resolve()
-    if ((this.pending.fresh && this.pending.size > 0) || this.syncDue) {
+    if ((this.pending.fresh && this.pending.size > 0) || this.syncDue || this.releaseDue || this.reserveDue || this.probeDue) {
       if (!this.closed) this.schedule()
     }
   }
@@ -512,9 +602,10 @@ export class LogJournal implements Journal {
   }
 
   /**
-   * An I/O error: the batch's publishes are refused (their senders get `unavailable` and the
-   * store never shows them); its other records (acks, receive counts, declarations) are kept
-   * for the next attempt, which starts at the same offset and so overwrites any partial write.
+   * An I/O error: the batch's confirmed records (isConfirmed: publishes, declarations, topics,
+   * bindings, purges, drops, redrives) are refused: their senders get `unavailable`, and the
+   * records never land later. Its bookkeeping (acks, receive counts, releases, dead-letter moves)
+   * is kept for the next attempt, which starts at the same offset and so overwrites any partial write.
    */
   private fail(err: unknown, batch: Batch | undefined): void {
     const code = (err as NodeJS.ErrnoException).code ?? String(err)
@@ -522,11 +613,9 @@ export class LogJournal implements Journal {
       this.log.error({ err, dir: this.dir }, `log: write failed (${code}): publishes are refused with 'unavailable' until writes succeed again`)
     }
     this.failure = err
+    if (isDiskFull(err)) this.diskFull = true
     if (batch) {
-      const kept = new Batch()
-      batch.forEachFrame((record, frame) => {
-        if (record.type !== 'publish') kept.addEncoded(record, frame)
-      })
+      const kept = batch.collection ? new Batch() : batch.bookkeeping()
       this.pending.forEachFrame((record, frame) => kept.addEncoded(record, frame))
       kept.fresh = this.pending.fresh
       const waiting = this.pending
@@ -534,23 +623,92 @@ export class LogJournal implements Journal {
       // Commits already waiting on the newer batch now wait on the merged one.
       if (waiting.size > 0) kept.done().then(() => waiting.settle(), (e: unknown) => waiting.settle(e))
       batch.settle(new HubqError('unavailable', `the log cannot be written (${code}); nothing was confirmed`, { cause: err }))
+      // Bookkeeping, or the metadata written before old segments go, the disk has no room for:
+      // give up the reserve and write it there, at once. (Not for compaction: its copies could
+      // take all the room the deletes need.)
+      const owed = kept.size > 0 || (batch.collection && batch.publishes === 0)
+      if (isDiskFull(err) && owed && !this.tight && !this.closing) {
+        this.goTight(err)
+        this.releaseDue = true
+        kept.fresh = true
+      }
     }
-    if (!this.retryTimer && !this.closing) {
-      this.retryTimer = setTimeout(() => {
-        this.retryTimer = undefined
+    this.armRetry()
+  }
+
+  /** Tries again after retryMs without waiting for new traffic, so health comes back by itself. */
+  private armRetry(): void {
+    if (this.retryTimer || this.closing) return
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined
+      if (this.failure !== undefined) {
         this.pending.fresh = true
-        // A failed fsync is retried too, so health comes back without waiting for traffic.
+        // A failed fsync is retried; with nothing to write or sync, a probe write finds out.
         if (this.dirty) this.syncDue = true
-        this.schedule()
-      }, this.retryMs)
-      this.retryTimer.unref()
-    }
+        else if (this.pending.size === 0) this.probeDue = true
+      }
+      if (this.tight) this.reserveDue = true
+      this.schedule()
+    }, this.retryMs)
+    this.retryTimer.unref()
+  }
+
+  private goTight(err: unknown): void {
+    this.tight = true
+    this.diskFull = true
+    this.log.error({ err, dir: this.dir },
+      'log: the disk is full: the reserve is given up for acks and bookkeeping; publishes and declarations are refused until acked messages free space')
   }
 
   private recovered(): void {
     if (this.failure === undefined) return
     this.failure = undefined
-    this.log.info({ dir: this.dir }, 'log: writes succeed again; publishes are accepted')
+    if (this.tight) this.log.info({ dir: this.dir }, 'log: writes succeed again (bookkeeping only until space is freed)')
+    else this.log.info({ dir: this.dir }, 'log: writes succeed again; publishes are accepted')
+  }
+
+  /** Bytes the log owes its live messages, with `more` to come (see Reserve). */
+  private owed(more: number): number {
+    let live = more
+    for (const segment of this.segments) live += segment.live
+    return Reserve.owed(live, this.metadataBytes)
+  }
+
+  /** Tight: the batch's confirmed records are refused at once (their senders get `unavailable`); its bookkeeping goes on. */
+  private refuseConfirmed(batch: Batch): Batch {
+    const kept = batch.bookkeeping()
+    batch.settle(new HubqError('unavailable', 'the disk is full: nothing was confirmed until acked messages free space', { cause: this.failure }))
+    this.spare = batch.release() ?? this.spare
+    return kept
+  }
+
+  /** Tight: space was freed (or may have been); once the reserve is whole again, confirmed records are taken again. */
+  private async remakeReserve(): Promise<boolean> {
+    try {
+      await this.reserve.hold(this.owed(0))
+    } catch {
+      await this.reserve.release()
+      this.armRetry()
+      return true
+    }
+    this.tight = false
+    this.log.info({ dir: this.dir, reserve: this.reserve.size }, 'log: space is free again and the reserve is made again; publishes are accepted')
+    return true
+  }
+
+  /** Failing, with nothing to write: write past the end, sync, and cut it off again; success means writes work. */
+  private async probe(): Promise<boolean> {
+    const at = this.active.size
+    try {
+      await this.fs.write(this.fd, PROBE, at)
+      await this.fs.fdatasync(this.fd)
+      await this.fs.ftruncate(this.fd, at)
+      this.recovered()
+    } catch (err) {
+      await this.fs.ftruncate(this.fd, at).catch(() => undefined)
+      this.fail(err, undefined)
+    }
+    return true
   }
 
   /** Closes the active segment and starts the next; the new file and its directory entry are synced first. */
@@ -596,6 +754,7 @@ export class LogJournal implements Journal {
     // Let the store place what the last write confirmed, so its view matches the index.
     await new Promise<void>((resolve) => setImmediate(resolve))
     if (this.closing || this.failure !== undefined || !this.collectable()) return false
+    if (this.segments[0] === this.active) return this.rollEarly()
     const dead: Segment[] = []
     for (const segment of this.segments) {
       if (segment === this.active || segment.live > 0) break
@@ -607,8 +766,25 @@ export class LogJournal implements Journal {
 
   private collectable(): boolean {
     const oldest = this.segments[0]
-    if (!oldest || oldest === this.active) return false
-    return oldest.live === 0 || (Date.now() >= this.compactAfter && this.worthCompacting(oldest))
+    if (!oldest) return false
+    // On a full disk the active segment can be all the log there is: closed early, it can go too.
+    if (oldest === this.active) return this.diskFull && oldest.entries > 0 && oldest.live * 4 <= oldest.entries
+    if (oldest.live === 0) return true
+    if (Date.now() < this.compactAfter || !this.worthCompacting(oldest)) return false
+    // On a full disk, copies are made only of a few live messages: the room is for the deletes.
+    return !this.tight || (oldest.size * oldest.live) / oldest.entries <= TIGHT_COMPACTION_BYTES
+  }
+
+  /** The disk was found full: closes the active segment, mostly dead, so that collection can free it. */
+  private async rollEarly(): Promise<boolean> {
+    try {
+      await this.roll()
+    } catch (err) {
+      this.fail(err, undefined)
+      return false
+    }
+    this.log.info({ file: (this.segments[this.segments.length - 2] as Segment).path }, 'log: the disk is full: the active segment is closed early so that it can be freed')
+    return true
   }
 
   /**
@@ -639,6 +815,7 @@ export class LogJournal implements Journal {
     }
     if (held.length !== oldest.live || this.index.countedById(oldest) > 0) return later()
     const batch = new Batch()
+    batch.collection = true
     for (const handle of held) {
       const snapshot = live.snapshot(handle)
       if (!snapshot) return later()
@@ -654,7 +831,9 @@ export class LogJournal implements Journal {
     // Queue settings, topics and bindings in these files must outlive them, and the stats
     // counters their records add up to: write them again first.
     const batch = new Batch()
+    batch.collection = true
     for (const record of (this.live as LiveView).metadata()) batch.add(record)
+    this.metadataBytes = batch.bytes
     if (batch.size > 0 && !(await this.write(batch, true))) return false
     try {
       // Oldest first, each unlink made durable before the next: a crash leaves a suffix of the
@@ -669,6 +848,9 @@ export class LogJournal implements Journal {
       this.log.error({ err }, 'log: could not remove an old segment; will try again later')
       return false
     }
+    this.diskFull = false
+    if (this.tight) this.reserveDue = true
+    else await this.reserve.trim(this.owed(0))
     return true
   }
 }

@@ -1,6 +1,6 @@
 // Shared pieces of the log tests: a journal on a temp folder, replayed into a plain list.
 import { readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import type { JournalRecord, LiveView, PublishRecord } from '../../../broker/store/journal.js'
 import { LogJournal, type LogJournalOptions } from '../../../broker/store/log/journal.js'
 import { nodeFs, type LogFs } from '../../../broker/store/log/fs.js'
@@ -123,5 +123,83 @@ export class MemoryFs implements LogFs {
 
   async unlink(path: string): Promise<void> {
     this.files.delete(path)
+  }
+}
+
+/**
+ * The node file system on a disk of `capacity` bytes: the files written through it share that
+ * much room, and a write past it stores what fits, then fails with ENOSPC, as a full disk does.
+ */
+export class SmallDiskFs implements LogFs {
+  private readonly sizes = new Map<string, number>()
+  private readonly paths = new Map<number, string>()
+  constructor(readonly capacity: number) {}
+
+  get used(): number {
+    let total = 0
+    for (const size of this.sizes.values()) total += size
+    return total
+  }
+
+  /** Each file and its size, for a failure message. */
+  listing(): string {
+    return [...this.sizes].map(([path, size]) => `${basename(path)} ${size}`).join(', ')
+  }
+
+  private fail(): Error {
+    return Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' })
+  }
+
+  private grow(fd: number, end: number): void {
+    const path = this.paths.get(fd)
+    if (path !== undefined) this.sizes.set(path, Math.max(this.sizes.get(path) ?? 0, end))
+  }
+
+  mkdir = nodeFs.mkdir
+  readdir = nodeFs.readdir
+  readFile = nodeFs.readFile
+  fsync = nodeFs.fsync
+  fdatasync = nodeFs.fdatasync
+  openRead = nodeFs.openRead
+  readAt = nodeFs.readAt
+  closeRead = nodeFs.closeRead
+  open = async (path: string, flags: string): Promise<number> => {
+    const fd = await nodeFs.open(path, flags)
+    this.paths.set(fd, path)
+    if (flags === 'w') this.sizes.set(path, 0)
+    else if (!this.sizes.has(path) && flags !== 'r') this.sizes.set(path, statSync(path).size)
+    return fd
+  }
+
+  close = async (fd: number): Promise<void> => {
+    this.paths.delete(fd)
+    return nodeFs.close(fd)
+  }
+
+  write = async (fd: number, data: Buffer, position: number): Promise<void> => {
+    const path = this.paths.get(fd) as string
+    const size = this.sizes.get(path) ?? 0
+    const room = this.capacity - this.used + size
+    if (position + data.length <= room) {
+      await nodeFs.write(fd, data, position)
+      return this.grow(fd, position + data.length)
+    }
+    const fits = Math.max(0, room - position)
+    if (fits > 0) {
+      await nodeFs.write(fd, data.subarray(0, fits), position)
+      this.grow(fd, position + fits)
+    }
+    throw this.fail()
+  }
+
+  ftruncate = async (fd: number, length: number): Promise<void> => {
+    await nodeFs.ftruncate(fd, length)
+    const path = this.paths.get(fd)
+    if (path !== undefined) this.sizes.set(path, length)
+  }
+
+  unlink = async (path: string): Promise<void> => {
+    await nodeFs.unlink(path)
+    this.sizes.delete(path)
   }
 }

@@ -1,0 +1,78 @@
+// The reserve grows with the backlog before the publishes that need it are written; a commit()
+// made while it grows waits for those publishes like any other.
+import t from 'tap'
+import { nodeFs, type LogFs } from '../../../broker/store/log/fs.js'
+import { OWED_PER_MESSAGE, RESERVE_FILE } from '../../../broker/store/log/reserve.js'
+import { openJournal, publishRecord } from './fixture.js'
+import { startBroker, tempDir, TestClient, type Frame } from '../../helpers/broker.js'
+import { LocalStore } from '../../../broker/store/local/store.js'
+import { LogJournal } from '../../../broker/store/log/journal.js'
+import { statSync } from 'node:fs'
+import { basename, join } from 'node:path'
+
+t.test('a commit made while the reserve grows waits for the publishes behind it', async (t) => {
+  const dir = tempDir()
+  t.teardown(() => dir.remove())
+  const reserveFds = new Set<number>()
+  let release: (() => void) | undefined
+  let held: (() => void) | undefined
+  const fs: LogFs = {
+    ...nodeFs,
+    open: async (path, flags) => {
+      const fd = await nodeFs.open(path, flags)
+      if (basename(path) === RESERVE_FILE) reserveFds.add(fd)
+      return fd
+    },
+    write: async (fd, data, position) => {
+      if (reserveFds.has(fd) && release === undefined && held !== undefined) {
+        await new Promise<void>((resolve) => {
+          release = resolve
+          held?.()
+        })
+      }
+      return nodeFs.write(fd, data, position)
+    },
+  }
+  const { journal } = await openJournal(dir.path, { fs })
+  t.teardown(() => journal.close())
+  const growing = new Promise<void>((resolve) => (held = resolve))
+  // Enough messages to owe more than the reserve made at start-up holds.
+  const count = Math.ceil((256 * 1024) / OWED_PER_MESSAGE)
+  for (let n = 0; n < count; n++) journal.append(publishRecord(n))
+  await growing
+  let settled = false
+  const late = journal.commit().then(() => (settled = true))
+  // The reserve's write is held: nothing can settle the commit but a false confirmation.
+  await new Promise((resolve) => setImmediate(resolve))
+  t.equal(settled, false, 'the commit waits while the reserve grows and the publishes are not yet written')
+  release?.()
+  await late
+  t.equal(settled, true, 'and settles once they are written')
+})
+
+t.test('the reserve grows with the backlog and shrinks once it is acked and its segments are gone', async (t) => {
+  const dir = tempDir()
+  t.teardown(() => dir.remove())
+  const store = new LocalStore({ journal: new LogJournal({ dir: dir.path, segmentBytes: 64 * 1024 }) })
+  const b = await startBroker({ store })
+  t.teardown(() => b.stop())
+  const client = await TestClient.connect(b.port)
+  t.teardown(() => client.close())
+  const reserve = (): number => statSync(join(dir.path, RESERVE_FILE)).size
+  const empty = reserve()
+  for (let round = 0; round < 40; round++) {
+    await client.request({ op: 'publish', queue: 'q', messages: Array.from({ length: 100 }, (_, i) => ({ body: i })) })
+  }
+  const grown = reserve()
+  t.ok(grown >= 4000 * OWED_PER_MESSAGE, `4,000 live messages: the reserve holds ${grown} bytes (${empty} when empty)`)
+  for (;;) {
+    const got = await client.request({ op: 'receive', queue: 'q', max: 100 })
+    if (got.messages.length === 0) break
+    await client.request({ op: 'ack', receipts: got.messages.map((m: Frame) => m.receipt) })
+  }
+  // One more write lets collection run on the acks' segment.
+  await client.request({ op: 'publish', queue: 'q', body: 'last' })
+  const deadline = Date.now() + 3000
+  while (reserve() > 2 * empty && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+  t.ok(reserve() <= 2 * empty, `drained: the reserve is back to ${reserve()} bytes`)
+})
