@@ -2,7 +2,7 @@
 // elsewhere; it polls /api/stats once a second and updates the tables in place. Names are set
 // with textContent only, so a queue called "<script>" is shown, never run.
 
-export const LIVE_PAGE = `<!doctype html>
+export const CONSOLE_PAGE = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
