@@ -28,6 +28,8 @@ type Counts = readonly [ready: number, inflight: number, published: number, acke
 interface Sample {
   t: number
   queues: Map<string, Counts>
+  /** Every queue is in it (none cut by maxQueues): a queue missing had not been created yet. */
+  complete: boolean
 }
 
 export class History {
@@ -65,7 +67,7 @@ export class History {
       if (queues.size >= this.maxQueues) break
       queues.set(q.queue, [q.ready, q.inflight, q.published, q.acked])
     }
-    this.ring.push({ t: now, queues })
+    this.ring.push({ t: now, queues, complete: queues.size === stats.length })
     if (this.ring.length > this.limit) this.ring.shift()
   }
 
@@ -76,7 +78,8 @@ export class History {
     for (const sample of this.ring) {
       out.t.push(sample.t)
       const now = sum(sample, names)
-      const before = previous ? sum(previous, names) : undefined
+      // A queue created since the sample before counted from zero; one cut from it, unknown.
+      const before = previous ? (sum(previous, names) ?? (previous.complete ? ZERO : undefined)) : undefined
       const seconds = previous ? (sample.t - previous.t) / 1000 : 0
       out.ready.push(now ? now[0] : null)
       out.inflight.push(now ? now[1] : null)
@@ -90,6 +93,8 @@ export class History {
     return out
   }
 }
+
+const ZERO: Counts = [0, 0, 0, 0]
 
 function sum(sample: Sample, names: readonly string[]): Counts | undefined {
   let found = false
