@@ -77,6 +77,10 @@ function h(tag, attrs, ...children) {
   for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c))
   return el
 }
+/** replaceChildren without the nulls of optional parts. */
+function fill(el, ...children) {
+  el.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false))
+}
 function svgEl(tag, attrs) {
   const el = document.createElementNS('http://www.w3.org/2000/svg', tag)
   for (const [k, v] of Object.entries(attrs || {})) el.setAttribute(k, String(v))
@@ -133,7 +137,7 @@ function notice(text, kind) {
 function confirmAction(title, text, confirmLabel) {
   return new Promise((resolve) => {
     const dialog = document.getElementById('confirm')
-    dialog.replaceChildren(
+    fill(dialog, 
       h('h2', { id: 'confirm-title', text: title }),
       h('p', { text }),
       h('form', { method: 'dialog', class: 'actions' },
@@ -173,7 +177,11 @@ function chart(title, t, series, format) {
   series.forEach((s, i) => {
     // A null (a gap in sampling) breaks the line.
     let points = []
-    const flush = () => { if (points.length) svg.append(svgEl('polyline', { points: points.join(' '), class: 's' + i, 'data-series': s.name })); points = [] }
+    const flush = () => {
+      if (points.length === 1) { const [cx, cy] = points[0].split(','); svg.append(svgEl('circle', { cx, cy, r: 2, class: 's' + i, fill: 'currentColor', 'data-series': s.name })) }
+      else if (points.length) svg.append(svgEl('polyline', { points: points.join(' '), class: 's' + i, 'data-series': s.name }))
+      points = []
+    }
     s.values.forEach((v, j) => { if (v === null) flush(); else points.push(x(t[j]).toFixed(1) + ',' + y(v).toFixed(1)) })
     flush()
   })
@@ -222,7 +230,7 @@ function showSignIn(message) {
     h('p', { class: 'muted', text: 'This broker has auth on. The token is kept for this tab only and sent as Authorization: Bearer.' }),
     h('label', { for: 'token', text: 'Token' }), input,
     h('div', { class: 'actions' }, h('button', { type: 'submit', text: 'Sign in' })))
-  document.getElementById('view').replaceChildren(form)
+  fill(document.getElementById('view'), form)
   if (message) notice(message, 'error')
   input.focus()
 }
@@ -250,7 +258,7 @@ function renderOverview(data) {
     h('td', { class: 'text', dataset: { field: 'bindings' } },
       t.bindings.length ? t.bindings.flatMap((b, i) => [i ? ', ' : '', queueLink(b.queue),
         b.filter ? ' (' + Object.entries(b.filter).map(([k, v]) => k + ' = ' + v.join(' | ')).join('; ') + ')' : '']) : '–')))
-  document.getElementById('view').replaceChildren(
+  fill(document.getElementById('view'), 
     h('h2', { text: 'Overview' }),
     charts(data.history, 'All queues'),
     h('h3', { id: 'queues-title', text: 'Queues' }),
@@ -282,7 +290,7 @@ function renderQueue(name, data, state, target) {
     h('td', { class: 'text', text: '#' + s.connection + (s.client ? ' ' + s.client : '') + (s.address ? ' (' + s.address + ')' : '') }),
     h('td', { class: 'num', text: String(s.prefetch) }),
     h('td', { class: 'num', text: s.unacked === undefined ? '–' : String(s.unacked) })))
-  ;(target || document.getElementById('view')).replaceChildren(
+  ;fill(target || document.getElementById('view'), 
     h('p', {}, h('a', { href: '#/', text: '← All queues' })),
     h('h2', {}, 'Queue ' + name, c.fifo ? h('span', { class: 'badge', text: 'fifo' }) : null, data.deadLetterFor.length ? h('span', { class: 'badge dlq', text: 'dead-letter' }) : null),
     data.deadLetterFor.length ? h('p', {}, 'Dead-letter queue of ', data.deadLetterFor.flatMap((q, i) => [i ? ', ' : '', queueLink(q)])) : null,
@@ -336,7 +344,7 @@ async function loadMessages(name, state) {
     h('td', { class: 'num', text: duration(m.age) }),
     h('td', { class: 'text', text: m.group === undefined ? '–' : m.group })))
   const from = data.offset + 1, to = data.offset + data.messages.length
-  slot.replaceChildren(
+  fill(slot, 
     h('div', { class: 'scroll' }, h('table', { id: 'message-list', 'aria-labelledby': 'messages-title' },
       h('thead', {}, h('tr', {}, h('th', { class: 'text', text: 'Message id' }), h('th', { class: 'text', text: 'Body' }), h('th', { class: 'text', text: 'Attributes' }),
         h('th', { text: 'Receives' }), h('th', { text: 'Age' }), h('th', { class: 'text', text: 'Group' }))),
@@ -404,7 +412,7 @@ function renderConnections(data) {
       s.queue ? queueLink(s.queue) : s.id, s.queue ? ' (prefetch ' + s.prefetch + (s.unacked === undefined ? '' : ', unacked ' + s.unacked) + ')' : '']) : '–'),
     h('td', { class: 'num', text: bytes(c.bytesIn) }),
     h('td', { class: 'num', text: bytes(c.bytesOut) })))
-  document.getElementById('view').replaceChildren(
+  fill(document.getElementById('view'), 
     h('h2', { id: 'connections-title', text: 'Connections' }),
     h('div', { class: 'scroll' }, h('table', { id: 'connection-list', 'aria-labelledby': 'connections-title' },
       h('thead', {}, h('tr', {}, h('th', { class: 'text', text: 'Connection' }), h('th', { class: 'text', text: 'Client' }), h('th', { class: 'text', text: 'Address' }),
@@ -449,7 +457,7 @@ async function route(keepNotice) {
       if (view !== generation) return
       if (err.status === 401) return showSignIn(token() ? 'That token was not accepted: ' + err.message : '')
       if (err.status === 403 || err.status === 404) {
-        document.getElementById('view').replaceChildren(h('p', { role: 'alert', text: err.message }), h('p', {}, h('a', { href: '#/', text: '← All queues' })))
+        fill(document.getElementById('view'), h('p', { role: 'alert', text: err.message }), h('p', {}, h('a', { href: '#/', text: '← All queues' })))
         return
       }
       const status = document.getElementById('status')
