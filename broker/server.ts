@@ -39,11 +39,28 @@ export interface BrokerMetricsSink {
   publishConfirmed(seconds: number): void
 }
 
+/** One open connection as the console lists it (PROTOCOL.md §7.4). */
+export interface ConnectionInfo {
+  /** The connection's number in log lines (`conn`) and its Owner id in the store. */
+  id: number
+  /** The `client` its hello named, if any. */
+  client?: string
+  /** host:port of the peer. */
+  address: string
+  openedAt: number
+  /** Ids of its subscriptions. */
+  subscriptions: string[]
+  bytesIn: number
+  bytesOut: number
+}
+
 export class Broker {
   readonly store: MessageStore
   readonly limits: Limits
   readonly log: Logger
   private readonly sessions = new Set<Session>()
+  /** Where each connection came from and its stream, for connectionList(). */
+  private readonly peers = new Map<Session, { address: string; stream: Duplex; openedAt: number }>()
   private readonly server: net.Server
   private readonly info: BrokerInfo
   private stopping: Promise<void> | undefined
@@ -97,6 +114,23 @@ export class Broker {
     return this.sessions.size
   }
 
+  /** Every open connection: client name, address, subscriptions and bytes so far (the console). */
+  connectionList(): ConnectionInfo[] {
+    const out: ConnectionInfo[] = []
+    for (const [session, { address, stream, openedAt }] of this.peers) {
+      const counting = stream as { bytesRead?: number; bytesWritten?: number }
+      out.push({
+        id: session.owner.id,
+        ...(session.clientName !== undefined ? { client: session.clientName } : {}),
+        address, openedAt,
+        subscriptions: [...session.subscriptions.keys()],
+        bytesIn: counting.bytesRead ?? 0,
+        bytesOut: counting.bytesWritten ?? 0,
+      })
+    }
+    return out
+  }
+
   /** Serves one connection on any duplex stream. */
   handle(stream: Duplex, peer = 'stream'): void {
     if (this.stopping || this.sessions.size >= this.limits.maxConnections) {
@@ -109,10 +143,12 @@ export class Broker {
     }
     const session = new Session(stream, { store: this.store, limits: this.limits, info: this.info, log: this.log, routes, ...(this.auth ? { auth: this.auth } : {}), ...(this.writeTimeoutMs !== undefined ? { writeTimeoutMs: this.writeTimeoutMs } : {}), idleTimeoutMs: this.idleTimeoutMs, underPressure: this.pressure })
     this.sessions.add(session)
+    this.peers.set(session, { address: peer, stream, openedAt: Date.now() })
     this.metrics?.connectionOpened(stream)
     session.log.info({ peer }, 'connection open')
     stream.on('close', () => {
       this.sessions.delete(session)
+      this.peers.delete(session)
       this.metrics?.connectionClosed(stream)
       session.log.info({ peer }, 'connection closed')
     })

@@ -29,7 +29,7 @@ export const stats: Handler = (request, session) => {
  * on: a topic and a binding are the admin's business, and their names and filters may tell of
  * queues the token has no right on.
  */
-function visibleTopics(topics: TopicStats[], principal: Principal): TopicStats[] {
+export function visibleTopics(topics: TopicStats[], principal: Principal): TopicStats[] {
   if (principal.canAll('admin')) return topics
   const out: TopicStats[] = []
   for (const t of topics) {

@@ -4,7 +4,8 @@
 // and the two histograms take one observation per publish request and per fsync.
 import type { Duplex } from 'node:stream'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import type { MessageStore, StoreStats } from '../store/types.js'
+import type { MessageStore, QueueInspection, StoreStats } from '../store/types.js'
+import { systemClock, type Clock } from '../../shared/clock.js'
 import type { BrokerMetricsSink } from '../server.js'
 import { VERSION } from '../../shared/version.js'
 
@@ -34,12 +35,14 @@ export class BrokerMetrics implements BrokerMetricsSink, FsyncObserver {
   private closedBytesIn = 0
   private closedBytesOut = 0
   /** One store.stats() per scrape, shared by every metric collected in that scrape. */
-  private statsInFlight: Promise<StoreStats | undefined> | undefined
+  private statsInFlight: Promise<Snapshot | undefined> | undefined
+  private readonly clock: Clock
   private readonly connectionsOpened: Counter
   private readonly publishConfirm: Histogram
   private readonly fsync: Histogram
 
-  constructor() {
+  constructor(options: { clock?: Clock } = {}) {
+    this.clock = options.clock ?? systemClock
     const registers = [this.registry]
     collectDefaultMetrics({ register: this.registry })
     new Gauge({ name: 'hubq_build_info', help: 'Always 1; the version label says which hubq runs', labelNames: ['version'], registers })
@@ -65,6 +68,44 @@ export class BrokerMetrics implements BrokerMetricsSink, FsyncObserver {
     perQueue('hubq_queue_dead_lettered_total', 'Messages moved from the queue to its dead-letter queue', 'deadLettered', Counter)
 
     const metrics = this
+    new Gauge({
+      name: 'hubq_queue_oldest_ready_age_seconds',
+      help: 'Seconds since the oldest ready message was published; 0 when none is ready (absent when the backend cannot tell)',
+      labelNames: ['queue'], registers,
+      async collect() {
+        const snap = await metrics.snapshot()
+        this.reset()
+        const now = metrics.clock.now()
+        for (const q of snap?.queues ?? []) {
+          const inspection = snap?.inspections.get(q.queue)
+          if (!inspection) continue
+          if (inspection.oldestReadyAt !== undefined) this.set({ queue: q.queue }, Math.max(0, (now - inspection.oldestReadyAt) / 1000))
+          else if (q.ready === 0) this.set({ queue: q.queue }, 0)
+        }
+      },
+    })
+    new Gauge({
+      name: 'hubq_queue_consumers', help: 'Subscriptions on the queue now', labelNames: ['queue'], registers,
+      async collect() {
+        const snap = await metrics.snapshot()
+        this.reset()
+        for (const [queue, inspection] of snap?.inspections ?? []) this.set({ queue }, inspection.consumers.length)
+      },
+    })
+    new Gauge({
+      name: 'hubq_subscription_unacked_messages',
+      help: 'Deliveries pushed to the subscription and not yet acked (at most its prefetch)',
+      labelNames: ['queue', 'subscription', 'connection'], registers,
+      async collect() {
+        const snap = await metrics.snapshot()
+        this.reset()
+        for (const [queue, inspection] of snap?.inspections ?? []) {
+          for (const c of inspection.consumers) {
+            if (c.unacked !== undefined) this.set({ queue, subscription: c.subscription, connection: String(c.owner) }, c.unacked)
+          }
+        }
+      },
+    })
     new Gauge({
       name: 'hubq_topic_bindings', help: 'Queues bound to the topic', labelNames: ['topic'], registers,
       async collect() {
@@ -157,7 +198,7 @@ export class BrokerMetrics implements BrokerMetricsSink, FsyncObserver {
     return { in: bytesIn, out: bytesOut }
   }
 
-  private snapshot(): Promise<StoreStats | undefined> {
+  private snapshot(): Promise<Snapshot | undefined> {
     // prom-client starts every metric's collect() in one synchronous pass, so they all find
     // this promise; it is cleared once settled, so the next scrape reads fresh numbers.
     if (this.statsInFlight) return this.statsInFlight
@@ -165,7 +206,7 @@ export class BrokerMetrics implements BrokerMetricsSink, FsyncObserver {
     // A store that cannot answer (backend down) leaves the queue metrics out of this scrape
     // rather than failing it: process metrics and hubq_store_healthy still matter then.
     const inFlight = Promise.resolve()
-      .then(() => store?.stats())
+      .then(() => (store ? takeSnapshot(store) : undefined))
       .catch(() => undefined)
       .finally(() => {
         this.statsInFlight = undefined
@@ -173,6 +214,25 @@ export class BrokerMetrics implements BrokerMetricsSink, FsyncObserver {
     this.statsInFlight = inFlight
     return inFlight
   }
+}
+
+/** One scrape's view of the store: the counts, and each queue's inspection (one that failed is missing). */
+interface Snapshot extends StoreStats {
+  inspections: Map<string, QueueInspection>
+}
+
+async function takeSnapshot(store: MessageStore): Promise<Snapshot> {
+  const stats = await store.stats()
+  const inspections = new Map<string, QueueInspection>()
+  await Promise.all(stats.queues.map(async (q) => {
+    try {
+      const inspection = await store.inspect(q.queue)
+      inspections.set(q.queue, inspection)
+    } catch {
+      // Dropped between stats() and inspect(): left out of this scrape.
+    }
+  }))
+  return { ...stats, inspections }
 }
 
 type QueueCount = 'ready' | 'inflight' | 'delayed' | 'published' | 'acked' | 'deadLettered' | 'redelivered'

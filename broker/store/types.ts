@@ -47,6 +47,25 @@ export interface StoreStats {
   topics: TopicStats[]
 }
 
+/** One subscription on a queue, as the console and the metrics show it (PROTOCOL.md §7.4). */
+export interface ConsumerInfo {
+  subscription: string
+  /** The connection's Owner id. */
+  owner: number
+  prefetch: number
+  /** Deliveries pushed to it and not yet settled; undefined when the backend cannot tell. */
+  unacked?: number
+}
+
+/** What a queue's page shows beyond its counts: its settings, its oldest ready message, its consumers. */
+export interface QueueInspection {
+  /** The settings the backend knows; cloud mode may leave some out. */
+  config: Partial<QueueConfig> & { queue: string }
+  /** publishedAt of the oldest ready message; undefined when none is ready or the backend cannot tell. */
+  oldestReadyAt?: number
+  consumers: ConsumerInfo[]
+}
+
 export interface MessageStore {
   /** One line for the first log line: which store, where, and how durable. */
   readonly description: string
@@ -77,6 +96,8 @@ export interface MessageStore {
   bind(topic: string, queue: string, filter?: Record<string, string[]>): Awaitable<void>
   unbind(topic: string, queue: string): Awaitable<void>
   stats(queue?: string): Awaitable<StoreStats>
+  /** A queue's settings, oldest ready message and consumers (the console, the metrics); not_found for none. */
+  inspect(queue: string): Awaitable<QueueInspection>
   /** The connection closed: its unacked deliveries become visible again at once. */
   release(owner: Owner): void
 }

@@ -7,6 +7,8 @@ import { LocalStore } from '../../broker/store/local/store.js'
 import { MemoryJournal } from '../../broker/store/journal.js'
 import type { MessageStore } from '../../broker/store/types.js'
 import type { Clock } from '../../shared/clock.js'
+import type { HistoryOptions } from '../../broker/http/history.js'
+import type { AuthSettings } from '../../broker/auth/settings.js'
 
 export interface ObservedBroker {
   broker: Broker
@@ -19,13 +21,20 @@ export interface ObservedBroker {
   stop(): Promise<void>
 }
 
-export async function startObservedBroker(options: { store?: MessageStore; metrics?: BrokerMetrics; clock?: Clock } = {}): Promise<ObservedBroker> {
+export async function startObservedBroker(
+  options: { store?: MessageStore; metrics?: BrokerMetrics; clock?: Clock; history?: HistoryOptions; auth?: AuthSettings } = {},
+): Promise<ObservedBroker> {
   const store = options.store ?? new LocalStore({ journal: new MemoryJournal(), ...(options.clock ? { clock: options.clock } : {}) })
   const metrics = options.metrics ?? new BrokerMetrics()
   metrics.watchStore(store)
-  const broker = new Broker({ store, metrics })
+  const broker = new Broker({ store, metrics, ...(options.auth ? { auth: options.auth } : {}) })
   const { port } = await broker.start(0)
-  const http = await startHttpServer({ broker, metrics, port: 0, ...(options.clock ? { clock: options.clock } : {}) })
+  const http = await startHttpServer({
+    broker, metrics, port: 0,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.history ? { history: options.history } : {}),
+    ...(options.auth ? { tokens: options.auth.tokens } : {}),
+  })
   return {
     broker, metrics, http, port,
     url: `http://127.0.0.1:${http.port}`,

@@ -1,6 +1,7 @@
 import t from 'tap'
 import type { Duplex } from 'node:stream'
 import { BrokerMetrics } from '../../broker/http/metrics.js'
+import { ManualClock } from '../../shared/clock.js'
 import { TestClient } from '../helpers/broker.js'
 import { parseMetrics, scrape, startObservedBroker } from './helpers.js'
 
@@ -140,4 +141,30 @@ t.test('unknown paths answer 404 and other methods 405', async (t) => {
   t.equal(post.status, 405)
   t.equal(post.headers.get('allow'), 'GET, HEAD')
   await post.body?.cancel()
+})
+
+t.test('GET /metrics: the oldest ready message age and consumers per queue, unacked per subscription', async (t) => {
+  const clock = new ManualClock()
+  const b = await startObservedBroker({ clock, metrics: new BrokerMetrics({ clock }) })
+  t.teardown(() => b.stop())
+  const c = await TestClient.connect(b.port)
+  t.teardown(() => c.close())
+  t.equal((await c.request({ op: 'declare', queue: 'idle' })).ok, true)
+  t.equal((await c.request({ op: 'publish', queue: 'jobs', body: 1 })).ok, true)
+  clock.advance(30_000)
+  t.equal((await c.request({ op: 'publish', queue: 'jobs', messages: [{ body: 2 }, { body: 3 }, { body: 4 }] })).ok, true)
+  clock.advance(12_000)
+
+  let m = await scrape(b.url)
+  t.equal(m.get('hubq_queue_oldest_ready_age_seconds{queue="jobs"}'), 42, 'age of the first message published')
+  t.equal(m.get('hubq_queue_oldest_ready_age_seconds{queue="idle"}'), 0, 'nothing ready: 0')
+  t.equal(m.get('hubq_queue_consumers{queue="jobs"}'), 0)
+
+  const sub = await c.request({ op: 'subscribe', queue: 'jobs', prefetch: 2 })
+  await c.waitDeliveries(2)
+  m = await scrape(b.url)
+  t.equal(m.get('hubq_queue_consumers{queue="jobs"}'), 1)
+  const unacked = [...m].find(([k]) => k.startsWith(`hubq_subscription_unacked_messages{queue="jobs",subscription="${sub.sub}",`))
+  t.equal(unacked?.[1], 2, 'two pushed, none acked')
+  t.equal(m.get('hubq_queue_oldest_ready_age_seconds{queue="jobs"}'), 12, 'the two oldest are in flight: the next ready one is 12 s old')
 })

@@ -39,7 +39,7 @@ function cell(page: Page, queue: string, field: string): Promise<string | null> 
 }
 
 t.test('the live page shows queues and topics, and its counts follow publishes and acks', async (t) => {
-  const b = await startObservedBroker()
+  const b = await startObservedBroker({ history: { intervalMs: 200 } })
   t.teardown(() => b.stop())
   const browser: Browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS })
   t.teardown(() => browser.close())

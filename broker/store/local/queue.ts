@@ -506,6 +506,16 @@ export class Queue {
     return undefined
   }
 
+  /** The ready message at the front of the list or of a group that was published first (the console, the metrics). */
+  oldestReady(): StoredMessage | undefined {
+    let oldest = this.ready.peekFront()
+    for (const group of this.groups.values()) {
+      const front = group.messages.peekFront()
+      if (front && (!oldest || front.publishedAt < oldest.publishedAt)) oldest = front
+    }
+    return oldest
+  }
+
   stats(): QueueStats {
     return {
       queue: this.name,

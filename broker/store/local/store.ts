@@ -11,6 +11,8 @@ import {
   byName,
   type DeclareInput, type MessageStore, type Owner, type PublishTarget, type ReceiveOptions, type StoreStats, type Subscription,
 } from '../types.js'
+import type { QueueInspection } from '../types.js'
+import { inspectQueue } from './inspect.js'
 import { HELD, type JournalRecord, type PublishRecord } from '../journal.js'
 import { Queue, State, StoredMessage, holdsGroup, type LocalSubscription } from './queue.js'
 import { matchesFilter } from './filter.js'
@@ -553,5 +555,11 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
       })
     }
     return { queues: queues.map((q) => q.stats()), topics }
+  }
+
+  // ---- the console's and the metrics' look at one queue (inspect.ts) ------------------------
+
+  inspect(name: string): QueueInspection {
+    return inspectQueue(this.existing(name))
   }
 }

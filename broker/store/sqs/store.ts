@@ -16,6 +16,7 @@ import {
   byName,
   type DeclareInput, type MessageStore, type Owner, type PublishTarget, type ReceiveOptions, type StoreStats, type Subscription,
 } from '../types.js'
+import type { QueueInspection } from '../types.js'
 import { fromAws, isBadReceipt } from './errors.js'
 import {
   SQS_BATCH, SQS_MAX_VISIBILITY_SECONDS, SQS_MAX_WAIT_SECONDS, checkMessage, chunks, wholeSeconds,
@@ -491,6 +492,33 @@ export class SqsStore implements MessageStore {
     // ListQueues promises no order: sorted by hubq name, as the local store lists them.
     queues.sort((a, b) => byName(a.queue, b.queue))
     return { queues, topics: await this.tracked(this.topics.stats()) }
+  }
+
+  /**
+   * The settings SQS keeps for the queue. SQS tells no age of the oldest message (CloudWatch's
+   * ApproximateAgeOfOldestMessage is not a queue attribute), and consumers are not listed here.
+   */
+  async inspect(name: string): Promise<QueueInspection> {
+    const queue = await this.tracked(this.queues.existing(name))
+    const attrs = await this.tracked(this.queues.attributes(queue.url, ['VisibilityTimeout', 'DelaySeconds', 'MessageRetentionPeriod', 'RedrivePolicy']))
+    const config: QueueInspection['config'] = {
+      queue: queue.name,
+      fifo: queue.fifo,
+      visibilityTimeout: Number(attrs.VisibilityTimeout ?? queue.visibilityTimeout),
+      delay: Number(attrs.DelaySeconds ?? 0),
+      retention: Number(attrs.MessageRetentionPeriod ?? 345_600),
+      maxReceives: 0,
+    }
+    try {
+      const policy = attrs.RedrivePolicy ? JSON.parse(attrs.RedrivePolicy) as { deadLetterTargetArn?: string; maxReceiveCount?: number | string } : undefined
+      const target = policy?.deadLetterTargetArn?.split(':').pop()
+      const deadLetter = target === undefined ? undefined : this.queues.hubqName(target)
+      if (deadLetter !== undefined) config.deadLetter = deadLetter
+      if (policy?.maxReceiveCount !== undefined) config.maxReceives = Number(policy.maxReceiveCount)
+    } catch {
+      // A policy set outside hubq that is not JSON: the settings above still hold.
+    }
+    return { config, consumers: [] }
   }
 
   private async queueStats(queue: QueueRef): Promise<QueueStats> {

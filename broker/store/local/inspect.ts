@@ -1,0 +1,14 @@
+// What the console and the metrics read of a local queue beyond its counts (PROTOCOL.md §7.4):
+// its settings, the publish time of its oldest ready message and its subscriptions. Reads only;
+// the cost is one look per fifo group, none per message.
+import type { QueueInspection } from '../types.js'
+import type { Queue } from './queue.js'
+
+export function inspectQueue(queue: Queue): QueueInspection {
+  const oldest = queue.oldestReady()
+  return {
+    config: { ...queue.config },
+    ...(oldest ? { oldestReadyAt: oldest.publishedAt } : {}),
+    consumers: queue.subscriptions.map((sub) => ({ subscription: sub.id, owner: sub.owner.id, prefetch: sub.prefetch, unacked: sub.unacked })),
+  }
+}
