@@ -66,8 +66,9 @@ export function replayRecord(state: ReplayState, record: JournalRecord, where?: 
         if (first) queue.letGo(first)
         else if (record.receives === undefined || !state.counted.has(name)) queue.published++
         const message = state.materialize(queue, record, index)
+        // The log counts live messages per file by the file each message came from.
+        message.where = where
         if (at !== undefined) {
-          message.where = where
           message.at = at
           // Replayed without its body (never empty JSON text): it is read back when wanted.
           if (record.bodyJson === '') message.bodyJson = undefined

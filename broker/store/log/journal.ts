@@ -813,7 +813,7 @@ export class LogJournal implements Journal {
       this.compactAfter = Date.now() + 1000
       return false
     }
-    if (held.length !== oldest.live || this.index.countedById(oldest) > 0) return later()
+    if (held.length !== oldest.live) return later()
     const batch = new Batch()
     batch.collection = true
     for (const handle of held) {

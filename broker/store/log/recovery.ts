@@ -51,9 +51,10 @@ export async function recover(
     // Version 1 files keep bodies in records the log does not read back one by one (kind 2).
     const readable = header.version >= 2
     const gaps = scanRecords(data, (record, offset) => {
-      if (readable) replay(record, segment, offset)
-      else replay(record)
-      index.apply(record, segment)
+      // The store learns where each record is; a version 1 file's bodies are not read back from
+      // it one by one (kind 2), so its records come without an offset.
+      replay(record, segment, readable ? offset : undefined)
+      index.replayed(record, segment)
       records++
     }, FILE_HEADER_BYTES, !(readable && bodiesLater))
     for (const gap of gaps) {
