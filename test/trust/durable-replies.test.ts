@@ -67,3 +67,30 @@ t.test('a purge answered just before kill -9 is kept', async (t) => {
   for (let i = 0; i < ROUNDS; i++) t.equal((await queueStats(running.client, `p${i}`)).ready, 0, `p${i} stays empty`)
   await halt(running, 'SIGTERM')
 })
+
+t.test('a nack answered just before kill -9 is kept: its dead-letter move and its delay survive', async (t) => {
+  const data = tempDir()
+  t.teardown(() => data.remove())
+  for (let i = 0; i < ROUNDS; i++) {
+    const running = await start(data.path)
+    t.teardown(() => running.broker.child.kill('SIGKILL'))
+    await ok(running.client, { op: 'declare', queue: `n${i}`, maxReceives: 1, deadLetter: `n${i}.dead` })
+    await ok(running.client, { op: 'publish', queue: `n${i}`, body: i })
+    await ok(running.client, { op: 'publish', queue: `w${i}`, body: i })
+    const dead = await ok(running.client, { op: 'receive', queue: `n${i}` })
+    const waits = await ok(running.client, { op: 'receive', queue: `w${i}` })
+    running.client.send({ op: 'nack', receipt: waits.messages[0].receipt, delay: 3600 })
+    running.client.send({ op: 'nack', receipt: dead.messages[0].receipt })
+    const replies = [await running.client.reply(), await running.client.reply()]
+    running.broker.child.kill('SIGKILL')
+    t.same(replies.map((r) => r.ok), [true, true])
+    await halt(running, 'SIGKILL')
+  }
+  const running = await start(data.path)
+  t.teardown(() => running.broker.child.kill('SIGKILL'))
+  for (let i = 0; i < ROUNDS; i++) {
+    t.equal((await queueStats(running.client, `n${i}.dead`)).ready, 1, `n${i}'s message is in its dead-letter queue`)
+    t.equal((await queueStats(running.client, `w${i}`)).delayed, 1, `w${i}'s message waits out its nack delay`)
+  }
+  await halt(running, 'SIGTERM')
+})

@@ -387,19 +387,25 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
     return acked
   }
 
-  nack(receipt: string, delay: number): void {
+  /** Answered once what the release wrote (its receive count, a delay, a dead-letter move) is durable. */
+  nack(receipt: string, delay: number): Promise<void> {
     const message = this.receipts.get(receipt)
     if (!message) throw unknownReceipt()
     this.releaseMessage(message, delay * 1000)
+    return this.journal.commit()
   }
 
-  touch(receipt: string, timeout: number): void {
+  touch(receipt: string, timeout: number): Promise<void> | undefined {
     const message = this.receipts.get(receipt)
     if (!message) throw unknownReceipt()
-    if (timeout === 0) return this.releaseMessage(message, 0)
+    if (timeout === 0) {
+      this.releaseMessage(message, 0)
+      return this.journal.commit()
+    }
     message.until = this.clock.now() + timeout * 1000
     message.generation++
     this.timers.add(message.until, message, message.generation)
+    return undefined
   }
 
   receiptQueue(receipt: string): string | undefined {

@@ -7,8 +7,8 @@ import { join } from 'node:path'
 import { tempDir, type Frame } from '../../helpers/broker.js'
 import { FILE_HEADER_BYTES, encodeRecord } from '../../../broker/store/log/format.js'
 import { segmentName } from '../../../broker/store/log/segments.js'
-import { HELD, type JournalRecord } from '../../../broker/store/journal.js'
-import { MemoryFs, captureLog, openJournal, publishRecord } from './fixture.js'
+import type { JournalRecord } from '../../../broker/store/journal.js'
+import { MemoryFs, captureLog, heldPublishRecord, openJournal, publishRecord } from './fixture.js'
 
 // Thousands of recoveries: on a file system in memory (the on-disk path is the last test's).
 const DIR = '/log'
@@ -133,8 +133,7 @@ t.test('damage in an older segment is reported with its range and the rest is re
   t.teardown(() => dir.remove())
   const { journal } = await openJournal(dir.path, { segmentBytes: 4096 })
   for (let n = 0; n < 200; n++) {
-    // Held by someone (as the store holds its messages), so the log keeps their files.
-    journal.append({ ...publishRecord(n, JSON.stringify({ n, pad: 'y'.repeat(40) })), [HELD]: [{ where: undefined, at: 0 }] })
+    journal.append(heldPublishRecord(n, JSON.stringify({ n, pad: 'y'.repeat(40) })))
     if (n % 10 === 9) await journal.commit()
   }
   await journal.commit()

@@ -6,7 +6,7 @@ import t from 'tap'
 import { tempDir } from '../../helpers/broker.js'
 import { isConfirmed, type JournalRecord } from '../../../broker/store/journal.js'
 import type { QueueConfig } from '../../../shared/protocol/types.js'
-import { FaultyFs, openJournal, publishRecord } from './fixture.js'
+import { FaultyFs, heldPublishRecord, openJournal, publishRecord } from './fixture.js'
 
 /** Polls `ok` until it holds or 3 s have passed. */
 async function until(ok: () => boolean): Promise<void> {
@@ -45,7 +45,7 @@ t.test('a declare, topic and bind refused on a full disk are not in the log afte
   t.teardown(() => dir.remove())
   const fs = new FaultyFs()
   const { journal } = await openJournal(dir.path, { fs, retryMs: 10 })
-  journal.append(publishRecord(1))
+  journal.append(heldPublishRecord(1))
   await journal.commit()
   fs.full = true
   journal.append({ type: 'declare', config: config })
