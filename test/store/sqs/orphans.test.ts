@@ -107,7 +107,9 @@ async function orphanOne(r: Rig, start: (c: TestClient) => Promise<void>, visibi
   const before = r.watch.sent
   await start(first)
   await r.watch.until(() => r.watch.sent > before, 'the first reader\'s long poll')
-  await first.close()
+  // Gone at once (a crash, a reset): a client that only ends its sending side is still answered (PROTOCOL.md §2).
+  first.socket.destroy()
+  await first.closed
   await r.watch.until(() => r.b.broker.connections === 1, 'the broker to see the first reader go')
   const { mid } = await ok(admin, { op: 'publish', queue: 'jobs', body: { n: 1 } })
   await r.watch.until(() => r.watch.received === 1, 'the orphaned poll to receive the message')
