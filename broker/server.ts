@@ -108,6 +108,11 @@ export class Broker {
     return this.face ? { host: this.face.host, port: this.face.port } : undefined
   }
 
+  /** The SQS/SNS face, when it serves. */
+  get sqsFace(): FaceServer | undefined {
+    return this.face
+  }
+
   // Loaded only when asked for, like the HTTP side.
   private async startFace(settings: SqsFaceSettings, host: string): Promise<void> {
     const { startFace } = await import('./face/server.js')

@@ -16,6 +16,8 @@ export interface Face {
   owner: Owner
   /** Per-face memory that need not survive a restart (receive attempts, move tasks). */
   memo: Map<string, unknown>
+  /** Long polls parked in the store now. */
+  polls: number
 }
 
 export interface Call {

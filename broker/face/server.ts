@@ -31,6 +31,8 @@ export interface FaceOptions {
 export interface FaceServer {
   host: string
   port: number
+  /** Long polls waiting now (ReceiveMessage with a wait and nothing to take yet). */
+  readonly polls: number
   /** Ends long polls, stops listening, closes idle connections. */
   close(): Promise<void>
 }
@@ -50,6 +52,7 @@ export async function startFace(options: FaceOptions): Promise<FaceServer> {
     log,
     owner: { id: -1 },
     memo: new Map(),
+    polls: 0,
   }
   const maxBody = maxRequestBytes(options.limits)
   const server = http.createServer((request, response) => {
@@ -72,6 +75,9 @@ export async function startFace(options: FaceOptions): Promise<FaceServer> {
   return {
     host: address.address,
     port: address.port,
+    get polls() {
+      return face.polls
+    },
     close: async () => {
       closing.abort()
       await new Promise<void>((resolve) => {
@@ -113,13 +119,15 @@ async function serve(face: Face, request: http.IncomingMessage, response: http.S
     const run = protocol === 'sns-query' ? snsAction(action) : sqsAction(action)
     if (!run) throw protocol === 'sqs-json' ? new AwsError('UnknownOperationException', `Unknown operation ${action}.`, { queryCode: 'InvalidAction' }) : invalidAction(action)
     const output = await runAction(run, input, { face, caller, signal: requestSignal(response, closing) })
+    // Stopping: the answer is the connection's last, so close() does not wait out keep-alive.
+    if (closing.aborted) response.setHeader('connection', 'close')
     if (protocol === 'sqs-json') return sendText(response, 200, JSON_TYPE, encodeJson(output), requestId)
     const xml = protocol === 'sns-query' ? xmlResponse(SNS_NAMESPACE, action, snsXml(output), requestId) : xmlResponse(SQS_NAMESPACE, action, sqsXml(action, output), requestId)
     return sendText(response, 200, 'text/xml', xml, requestId)
   } catch (err) {
     const error = toAwsError(err)
     if (error.status >= 500) face.log.error({ err, requestId }, `sqs face: ${error.message}`)
-    if (error.code === 'RequestEntityTooLarge') response.setHeader('connection', 'close')
+    if (error.code === 'RequestEntityTooLarge' || closing.aborted) response.setHeader('connection', 'close')
     if (protocol === 'sqs-json') {
       const { headers, body } = jsonError(error)
       for (const [k, v] of Object.entries(headers)) response.setHeader(k, v)

@@ -29,10 +29,12 @@ export async function startFaceBroker(t: { teardown(fn: () => unknown): void }, 
   const stop = async (): Promise<void> => {
     if (stopped) return
     stopped = true
-    for (const c of clients) c.destroy()
     await broker.stop()
   }
-  t.teardown(stop)
+  t.teardown(async () => {
+    await stop()
+    for (const c of clients) c.destroy()
+  })
   const config = (o: { region?: string; accessKeyId?: string }) => ({
     endpoint, region: o.region ?? 'us-east-1', maxAttempts: 1,
     credentials: { accessKeyId: o.accessKeyId ?? 'test', secretAccessKey: 'test' },

@@ -38,10 +38,21 @@ export const receiveMessage: Action = async (input, call) => {
     if (earlier && now - earlier.at < ATTEMPT_MS && earlier.receipts.every((r) => call.face.store.receiptQueue(r) === name)) return earlier.reply
     for (const [k, a] of attempts) if (now - a.at >= ATTEMPT_MS) attempts.delete(k)
   }
-  const deliveries = await call.face.store.receive(name, {
+  const taking = call.face.store.receive(name, {
     max, wait, owner: call.face.owner, signal: call.signal,
     ...(visibilityTimeout !== undefined ? { visibilityTimeout } : {}),
   })
+  let deliveries
+  if (taking instanceof Promise) {
+    call.face.polls++
+    try {
+      deliveries = await taking
+    } finally {
+      call.face.polls--
+    }
+  } else {
+    deliveries = taking
+  }
   const reply: Output = deliveries.length === 0 ? {} : { Messages: deliveries.map((d) => messageOf(d, call, system, wanted)) }
   if (attemptKey !== undefined && deliveries.length > 0) attempts.set(attemptKey, { at: Date.now(), receipts: deliveries.map((d) => d.receipt), reply })
   return reply
