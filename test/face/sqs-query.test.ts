@@ -20,7 +20,7 @@ function run(endpoint: string): Promise<string> {
   })
 }
 
-t.test('boto3 (query protocol) creates, sends, receives, deletes, lists and tags' (t) => {
+t.test('boto3 (query protocol) creates, sends, receives, deletes, lists and tags', async (t) => {
   const b = await startFaceBroker(t)
   const seen = JSON.parse(await run(b.endpoint)) as Record<string, unknown>
   t.equal(seen.protocol, 'query', `botocore ${String(seen.botocore)} speaks the query protocol`)
