@@ -6,6 +6,7 @@ import { Broker } from '../../broker/server.js'
 import { LocalStore } from '../../broker/store/local/store.js'
 import { MemoryJournal, type Journal } from '../../broker/store/journal.js'
 import type { Clock } from '../../shared/clock.js'
+import type { AuthSettings } from '../../broker/auth/settings.js'
 
 export interface FaceBroker {
   broker: Broker
@@ -18,11 +19,11 @@ export interface FaceBroker {
   stop(): Promise<void>
 }
 
-export async function startFaceBroker(t: { teardown(fn: () => unknown): void }, options: { journal?: Journal; clock?: Clock; stateFile?: string } = {}): Promise<FaceBroker> {
+export async function startFaceBroker(t: { teardown(fn: () => unknown): void }, options: { journal?: Journal; clock?: Clock; stateFile?: string; auth?: AuthSettings } = {}): Promise<FaceBroker> {
   const store = new LocalStore({ journal: options.journal ?? new MemoryJournal(), ...(options.clock ? { clock: options.clock } : {}) })
-  const broker = new Broker({ store, sqs: { port: 0, ...(options.stateFile !== undefined ? { stateFile: options.stateFile } : {}) } })
+  const broker = new Broker({ store, sqs: { port: 0, ...(options.stateFile !== undefined ? { stateFile: options.stateFile } : {}) }, ...(options.auth ? { auth: options.auth } : {}) })
   const { port } = await broker.start(0)
-  const sqsPort = (broker.sqsAddress as { port: number }).port
+  const sqsPort = broker.sqsAddress?.port ?? 0
   const endpoint = `http://127.0.0.1:${sqsPort}`
   const clients: { destroy(): void }[] = []
   let stopped = false
