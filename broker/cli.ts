@@ -7,6 +7,7 @@ import { describePolicy, fsyncRisk } from './store/log/policy.js'
 import type { HttpServer } from './http/server.js'
 import { authSettings, describeAuth } from './auth/setup.js'
 import { readTlsFiles } from './net/tls-files.js'
+import { sqsFaceSettings } from './face/settings.js'
 
 export async function main(args: string[]): Promise<number> {
   let config
@@ -41,7 +42,7 @@ export async function main(args: string[]): Promise<number> {
   log.info({ store: store.description, backend: config.backend, data: config.data }, `hubq store: ${store.description}`)
   if (config.backend === 'local' && config.data !== ':memory:') log.info({ fsync: describePolicy(config.fsync) }, fsyncRisk(config.fsync))
   log.info({ auth: auth !== undefined, tls: tls !== undefined }, describeAuth(config.auth, auth))
-  const broker = new Broker({ store, limits: config.limits, log, ...(metrics ? { metrics } : {}), ...(auth ? { auth } : {}), ...(tls ? { tls } : {}), writeTimeoutMs: config.writeTimeoutMs, idleTimeoutMs: config.idleTimeoutMs, memory: { highBytes: config.memoryHighBytes } })
+  const broker = new Broker({ store, limits: config.limits, log, ...(metrics ? { metrics } : {}), ...(auth ? { auth } : {}), ...(tls ? { tls } : {}), writeTimeoutMs: config.writeTimeoutMs, idleTimeoutMs: config.idleTimeoutMs, memory: { highBytes: config.memoryHighBytes }, ...sqsFaceSettings(config) })
   const address = await broker.start(config.port, config.host)
   log.info({ ...address, limits: config.limits }, `hubq broker listening on ${address.host}:${address.port}`)
   let httpServer: HttpServer | undefined

@@ -14,6 +14,10 @@ export interface BrokerConfig {
   backend: string
   fsync: FsyncPolicy
   httpPort: number
+  /** `--sqs-port` (env HUBQ_SQS_PORT): the SQS/SNS face (PROTOCOL.md §12); 0 = off. */
+  sqsPort: number
+  /** The port was asked for (flag or env): failing to bind it stops the broker. */
+  sqsPortExplicit: boolean
   logLevel: string
   limits: Limits
   /** `--auth FILE` or `--token T` (env HUBQ_TOKEN); undefined: no authentication (PROTOCOL.md §7). */
@@ -40,6 +44,8 @@ export const BROKER_USAGE = `Usage: hubq broker [options]
   --backend B            local (default) or 'sqs://?region=R[&endpoint=URL][&prefix=P]'
   --fsync POLICY         always (default) | interval:MS | off
   --http-port PORT       metrics and health port (default 7401, 0 = off)
+  --sqs-port PORT        SQS and SNS API for AWS SDKs and tools (env HUBQ_SQS_PORT, default 9324,
+                         0 = off; the default is skipped with a warning when it is taken)
   --max-frame BYTES      largest frame (default 1048576, at most 16777215)
   --max-message BYTES    largest message body (default 262144)
   --max-connections N    connections at once (default 10000)
@@ -93,6 +99,7 @@ export function parseBrokerArgs(args: string[], env: NodeJS.ProcessEnv = process
       backend: { type: 'string' },
       fsync: { type: 'string' },
       'http-port': { type: 'string' },
+      'sqs-port': { type: 'string' },
       'max-frame': { type: 'string' },
       'max-message': { type: 'string' },
       'max-connections': { type: 'string' },
@@ -149,6 +156,8 @@ export function parseBrokerArgs(args: string[], env: NodeJS.ProcessEnv = process
     backend,
     fsync: parseFsync(values.fsync ?? 'always'),
     httpPort: integerOption(values['http-port'], '--http-port', 0, 65_535, 7401),
+    sqsPort: integerOption(values['sqs-port'] ?? env.HUBQ_SQS_PORT, '--sqs-port', 0, 65_535, 9324),
+    sqsPortExplicit: (values['sqs-port'] ?? env.HUBQ_SQS_PORT) !== undefined,
     logLevel,
     limits,
     ...(values.auth !== undefined ? { auth: { file: values.auth } } : token !== undefined ? { auth: { token } } : {}),

@@ -12,6 +12,7 @@ import { Session } from './session.js'
 import type { BrokerInfo } from './handlers/types.js'
 import type { AuthSettings } from './auth/settings.js'
 import { createListener, type TlsFiles } from './net/listener.js'
+import type { FaceServer } from './face/server.js'
 
 export { VERSION }
 
@@ -31,6 +32,16 @@ export interface BrokerOptions {
   idleTimeoutMs?: number
   /** Past `highBytes` of RSS the broker stops reading publishing connections until it falls back. */
   memory?: { highBytes: number; read?: () => number; checkEveryMs?: number }
+  /** Serve the SQS/SNS face on this port too (PROTOCOL.md §12); `required` false: a taken port is a warning. */
+  sqs?: SqsFaceSettings
+}
+
+export interface SqsFaceSettings {
+  port: number
+  host?: string
+  required?: boolean
+  /** Where the face keeps what a hubq queue does not hold (attributes, tags, subscriptions). */
+  stateFile?: string
 }
 
 export interface BrokerMetricsSink {
@@ -72,6 +83,8 @@ export class Broker {
   private memoryTimer: NodeJS.Timeout | undefined
   /** RSS is past the high watermark: publishers wait, consumers drain. */
   underPressure = false
+  private readonly sqs: SqsFaceSettings | undefined
+  private face: FaceServer | undefined
 
   constructor(options: BrokerOptions) {
     this.store = options.store
@@ -83,6 +96,7 @@ export class Broker {
     this.auth = options.auth
     this.writeTimeoutMs = options.writeTimeoutMs
     this.idleTimeoutMs = options.idleTimeoutMs ?? 0
+    this.sqs = options.sqs
     if (options.memory && options.memory.highBytes > 0) {
       this.memory = { highBytes: options.memory.highBytes, read: options.memory.read ?? (() => process.memoryUsage.rss()) }
       this.memoryTimer = setInterval(() => this.checkMemory(), options.memory.checkEveryMs ?? 500)
@@ -102,7 +116,40 @@ export class Broker {
       })
     })
     const address = this.server.address() as net.AddressInfo
+    if (this.sqs) await this.startFace(this.sqs, host)
     return { host: address.address, port: address.port }
+  }
+
+  /** Where the SQS/SNS face listens, when it does. */
+  get sqsAddress(): { host: string; port: number } | undefined {
+    return this.face ? { host: this.face.host, port: this.face.port } : undefined
+  }
+
+  /** The SQS/SNS face, when it serves. */
+  get sqsFace(): FaceServer | undefined {
+    return this.face
+  }
+
+  // Loaded only when asked for, like the HTTP side.
+  private async startFace(settings: SqsFaceSettings, host: string): Promise<void> {
+    // The face cannot verify SigV4 yet: with auth on it would let anyone past the tokens.
+    if (this.auth) {
+      this.log.warn({ sqsPort: settings.port }, 'hubq sqs/sns off: auth is on and the SQS face does not verify signatures yet')
+      return
+    }
+    const { startFace } = await import('./face/server.js')
+    try {
+      this.face = await startFace({ store: this.store, limits: this.limits, log: this.log, port: settings.port, host: settings.host ?? host, ...(settings.stateFile !== undefined ? { stateFile: settings.stateFile } : {}) })
+    } catch (err) {
+      if (settings.required !== false || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
+        await this.stop()
+        throw new Error(`cannot serve SQS/SNS on ${settings.host ?? host}:${settings.port}: ${(err as Error).message} (--sqs-port 0 turns it off)`)
+      }
+      this.log.warn({ sqsPort: settings.port }, `hubq sqs/sns off: port ${settings.port} is taken (--sqs-port picks another)`)
+      return
+    }
+    const where = `http://${this.face.host}:${this.face.port}`
+    this.log.info({ host: this.face.host, sqsPort: this.face.port }, `hubq sqs/sns on ${where}`)
   }
 
   /** True while listening and not stopping (GET /healthz). */
@@ -172,10 +219,13 @@ export class Broker {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       if (this.memoryTimer) clearInterval(this.memoryTimer)
+      // The face first: its long polls answer at once, as the sessions' do.
+      const faceClosed = this.face?.close()
       const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
       await Promise.all([...this.sessions].map((s) => s.drain()))
       for (const session of this.sessions) session.end()
       await closed
+      await faceClosed
       await this.store.close()
     })()
     return this.stopping

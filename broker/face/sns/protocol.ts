@@ -1,0 +1,36 @@
+// SNS over its query protocol: the action table, requests read into input shapes, XML replies.
+import type { Action } from '../context.js'
+import type { Input, Output } from '../params.js'
+import { el, text } from '../xml.js'
+
+export const SNS_NAMESPACE = 'http://sns.amazonaws.com/doc/2010-03-31/'
+
+export const SNS_ACTIONS: Record<string, Action> = {}
+
+export function snsAction(name: string): Action | undefined {
+  return Object.hasOwn(SNS_ACTIONS, name) ? SNS_ACTIONS[name] : undefined
+}
+
+export function snsQueryInput(form: Input): Input {
+  const out: Input = { ...form }
+  delete out.Action
+  delete out.Version
+  return out
+}
+
+/** Lists as `<member>` items, maps (`Attributes`) as `<entry><key/><value/></entry>`. */
+export function snsXml(output: Output): string {
+  let xml = ''
+  for (const [key, value] of Object.entries(output)) xml += field(key, value)
+  return xml
+}
+
+function field(key: string, value: unknown): string {
+  if (value === undefined || value === null) return ''
+  if (Array.isArray(value)) return el(key, value.map((v) => typeof v === 'object' && v !== null ? el('member', snsXml(v as Output)) : text('member', v)).join(''))
+  if (typeof value === 'object') {
+    if (key === 'Attributes') return el(key, Object.entries(value as Record<string, unknown>).map(([k, v]) => el('entry', text('key', k) + text('value', v))).join(''))
+    return el(key, snsXml(value as Output))
+  }
+  return text(key, value)
+}

@@ -1,0 +1,112 @@
+// SendMessage and SendMessageBatch: an SQS message becomes a hubq publish to the queue
+// (PROTOCOL.md §12 "Bodies and attributes"); confirmed once the store says it is durable.
+import { createHash } from 'node:crypto'
+import type { PublishInput } from '../../../shared/protocol/types.js'
+import type { Action, Call } from '../context.js'
+import { batchRequestTooLong, invalidParameterValue, missingParameter } from '../errors.js'
+import { optInt, optString, type Input, type Output } from '../params.js'
+import type { QueueMeta } from '../state.js'
+import { batchEntries, failed, type Failed } from './batch.js'
+import { md5Hex, md5OfAttributes } from './md5.js'
+import { bodyJsonOf, checkContents, readAttributes } from './mapping.js'
+import { currentAttributes } from './queue-attributes.js'
+import { existingQueue, isFifoName } from './queue.js'
+
+const GROUP = /^[!-~]{1,128}$/
+
+interface Prepared {
+  input: PublishInput
+  reply: Output
+}
+
+/** One message's checks and its publish input; `reply` gets MessageId (and SequenceNumber) later. */
+function prepare(entry: Input, name: string, meta: QueueMeta): Prepared {
+  const body = entry.MessageBody
+  if (body === undefined || body === null || body === '') throw missingParameter('MessageBody')
+  if (typeof body !== 'string') throw invalidParameterValue('Value for parameter MessageBody must be a string.')
+  checkContents(body, 'the message body')
+  const { attributes, size, attrs } = readAttributes(entry.MessageAttributes)
+  const current = currentAttributes(name, meta)
+  const maxSize = Number(current.MaximumMessageSize)
+  if (Buffer.byteLength(body) + size > maxSize) {
+    throw invalidParameterValue(`One or more parameters are invalid. Reason: Message must be shorter than ${maxSize} bytes.`)
+  }
+  const fifo = isFifoName(name)
+  const input: PublishInput = { bodyJson: bodyJsonOf(body) }
+  if (attrs) input.attrs = attrs
+  const delay = optInt(entry, 'DelaySeconds', 0, 900)
+  if (delay !== undefined) {
+    if (fifo) throw invalidParameterValue(`Value ${delay} for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.`)
+    input.delay = delay
+  }
+  const group = optString(entry, 'MessageGroupId')
+  if (group !== undefined) {
+    if (!GROUP.test(group)) throw invalidParameterValue(`Value ${group} for parameter MessageGroupId is invalid. Reason: 1 to 128 printable ASCII characters.`)
+    input.group = group
+  } else if (fifo) {
+    throw missingParameter('MessageGroupId')
+  }
+  const dedup = optString(entry, 'MessageDeduplicationId')
+  if (dedup !== undefined) {
+    if (!fifo) throw invalidParameterValue('The request include parameter MessageDeduplicationId that is not valid for this queue type.')
+    if (!GROUP.test(dedup)) throw invalidParameterValue(`Value ${dedup} for parameter MessageDeduplicationId is invalid. Reason: 1 to 128 printable ASCII characters.`)
+    input.dedupId = dedup
+  } else if (fifo) {
+    if (current.ContentBasedDeduplication !== 'true') {
+      throw invalidParameterValue('The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly')
+    }
+    input.dedupId = createHash('sha256').update(body, 'utf8').digest('hex')
+  }
+  const reply: Output = { MD5OfMessageBody: md5Hex(body) }
+  const md5 = md5OfAttributes(attributes)
+  if (md5 !== undefined) reply.MD5OfMessageAttributes = md5
+  return { input, reply }
+}
+
+/** A fifo message's SequenceNumber: its message id (a UUID v7, in publish order) as a decimal. */
+export function sequenceNumberOf(mid: string): string {
+  return BigInt('0x' + mid.replace(/-/g, '')).toString()
+}
+
+function withId(prepared: Prepared, mid: string, fifo: boolean): Output {
+  const reply: Output = { ...prepared.reply, MessageId: mid }
+  if (fifo) reply.SequenceNumber = sequenceNumberOf(mid)
+  return reply
+}
+
+export const sendMessage: Action = async (input, call) => {
+  const { name, meta } = await existingQueue(input, call)
+  const prepared = prepare(input, name, meta)
+  const [mid] = await call.face.store.publish({ queue: name }, [prepared.input])
+  return withId(prepared, mid as string, isFifoName(name))
+}
+
+const BATCH_BYTES = 262_144
+
+export const sendMessageBatch: Action = async (input, call: Call) => {
+  const { name, meta } = await existingQueue(input, call)
+  const entries = batchEntries(input)
+  let total = 0
+  for (const e of entries) total += typeof e.MessageBody === 'string' ? Buffer.byteLength(e.MessageBody) : 0
+  if (total > BATCH_BYTES) throw batchRequestTooLong(`Batch requests cannot be longer than ${BATCH_BYTES} bytes. You have sent ${total} bytes.`)
+  const Failed: Failed[] = []
+  const ok: { id: string; prepared: Prepared }[] = []
+  for (const entry of entries) {
+    try {
+      ok.push({ id: entry.Id as string, prepared: prepare(entry, name, meta) })
+    } catch (err) {
+      Failed.push(failed(entry.Id as string, err))
+    }
+  }
+  const Successful: Output[] = []
+  if (ok.length > 0) {
+    try {
+      // One store batch: every valid entry is confirmed together, or none is.
+      const mids = await call.face.store.publish({ queue: name }, ok.map((o) => o.prepared.input))
+      ok.forEach((o, i) => Successful.push({ Id: o.id, ...withId(o.prepared, mids[i] as string, isFifoName(name)) }))
+    } catch (err) {
+      for (const o of ok) Failed.push(failed(o.id, err))
+    }
+  }
+  return { Successful, Failed }
+}

@@ -1,0 +1,93 @@
+// What the face knows that a hubq queue or topic does not hold (PROTOCOL.md §12): the SQS
+// attributes as set, tags, creation times, SNS topic attributes and subscriptions. One small JSON
+// file beside the log (`sqs-face.json` in the data folder), replaced atomically on each change;
+// in memory only with `--data :memory:`. Messages never go here: they live in the store's log.
+import { mkdir, open, readFile, rename } from 'node:fs/promises'
+import { dirname } from 'node:path'
+
+export interface QueueMeta {
+  /** SQS attributes as last set by CreateQueue or SetQueueAttributes. */
+  attributes: Record<string, string>
+  tags: Record<string, string>
+  created: number
+  modified: number
+}
+
+export interface TopicMeta {
+  attributes: Record<string, string>
+  tags: Record<string, string>
+  /** DeleteTopic ran: hubq has no op that removes a topic, so the face hides it. */
+  deleted?: boolean
+}
+
+export interface SubscriptionMeta {
+  arn: string
+  topic: string
+  queue: string
+  raw: boolean
+  filterPolicy?: string
+  filterScope: 'MessageAttributes' | 'MessageBody'
+  /** The store's bind carries this subscription (raw, and a filter hubq can express). */
+  bound: boolean
+  /** The bind filter it carries, so a change can tell whether to rebind. */
+  attributes: Record<string, string>
+}
+
+interface StateFile {
+  version: 1
+  queues: Record<string, QueueMeta>
+  topics: Record<string, TopicMeta>
+  subscriptions: Record<string, SubscriptionMeta>
+}
+
+export class FaceState {
+  readonly queues = new Map<string, QueueMeta>()
+  readonly topics = new Map<string, TopicMeta>()
+  readonly subscriptions = new Map<string, SubscriptionMeta>()
+  private writing: Promise<void> = Promise.resolve()
+
+  private constructor(private readonly file: string | undefined) {}
+
+  static async load(file: string | undefined): Promise<FaceState> {
+    const state = new FaceState(file)
+    if (file === undefined) return state
+    let text: string
+    try {
+      text = await readFile(file, 'utf8')
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return state
+      throw err
+    }
+    const data = JSON.parse(text) as StateFile
+    for (const [k, v] of Object.entries(data.queues ?? {})) state.queues.set(k, v)
+    for (const [k, v] of Object.entries(data.topics ?? {})) state.topics.set(k, v)
+    for (const [k, v] of Object.entries(data.subscriptions ?? {})) state.subscriptions.set(k, v)
+    return state
+  }
+
+  /** Writes the whole state (temp file, fsync, rename); changes are rare, admin-paced. */
+  save(): Promise<void> {
+    if (this.file === undefined) return Promise.resolve()
+    const file = this.file
+    const text = JSON.stringify({
+      version: 1,
+      queues: Object.fromEntries(this.queues),
+      topics: Object.fromEntries(this.topics),
+      subscriptions: Object.fromEntries(this.subscriptions),
+    } satisfies StateFile)
+    const run = async (): Promise<void> => {
+      await mkdir(dirname(file), { recursive: true })
+      const temp = `${file}.tmp`
+      const handle = await open(temp, 'w')
+      try {
+        await handle.writeFile(text)
+        await handle.sync()
+      } finally {
+        await handle.close()
+      }
+      await rename(temp, file)
+    }
+    this.writing = this.writing.then(run, run)
+    return this.writing
+  }
+}
