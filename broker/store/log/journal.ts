@@ -10,16 +10,17 @@ import { join } from 'node:path'
 import { HubqError } from '../../../shared/errors.js'
 import { silentLogger, type Logger } from '../../../shared/logger.js'
 import type { FsyncPolicy } from '../../config.js'
-import { isConfirmed, type Journal, type JournalRecord, type LiveView, type LogHandle, type StoredBody } from '../journal.js'
-import {
-  FILE_HEADER_BYTES, FORMAT_VERSION, RECORD_HEADER_BYTES, encodeFileHeader, encodeRecordInto, publishBodyAt, recordEnd, recordSize,
-} from './format.js'
+import type { Journal, JournalRecord, LiveView, LogHandle, StoredBody } from '../journal.js'
+import { FILE_HEADER_BYTES, FORMAT_VERSION, encodeFileHeader } from './format.js'
 import { FrameBuffer } from './frame-buffer.js'
 import { batchFs, nodeFs, type BatchFs, type LogFs } from './fs.js'
 import { LiveIndex, type Segment } from './live-index.js'
 import { lockFolder } from './lock.js'
 import { recover } from './recovery.js'
 import { Reserve } from './reserve.js'
+import { Batch } from './batch.js'
+import { BodyReader } from './body-reader.js'
+import { collectable, deadPrefix } from './collection.js'
 import { describePolicy } from './policy.js'
 import { segmentName } from './segments.js'
 
@@ -44,141 +45,13 @@ export interface LogJournalOptions {
   fsyncObserver?: { onFsync(seconds: number): void }
 }
 
-/**
- * Bytes read at once for a body kept on disk only: the bodies of the messages behind it were
- * mostly written right after it, and are usually wanted next.
- */
-const READ_CHUNK_BYTES = 64 * 1024
-
-/** The last stretch of a segment read for bodies: bytes [start, end) of it, never past what was written. */
-interface Chunk {
-  segment: Segment
-  start: number
-  end: number
-  data: Buffer
-}
-
-/** A batch buffer this large or smaller is kept for the next batch; a larger one (a burst) is let go. */
-const KEEP_BUFFER_BYTES = 1024 * 1024
-const FIRST_BUFFER_BYTES = 64 * 1024
 
 /** What a failing log writes past its end (and cuts off again) to find out whether writes work again. */
 const PROBE = Buffer.alloc(4096)
 
-/** On a full disk, an old segment is compacted only when its live messages take about this much or less. */
-const TIGHT_COMPACTION_BYTES = 64 * 1024
-
 function isDiskFull(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code
   return code === 'ENOSPC' || code === 'EDQUOT'
-}
-
-class Batch {
-  readonly records: JournalRecord[] = []
-  /** Messages its publish records add (a publish to N queues adds N): the deletes the log will owe. */
-  publishes = 0
-  /** Its records whose ops are answered only once they are written (isConfirmed). */
-  confirmed = 0
-  /** Written by collection (compaction, metadata before a removal): made afresh by the next attempt, never kept. */
-  collection = false
-  /** The records' frames, back to back in append order: the batch's one write. */
-  private frames: FrameBuffer | undefined
-  /** Holds something appended since the last attempt (not only records kept from a failed one). */
-  fresh = false
-  /** What commit() hands out for this batch, made on the first call. */
-  private promise: Promise<void> | undefined
-  private resolve!: () => void
-  private reject!: (err: unknown) => void
-
-  /** `spare`: a buffer whose write has finished, to encode into instead of allocating one. */
-  constructor(private spare?: FrameBuffer) {}
-
-  add(record: JournalRecord): void {
-    encodeRecordInto(this.out(), record)
-    this.push(record)
-  }
-
-  /** A record already encoded (kept from a failed batch): its frame bytes are copied as they are. */
-  addEncoded(record: JournalRecord, frame: Uint8Array): void {
-    this.out().append(frame)
-    this.push(record)
-  }
-
-  private push(record: JournalRecord): void {
-    this.records.push(record)
-    if (record.type === 'publish') this.publishes += record.queues.length
-    if (isConfirmed(record)) this.confirmed++
-  }
-
-  /** Its bookkeeping records (not isConfirmed), as a batch of their own. */
-  bookkeeping(): Batch {
-    const kept = new Batch()
-    this.forEachFrame((record, frame) => {
-      if (!isConfirmed(record)) kept.addEncoded(record, frame)
-    })
-    return kept
-  }
-
-  get size(): number {
-    return this.records.length
-  }
-
-  get bytes(): number {
-    return this.frames?.length ?? 0
-  }
-
-  /** The bytes to write (valid until the batch is released). */
-  data(): Buffer {
-    return this.frames?.bytes() ?? Buffer.alloc(0)
-  }
-
-  /** Calls `each` with every record and its frame bytes, in order. */
-  forEachFrame(each: (record: JournalRecord, frame: Buffer) => void): void {
-    const data = this.frames?.data
-    let offset = 0
-    for (const record of this.records) {
-      const end = recordEnd(data as Buffer, offset)
-      each(record, (data as Buffer).subarray(offset, end))
-      offset = end
-    }
-  }
-
-  /** Once written (or given up): its buffer, reset, for the next batch when worth keeping. */
-  release(): FrameBuffer | undefined {
-    const frames = this.frames ?? this.spare
-    this.frames = undefined
-    this.spare = undefined
-    if (!frames || frames.data.length > KEEP_BUFFER_BYTES) return undefined
-    frames.length = 0
-    return frames
-  }
-
-  private out(): FrameBuffer {
-    if (!this.frames) {
-      this.frames = this.spare ?? new FrameBuffer(FIRST_BUFFER_BYTES)
-      this.spare = undefined
-    }
-    return this.frames
-  }
-
-  done(): Promise<void> {
-    this.promise ??= new Promise<void>((resolve, reject) => {
-      this.resolve = resolve
-      this.reject = reject
-    })
-    return this.promise
-  }
-
-  /** Someone waits on this batch (commit()): under `always` its write is fsynced before it settles. */
-  get waited(): boolean {
-    return this.promise !== undefined
-  }
-
-  settle(err?: unknown): void {
-    if (!this.promise) return
-    if (err === undefined) this.resolve()
-    else this.reject(err)
-  }
 }
 
 export class LogJournal implements Journal {
@@ -241,10 +114,7 @@ export class LogJournal implements Journal {
   private compactAfter = 0
   /** Set when the file system can read synchronously (see Journal.readBody). */
   readonly readBody: ((handle: LogHandle) => StoredBody | undefined) | undefined
-  private chunk: Chunk | undefined
-  private readonly chunkBuffer = Buffer.allocUnsafeSlow(READ_CHUNK_BYTES)
-  /** Read-only descriptors of the segments bodies were read from. */
-  private readonly readers = new Map<Segment, number>()
+  private readonly bodies: BodyReader | undefined
 
   constructor(options: LogJournalOptions) {
     this.dir = options.dir
@@ -258,64 +128,9 @@ export class LogJournal implements Journal {
     this.description = `log in ${this.dir} (fsync ${describePolicy(this.policy)}, segments of ${this.segmentBytes} bytes)`
     this.reserve = new Reserve(this.fs, this.dir)
     const fs = this.fs
-    this.readBody = fs.openRead && fs.readAt && fs.closeRead ? (handle) => this.bodyAt(handle) : undefined
-  }
-
-  /** The body and attrs of the publish record at `handle`, from the last chunk read when it holds it. */
-  private bodyAt(handle: LogHandle): StoredBody | undefined {
-    const segment = handle.where as Segment | undefined
-    if (!segment || this.closed) return undefined
-    const at = handle.at
-    let chunk = this.chunk
-    if (!chunk || chunk.segment !== segment || at < chunk.start || at + RECORD_HEADER_BYTES > chunk.end ||
-      at + recordSize(chunk.data, at - chunk.start) > chunk.end) {
-      try {
-        chunk = this.readChunk(segment, at)
-      } catch (err) {
-        this.log.error({ err, file: segment.path, offset: at }, 'log: a message body kept on disk could not be read')
-        return undefined
-      }
-    }
-    const body = publishBodyAt(chunk.data, at - chunk.start, chunk.end - chunk.start)
-    if (body === undefined) this.log.error({ file: segment.path, offset: at }, 'log: no valid publish record where a message body was kept')
-    return body
-  }
-
-  /** Reads from `at` on: a chunk's worth, or the whole record when it is longer. */
-  private readChunk(segment: Segment, at: number): Chunk {
-    const fs = this.fs as Required<LogFs>
-    let fd = this.readers.get(segment)
-    if (fd === undefined) {
-      fd = fs.openRead(segment.path)
-      this.readers.set(segment, fd)
-    }
-    const written = segment.size - at
-    let data = this.chunkBuffer
-    let length = fs.readAt(fd, data, Math.min(READ_CHUNK_BYTES, written), at)
-    if (length >= RECORD_HEADER_BYTES) {
-      const size = recordSize(data, 0)
-      if (size > length && size <= written) {
-        data = Buffer.allocUnsafe(size)
-        length = fs.readAt(fd, data, size, at)
-      }
-    }
-    // A big record's own buffer is not kept: the next read starts afresh.
-    const chunk = { segment, start: at, end: at + length, data }
-    this.chunk = data === this.chunkBuffer ? chunk : undefined
-    return chunk
-  }
-
-  /** The segment is gone: its read descriptor is closed, its chunk forgotten. */
-  private forgetReader(segment: Segment): void {
-    if (this.chunk?.segment === segment) this.chunk = undefined
-    const fd = this.readers.get(segment)
-    if (fd === undefined) return
-    this.readers.delete(segment)
-    try {
-      this.fs.closeRead?.(fd)
-    } catch {
-      // Closing a read-only descriptor cannot lose anything.
-    }
+    const bodies = BodyReader.canRead(fs) ? new BodyReader(fs, this.log) : undefined
+    this.bodies = bodies
+    this.readBody = bodies ? (handle) => (this.closed ? undefined : bodies.bodyAt(handle)) : undefined
   }
 
   private get active(): Segment {
@@ -394,7 +209,7 @@ export class LogJournal implements Journal {
       await this.whenIdle()
     }
     this.closed = true
-    for (const segment of [...this.readers.keys()]) this.forgetReader(segment)
+    this.bodies?.forgetAll()
     await this.reserve.close()
     if (this.fd < 0) return
     try {
@@ -755,24 +570,15 @@ export class LogJournal implements Journal {
     await new Promise<void>((resolve) => setImmediate(resolve))
     if (this.closing || this.failure !== undefined || !this.collectable()) return false
     if (this.segments[0] === this.active) return this.rollEarly()
-    const dead: Segment[] = []
-    for (const segment of this.segments) {
-      if (segment === this.active || segment.live > 0) break
-      dead.push(segment)
-    }
+    const dead = deadPrefix(this.segments)
     if (dead.length > 0) return this.remove(dead)
     return this.compact(this.segments[0] as Segment)
   }
 
   private collectable(): boolean {
-    const oldest = this.segments[0]
-    if (!oldest) return false
-    // On a full disk the active segment can be all the log there is: closed early, it can go too.
-    if (oldest === this.active) return this.diskFull && oldest.entries > 0 && oldest.live * 4 <= oldest.entries
-    if (oldest.live === 0) return true
-    if (Date.now() < this.compactAfter || !this.worthCompacting(oldest)) return false
-    // On a full disk, copies are made only of a few live messages: the room is for the deletes.
-    return !this.tight || (oldest.size * oldest.live) / oldest.entries <= TIGHT_COMPACTION_BYTES
+    return collectable({
+      segments: this.segments, segmentBytes: this.segmentBytes, diskFull: this.diskFull, tight: this.tight, compactAfter: this.compactAfter,
+    }, Date.now())
   }
 
   /** The disk was found full: closes the active segment, mostly dead, so that collection can free it. */
@@ -785,22 +591,6 @@ export class LogJournal implements Journal {
     }
     this.log.info({ file: (this.segments[this.segments.length - 2] as Segment).path }, 'log: the disk is full: the active segment is closed early so that it can be freed')
     return true
-  }
-
-  /**
-   * Few live messages left in the oldest segment, or dead segments piling up behind it: once the
-   * garbage outweighs the live data (and two segments), copying the oldest one's live messages
-   * forward pays for itself. Either way the copying costs at most what it frees.
-   */
-  private worthCompacting(oldest: Segment): boolean {
-    if (oldest.live * 4 <= oldest.entries) return true
-    let total = 0
-    let live = 0
-    for (const segment of this.segments) {
-      total += segment.size
-      if (segment.entries > 0) live += (segment.size * segment.live) / segment.entries
-    }
-    return total - live > Math.max(live, 2 * this.segmentBytes)
   }
 
   private async compact(oldest: Segment): Promise<boolean> {
@@ -842,7 +632,7 @@ export class LogJournal implements Journal {
         await this.fs.unlink(segment.path)
         await this.syncDir()
         this.segments.shift()
-        this.forgetReader(segment)
+        this.bodies?.forget(segment)
       }
     } catch (err) {
       this.log.error({ err }, 'log: could not remove an old segment; will try again later')
