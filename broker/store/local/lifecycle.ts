@@ -244,6 +244,25 @@ export abstract class MessageLifecycle {
     return undefined
   }
 
+  /** A replayed message that has been delivered maxReceives times and is due now: a restart releases it to its dead letters. */
+  protected spentAtRestart(message: StoredMessage, now: number): boolean {
+    return message.until <= now && this.pastMaxReceives(message)
+  }
+
+  /**
+   * After replay: moves a spent message (held, not placed) to its dead-letter queue, its body
+   * read back first; one whose body cannot be read stays ready (take() moves it later).
+   */
+  protected deadLetterSpent(message: StoredMessage, now: number): void {
+    if (message.bodyJson === undefined) {
+      const stored = this.journal.readBody?.(message)
+      if (stored === undefined) return this.place(message, now)
+      message.bodyJson = stored.bodyJson
+      message.attrs = stored.attrs
+    }
+    this.moveToDeadLetter(message, false)
+  }
+
   private pastMaxReceives(message: StoredMessage): boolean {
     const { maxReceives, deadLetter } = message.queue.config
     return maxReceives > 0 && message.receives >= maxReceives && deadLetter !== undefined && deadLetter !== message.queue.name

@@ -48,10 +48,17 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
     // Bodies are not replayed: the first ones of each queue are read back below, the rest as they are taken.
     await this.journal.open((record, where, at) => replayRecord(state, record, where, at), live, { bodiesLater: true })
     const now = this.clock.now()
+    // A restart releases what was in flight: one delivered maxReceives times goes on to its
+    // dead-letter queue, as any release would send it (PROTOCOL.md §6.5).
+    const spent: StoredMessage[] = []
     for (const queue of this.queues.values()) {
-      for (const message of inPublishOrder(queue)) this.place(message, now)
-      loadFront(queue, this.journal, this.bodiesInMemory)
+      for (const message of inPublishOrder(queue)) {
+        if (this.spentAtRestart(message, now)) spent.push(message)
+        else this.place(message, now)
+      }
     }
+    for (const message of spent) this.deadLetterSpent(message, now)
+    for (const queue of this.queues.values()) loadFront(queue, this.journal, this.bodiesInMemory)
     this.scheduleSweep()
   }
 
