@@ -1,5 +1,6 @@
 // `hubq broker`: start the broker, stop it cleanly on SIGINT/SIGTERM.
 import { createCommandLogger } from '../shared/logger.js'
+import { parseArgsMessage } from '../shared/client/command.js'
 import { BROKER_USAGE, ConfigError, parseBrokerArgs } from './config.js'
 import { Broker } from './server.js'
 import { createStore } from './store/index.js'
@@ -13,7 +14,7 @@ export async function main(args: string[]): Promise<number> {
   try {
     config = parseBrokerArgs(args)
   } catch (err) {
-    process.stderr.write(`hubq broker: ${(err as Error).message}\n\n${BROKER_USAGE}`)
+    process.stderr.write(`hubq broker: ${parseArgsMessage(err)} (see hubq broker --help)\n`)
     return 2
   }
   if (config === 'help') {
