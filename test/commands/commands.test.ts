@@ -78,8 +78,8 @@ t.test('stats prints JSON when stdout is not a terminal, a table otherwise', asy
   t.match(stats.queues, [{ queue: 'jobs', ready: 1 }])
   const table = statsTable({ queues: [{ queue: 'jobs', ready: 1, inflight: 20, delayed: 0, published: 21, acked: 0, deadLettered: 0, redelivered: 0 }], connections: 2, uptime: 5 })
   t.equal(table, [
-    'queue  ready  inflight  delayed  published  acked  deadLettered',
-    'jobs       1        20        0         21      0             0',
+    'queue  ready  inflight  delayed  published  acked  redelivered  deadLettered',
+    'jobs       1        20        0         21      0            0             0',
     '',
     'connections 2, uptime 5 s',
     '',
