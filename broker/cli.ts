@@ -48,7 +48,7 @@ export async function main(args: string[]): Promise<number> {
   let httpServer: HttpServer | undefined
   if (http && metrics) {
     try {
-      httpServer = await http.startHttpServer({ broker, metrics, port: config.httpPort, host: config.host, log, ...(auth ? { tokens: auth.tokens } : {}) })
+      httpServer = await http.startHttpServer({ broker, metrics, port: config.httpPort, host: config.host, log, protocolPort: address.port, ...(auth ? { tokens: auth.tokens } : {}) })
     } catch (err) {
       await broker.stop()
       throw new Error(`cannot serve HTTP on ${config.host}:${config.httpPort}: ${(err as Error).message} (--http-port 0 turns it off)`)

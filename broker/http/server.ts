@@ -1,7 +1,7 @@
 // The broker's HTTP side (README "HTTP endpoints"): /metrics for Prometheus, /healthz for probes,
 // / and /api/stats for people. Read-only; it changes nothing in the broker.
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { systemClock, type Clock } from '../../shared/clock.js'
 import { silentLogger, type Logger } from '../../shared/logger.js'
 import { VERSION } from '../../shared/version.js'
@@ -20,6 +20,8 @@ export interface HttpServerOptions {
   clock?: Clock
   /** With auth on: every endpoint but /healthz needs `Authorization: Bearer T` of a token with admin on "*" (PROTOCOL.md §7.4). */
   tokens?: TokenTable
+  /** The broker's protocol port, named to a client that speaks the protocol to this port. */
+  protocolPort?: number
 }
 
 export interface HttpServer {
@@ -74,6 +76,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         if (!response.headersSent) send(response, 500, JSON_TYPE, JSON.stringify({ error: err instanceof Error ? err.message : String(err) }) + '\n')
         else response.destroy()
       })
+  })
+
+  // A hubq client pointed here by mistake sends a binary frame, which no HTTP parser takes: the 400 says where to go.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    const hint = err.code?.startsWith('HPE_') && options.protocolPort !== undefined ? `that is hubq's HTTP port; the protocol port is ${options.protocolPort}\n` : ''
+    if (socket.writable) socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: ${hint.length}\r\nConnection: close\r\n\r\n${hint}`)
+    else socket.destroy()
   })
 
   await new Promise<void>((resolve, reject) => {
