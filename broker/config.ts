@@ -73,18 +73,11 @@ export function envName(flag: string): string {
   return 'HUBQ_' + flag.toUpperCase().replaceAll('-', '_')
 }
 
-/** Flags whose value came from the environment: their errors name the variable too. */
-let fromEnv = new Set<string>()
-
-function named(flag: string): string {
-  return fromEnv.has(flag) ? `${flag} (${envName(flag.slice(2))})` : flag
-}
-
 function integerOption(value: string | undefined, flag: string, min: number, max: number, fallback: number): number {
   if (value === undefined) return fallback
   const n = Number(value)
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new ConfigError(`${named(flag)} must be an integer between ${min} and ${max} (got ${JSON.stringify(value)})`)
+    throw new ConfigError(`${flag} must be an integer between ${min} and ${max} (got ${JSON.stringify(value)})`)
   }
   return n
 }
@@ -93,7 +86,7 @@ export function parseFsync(value: string): FsyncPolicy {
   if (value === 'always' || value === 'off') return { mode: value }
   const match = /^interval:(\d+)$/.exec(value)
   if (match) return { mode: 'interval', ms: integerOption(match[1], '--fsync interval', 1, 60_000, 0) }
-  throw new ConfigError(`${named('--fsync')} must be always, interval:MS or off (got ${JSON.stringify(value)})`)
+  throw new ConfigError(`--fsync must be always, interval:MS or off (got ${JSON.stringify(value)})`)
 }
 
 export function parseBrokerArgs(args: string[], env: NodeJS.ProcessEnv = process.env): BrokerConfig | 'help' {
@@ -105,15 +98,22 @@ export function parseBrokerArgs(args: string[], env: NodeJS.ProcessEnv = process
   })
   if (values.help) return 'help'
   // Each flag not given takes its variable, if set and not empty.
-  fromEnv = new Set()
+  const fromEnv = new Set<string>()
   const given = values as Record<string, string | boolean | undefined>
   for (const flag of Object.keys(BROKER_OPTIONS)) {
     const value = env[envName(flag)]
     if (flag === 'help' || given[flag] !== undefined || value === undefined || value === '') continue
     given[flag] = value
-    fromEnv.add(`--${flag}`)
+    fromEnv.add(flag)
   }
-  return configFrom(values)
+  try {
+    return configFrom(values)
+  } catch (err) {
+    // A bad value from the environment: the message names the variable too.
+    const flag = err instanceof ConfigError ? /^--([a-z-]+)/.exec(err.message)?.[1] : undefined
+    if (flag === undefined || !fromEnv.has(flag)) throw err
+    throw new ConfigError((err as ConfigError).message.replace(`--${flag}`, `--${flag} (${envName(flag)})`))
+  }
 }
 
 const BROKER_OPTIONS = {
@@ -161,15 +161,15 @@ function configFrom(values: { [K in keyof typeof BROKER_OPTIONS]?: (typeof BROKE
   if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) throw new ConfigError('--tls-cert and --tls-key go together')
   const logLevel = values['log-level'] ?? 'info'
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
-    throw new ConfigError(`${named('--log-level')} must be one of fatal, error, warn, info, debug, trace, silent`)
+    throw new ConfigError(`--log-level must be one of fatal, error, warn, info, debug, trace, silent`)
   }
   const backend = values.backend ?? 'local'
   if (backend !== 'local') {
-    if (!isSqsUrl(backend)) throw new ConfigError(`${named('--backend')} must be local or an sqs:// URL (got ${JSON.stringify(backend)})`)
+    if (!isSqsUrl(backend)) throw new ConfigError(`--backend must be local or an sqs:// URL (got ${JSON.stringify(backend)})`)
     try {
       parseSqsUrl(backend)
     } catch (err) {
-      throw new ConfigError(`${named('--backend')}: ${(err as Error).message}`)
+      throw new ConfigError(`--backend: ${(err as Error).message}`)
     }
   }
   return {
