@@ -1,5 +1,6 @@
 // `hubq broker`: start the broker, stop it cleanly on SIGINT/SIGTERM.
 import { createCommandLogger } from '../shared/logger.js'
+import { parseArgsMessage } from '../shared/client/command.js'
 import { BROKER_USAGE, ConfigError, parseBrokerArgs } from './config.js'
 import { Broker } from './server.js'
 import { createStore } from './store/index.js'
@@ -14,7 +15,7 @@ export async function main(args: string[]): Promise<number> {
   try {
     config = parseBrokerArgs(args)
   } catch (err) {
-    process.stderr.write(`hubq broker: ${(err as Error).message}\n\n${BROKER_USAGE}`)
+    process.stderr.write(`hubq broker: ${parseArgsMessage(err)} (see hubq broker --help)\n`)
     return 2
   }
   if (config === 'help') {
@@ -48,7 +49,7 @@ export async function main(args: string[]): Promise<number> {
   let httpServer: HttpServer | undefined
   if (http && metrics) {
     try {
-      httpServer = await http.startHttpServer({ broker, metrics, port: config.httpPort, host: config.host, log, ...(auth ? { tokens: auth.tokens } : {}) })
+      httpServer = await http.startHttpServer({ broker, metrics, port: config.httpPort, host: config.host, log, protocolPort: address.port, ...(auth ? { tokens: auth.tokens } : {}) })
     } catch (err) {
       await broker.stop()
       throw new Error(`cannot serve HTTP on ${config.host}:${config.httpPort}: ${(err as Error).message} (--http-port 0 turns it off)`)

@@ -38,37 +38,45 @@ export interface BrokerConfig {
 
 export const BROKER_USAGE = `Usage: hubq broker [options]
 
-  --host HOST            listen address (env HUBQ_HOST, default 127.0.0.1)
-  --port PORT            listen port (env HUBQ_PORT, default 7400)
-  --data DIR             data folder (env HUBQ_DATA, default ./data)
-  --backend B            local (default) or 'sqs://?region=R[&endpoint=URL][&prefix=P]'
-  --fsync POLICY         always (default) | interval:MS | off
-  --http-port PORT       metrics and health port (default 7401, 0 = off)
-  --sqs-port PORT        SQS and SNS API for AWS SDKs and tools (env HUBQ_SQS_PORT, default 9324,
-                         0 = off; the default is skipped with a warning when it is taken)
-  --max-frame BYTES      largest frame (default 1048576, at most 16777215)
-  --max-message BYTES    largest message body (default 262144)
-  --max-connections N    connections at once (default 10000)
-  --max-batch N          messages per publish/receive batch (default 100)
-  --max-queues N         queues at most (default 10000)
-  --max-depth N          nesting depth of a request's JSON (default 32)
-  --max-keys N           keys per JSON object in a request (default 1000)
-  --auth FILE            tokens and their rights (JSON, see PROTOCOL.md §7)
-  --token T              one all-powerful token (env HUBQ_TOKEN); prefer --auth: flags show in ps
-  --hello-timeout MS     with auth: close a connection without a valid hello by then (default 10000)
-  --tls-cert FILE        serve TLS with this PEM certificate (needs --tls-key)
-  --tls-key FILE         the PEM private key of --tls-cert
-  --write-timeout MS     disconnect a peer that reads nothing of a full buffer this long (default 30000)
-  --idle-timeout MS     close a connection silent this long, unless it subscribes (default 600000, 0 = never)
-  --memory-high MB       past this RSS, stop reading publishers until consumers drain (default 2048, 0 = off)
-  --bodies-in-memory N   ready messages per queue whose bodies stay in memory; the rest are read
-                         back from the log as they are taken (default 10000)
-  --log-level LEVEL      fatal|error|warn|info|debug|trace|silent (default info)
-  -h, --help             this text
+Every flag can be set in the environment instead: HUBQ_ and the flag's name in capitals, '-' as
+'_' (--http-port 7402 is HUBQ_HTTP_PORT=7402). A flag beats its variable.
+
+  --host HOST            HUBQ_HOST             listen address (default 127.0.0.1)
+  --port PORT            HUBQ_PORT             listen port (default 7400)
+  --data DIR             HUBQ_DATA             data folder (default ./data)
+  --backend B            HUBQ_BACKEND          local (default) or 'sqs://?region=R[&endpoint=URL][&prefix=P]'
+  --fsync POLICY         HUBQ_FSYNC            always (default) | interval:MS | off
+  --http-port PORT       HUBQ_HTTP_PORT        metrics, health and console port (default 7401, 0 = off)
+  --sqs-port PORT        HUBQ_SQS_PORT         SQS and SNS API for AWS SDKs and tools (default 9324, 0 = off;
+                                               the default is skipped with a warning when it is taken)
+  --max-frame BYTES      HUBQ_MAX_FRAME        largest frame (default 1048576, at most 16777215)
+  --max-message BYTES    HUBQ_MAX_MESSAGE      largest message body (default 262144)
+  --max-connections N    HUBQ_MAX_CONNECTIONS  connections at once (default 10000)
+  --max-batch N          HUBQ_MAX_BATCH        messages per publish/receive batch (default 100)
+  --max-queues N         HUBQ_MAX_QUEUES       queues at most (default 10000)
+  --max-depth N          HUBQ_MAX_DEPTH        nesting depth of a request's JSON (default 32)
+  --max-keys N           HUBQ_MAX_KEYS         keys per JSON object in a request (default 1000)
+  --auth FILE            HUBQ_AUTH             tokens and their rights (JSON, see PROTOCOL.md §7)
+  --token T              HUBQ_TOKEN            one all-powerful token; prefer the variable or --auth: flags show in ps
+  --hello-timeout MS     HUBQ_HELLO_TIMEOUT    with auth: close a connection without a valid hello by then (default 10000)
+  --tls-cert FILE        HUBQ_TLS_CERT         serve TLS with this PEM certificate (needs --tls-key)
+  --tls-key FILE         HUBQ_TLS_KEY          the PEM private key of --tls-cert
+  --write-timeout MS     HUBQ_WRITE_TIMEOUT    disconnect a peer that reads nothing of a full buffer this long (default 30000)
+  --idle-timeout MS      HUBQ_IDLE_TIMEOUT     close a connection silent this long, unless it subscribes (default 600000, 0 = never)
+  --memory-high MB       HUBQ_MEMORY_HIGH      past this RSS, stop reading publishers until consumers drain (default 2048, 0 = off)
+  --bodies-in-memory N   HUBQ_BODIES_IN_MEMORY ready messages per queue whose bodies stay in memory; the rest are
+                                               read back from the log as they are taken (default 10000)
+  --log-level LEVEL      HUBQ_LOG_LEVEL        fatal|error|warn|info|debug|trace|silent (default info)
+  -h, --help                                   this text
 `
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
+}
+
+/** `--http-port` reads `HUBQ_HTTP_PORT` when the flag is not given. */
+export function envName(flag: string): string {
+  return 'HUBQ_' + flag.toUpperCase().replaceAll('-', '_')
 }
 
 function integerOption(value: string | undefined, flag: string, min: number, max: number, fallback: number): number {
@@ -92,35 +100,57 @@ export function parseBrokerArgs(args: string[], env: NodeJS.ProcessEnv = process
     args,
     strict: true,
     allowPositionals: false,
-    options: {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      data: { type: 'string' },
-      backend: { type: 'string' },
-      fsync: { type: 'string' },
-      'http-port': { type: 'string' },
-      'sqs-port': { type: 'string' },
-      'max-frame': { type: 'string' },
-      'max-message': { type: 'string' },
-      'max-connections': { type: 'string' },
-      'max-batch': { type: 'string' },
-      'max-queues': { type: 'string' },
-      'max-depth': { type: 'string' },
-      'max-keys': { type: 'string' },
-      auth: { type: 'string' },
-      token: { type: 'string' },
-      'hello-timeout': { type: 'string' },
-      'tls-cert': { type: 'string' },
-      'tls-key': { type: 'string' },
-      'write-timeout': { type: 'string' },
-      'idle-timeout': { type: 'string' },
-      'memory-high': { type: 'string' },
-      'bodies-in-memory': { type: 'string' },
-      'log-level': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: BROKER_OPTIONS,
   })
   if (values.help) return 'help'
+  // Each flag not given takes its variable, if set and not empty.
+  const fromEnv = new Set<string>()
+  const given = values as Record<string, string | boolean | undefined>
+  for (const flag of Object.keys(BROKER_OPTIONS)) {
+    const value = env[envName(flag)]
+    if (flag === 'help' || given[flag] !== undefined || value === undefined || value === '') continue
+    given[flag] = value
+    fromEnv.add(flag)
+  }
+  try {
+    return configFrom(values)
+  } catch (err) {
+    // A bad value from the environment: the message names the variable too.
+    const flag = err instanceof ConfigError ? /^--([a-z-]+)/.exec(err.message)?.[1] : undefined
+    if (flag === undefined || !fromEnv.has(flag)) throw err
+    throw new ConfigError((err as ConfigError).message.replace(`--${flag}`, `--${flag} (${envName(flag)})`))
+  }
+}
+
+const BROKER_OPTIONS = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  data: { type: 'string' },
+  backend: { type: 'string' },
+  fsync: { type: 'string' },
+  'http-port': { type: 'string' },
+  'sqs-port': { type: 'string' },
+  'max-frame': { type: 'string' },
+  'max-message': { type: 'string' },
+  'max-connections': { type: 'string' },
+  'max-batch': { type: 'string' },
+  'max-queues': { type: 'string' },
+  'max-depth': { type: 'string' },
+  'max-keys': { type: 'string' },
+  auth: { type: 'string' },
+  token: { type: 'string' },
+  'hello-timeout': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'write-timeout': { type: 'string' },
+  'idle-timeout': { type: 'string' },
+  'memory-high': { type: 'string' },
+  'bodies-in-memory': { type: 'string' },
+  'log-level': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+function configFrom(values: { [K in keyof typeof BROKER_OPTIONS]?: (typeof BROKER_OPTIONS)[K]['type'] extends 'string' ? string : boolean }): BrokerConfig {
   const maxFrame = integerOption(values['max-frame'], '--max-frame', 64, MAX_FRAME_CEILING, DEFAULT_LIMITS.maxFrame)
   const limits: Limits = {
     maxFrame,
@@ -131,7 +161,7 @@ export function parseBrokerArgs(args: string[], env: NodeJS.ProcessEnv = process
     maxDepth: integerOption(values['max-depth'], '--max-depth', 2, 1000, DEFAULT_LIMITS.maxDepth),
     maxKeys: integerOption(values['max-keys'], '--max-keys', 50, 1_000_000, DEFAULT_LIMITS.maxKeys),
   }
-  const token = values.token ?? env.HUBQ_TOKEN
+  const token = values.token
   if (values.auth !== undefined && token !== undefined) throw new ConfigError('--auth and --token (or HUBQ_TOKEN) exclude each other')
   // Never quote the token back: it would land in a terminal's scrollback or a log.
   if (token !== undefined && token.length < 8) throw new ConfigError('--token must be at least 8 characters')
@@ -150,14 +180,14 @@ export function parseBrokerArgs(args: string[], env: NodeJS.ProcessEnv = process
     }
   }
   return {
-    host: values.host ?? env.HUBQ_HOST ?? '127.0.0.1',
-    port: integerOption(values.port ?? env.HUBQ_PORT, '--port', 0, 65_535, 7400),
-    data: values.data ?? env.HUBQ_DATA ?? './data',
+    host: values.host ?? '127.0.0.1',
+    port: integerOption(values.port, '--port', 0, 65_535, 7400),
+    data: values.data ?? './data',
     backend,
     fsync: parseFsync(values.fsync ?? 'always'),
     httpPort: integerOption(values['http-port'], '--http-port', 0, 65_535, 7401),
-    sqsPort: integerOption(values['sqs-port'] ?? env.HUBQ_SQS_PORT, '--sqs-port', 0, 65_535, 9324),
-    sqsPortExplicit: (values['sqs-port'] ?? env.HUBQ_SQS_PORT) !== undefined,
+    sqsPort: integerOption(values['sqs-port'], '--sqs-port', 0, 65_535, 9324),
+    sqsPortExplicit: values['sqs-port'] !== undefined,
     logLevel,
     limits,
     ...(values.auth !== undefined ? { auth: { file: values.auth } } : token !== undefined ? { auth: { token } } : {}),

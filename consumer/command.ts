@@ -10,7 +10,8 @@ export const CONSUME_USAGE = `Usage: hubq consume --queue Q [options]
 Prints each delivery as one JSON line {mid, queue, body, attrs, receives, publishedAt} and
 acks it once printed. With --exec, runs CMD for each message instead, with the body on its
 stdin (a string as is, anything else as JSON) and HUBQ_MID, HUBQ_QUEUE, HUBQ_RECEIVES set;
-acks when CMD exits 0, nacks (redelivered with backoff) otherwise.
+acks when CMD exits 0, nacks (redelivered with backoff) otherwise. Exits 1 when any run of CMD
+failed, 0 when every one succeeded (on --count N, or on Ctrl-C).
 
   --queue Q              the queue to consume
   --prefetch N           deliveries unacked at once (default 16)
@@ -42,6 +43,7 @@ export function main(args: string[]): Promise<number> {
     const exec = flags.exec
 
     let started = 0
+    let failures = 0
     let consumer: Consumer | undefined
     let stopped: Promise<void> | undefined
     const stop = (): Promise<void> => (stopped ??= (consumer as Consumer).stop())
@@ -59,6 +61,7 @@ export function main(args: string[]): Promise<number> {
     })
     consumer.on('error', (err) => process.stderr.write(`hubq consume: ${err.message} (${err.code})\n`))
     consumer.on('failed', (message, err, delay) => {
+      failures++
       process.stderr.write(`hubq consume: ${message.mid} failed (${err instanceof Error ? err.message : String(err)}); redelivery in ${delay} s\n`)
     })
     process.stdout.on('error', () => void stop())
@@ -68,7 +71,8 @@ export function main(args: string[]): Promise<number> {
     await new Promise<void>((resolve) => consumer.once('stopped', resolve))
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
-    return 0
+    // Each failed message was nacked and will come again; the exit code says this run was not clean.
+    return failures > 0 ? 1 : 0
   })
 }
 

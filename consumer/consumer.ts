@@ -16,6 +16,12 @@ export interface ConsumerOptions<Body = unknown> extends BackendOptions {
   url?: string
   queue: string
   handler: Handler<Body>
+  /**
+   * Turns each delivered body (JSON as sent) into the handler's `Body`: plug a validator here
+   * (`(body) => Job.parse(body)`). When it throws, the message fails as if the handler had thrown
+   * (nacked with backoff, dead-lettered after the queue's maxReceives); the handler never sees it.
+   */
+  parse?: (body: unknown) => Body
   /** Deliveries held unacked at once (1..10000, default 16). */
   prefetch?: number
   /** Seconds to wait before redelivery after the handler threw: a function of the message, or exponential backoff in seconds. */
@@ -55,6 +61,7 @@ const ACK_CHUNK = 1000
 export class Consumer<Body = unknown> extends EventEmitter<ConsumerEvents<Body>> {
   readonly queue: string
   private readonly handler: Handler<Body>
+  private readonly parse: ((body: unknown) => Body) | undefined
   private readonly retryDelay: (message: Message<Body>, error: unknown) => number
   private readonly visibilityTimeout: number
   private readonly heartbeatMs: number
@@ -72,6 +79,7 @@ export class Consumer<Body = unknown> extends EventEmitter<ConsumerEvents<Body>>
     super()
     this.queue = options.queue
     this.handler = options.handler
+    this.parse = options.parse
     this.visibilityTimeout = numberOption('visibilityTimeout', options.visibilityTimeout, 1, 43_200, 30)
     this.heartbeatMs = numberOption('heartbeatInterval', options.heartbeatInterval, 0, 43_200, this.visibilityTimeout / 3) * 1000
     this.stopTimeoutMs = numberOption('stopTimeout', options.stopTimeout, 0, 86_400, 30) * 1000
@@ -89,6 +97,7 @@ export class Consumer<Body = unknown> extends EventEmitter<ConsumerEvents<Body>>
     if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options must be an object.')
     nameOption('queue', options.queue)
     if (typeof options.handler !== 'function') throw new InvalidOptionError('handler must be a function.')
+    if (options.parse !== undefined && typeof options.parse !== 'function') throw new InvalidOptionError('parse must be a function.')
     const prefetch = integerOption('prefetch', options.prefetch, 1, 10_000, 16)
     if (options.retryDelay !== undefined && typeof options.retryDelay !== 'function' && typeof options.retryDelay !== 'object') {
       throw new InvalidOptionError('retryDelay must be a function or backoff options.')
@@ -177,9 +186,11 @@ export class Consumer<Body = unknown> extends EventEmitter<ConsumerEvents<Body>>
   }
 
   private async handle(running: Running<Body>): Promise<void> {
-    const { message } = running
+    let { message } = running
     const heartbeat = this.startHeartbeat(running)
     try {
+      // A body parse rejects fails here, like a throwing handler (the events then carry it as delivered).
+      if (this.parse) message = { ...message, body: this.parse(message.body) }
       this.emit('message', message)
       await this.handler(message)
       if (running.abandoned) return

@@ -82,7 +82,7 @@ function parseAttrs(pairs: string[]): Record<string, string> {
 
 async function publishLines(producer: Producer, target: Target, options: PublishOptions): Promise<number> {
   const lines = createInterface({ input: process.stdin, crlfDelay: Infinity })
-  const progress = process.stderr.isTTY ? startProgress() : undefined
+  const progress = process.stderr.isTTY ? startProgress(process.stdout.isTTY === true) : undefined
   let failure: unknown
   // Mids print in input order: each waits for the one before it.
   let printed: Promise<void> = Promise.resolve()
@@ -100,7 +100,9 @@ async function publishLines(producer: Producer, target: Target, options: Publish
       },
     )
     printed = printed.then(() => confirmed).then((mid) => {
-      if (mid !== undefined) process.stdout.write(mid + '\n')
+      if (mid === undefined) return
+      if (progress) progress.print(mid)
+      else process.stdout.write(mid + '\n')
     })
     // Reading waits while the window is full: memory stays bounded however long stdin is.
     await producer.writable()
@@ -112,12 +114,27 @@ async function publishLines(producer: Producer, target: Target, options: Publish
   return 0
 }
 
-function startProgress(): { count: number; stop(): void } {
+/**
+ * The progress line on stderr. When stdout is the same terminal, each mid is printed over the
+ * progress line (erased first) and the line is drawn again below it, so the two never share a line.
+ */
+function startProgress(sharesTerminal: boolean): { count: number; print(mid: string): void; stop(): void } {
   const started = Date.now()
-  const state = { count: 0, stop: () => {} }
+  let drawn = false
+  const state = {
+    count: 0,
+    print: (mid: string) => {
+      if (!sharesTerminal) return void process.stdout.write(mid + '\n')
+      if (drawn) process.stderr.write('\r\x1b[K')
+      process.stdout.write(mid + '\n')
+      draw()
+    },
+    stop: () => {},
+  }
   const draw = (): void => {
     const seconds = Math.max(0.001, (Date.now() - started) / 1000)
     process.stderr.write(`\r\x1b[K${state.count} published, ${Math.round(state.count / seconds)}/s`)
+    drawn = true
   }
   const timer = setInterval(draw, 250)
   state.stop = () => {

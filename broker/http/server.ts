@@ -1,7 +1,7 @@
 // The broker's HTTP side (README "HTTP endpoints"): /metrics for Prometheus, /healthz for probes,
 // the console at / with its JSON endpoints under /api/ (api.ts), and /api/stats for scripts.
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { systemClock, type Clock } from '../../shared/clock.js'
 import { silentLogger, type Logger } from '../../shared/logger.js'
 import { VERSION } from '../../shared/version.js'
@@ -28,6 +28,8 @@ export interface HttpServerOptions {
   tokens?: TokenTable
   /** How often the console's charts are sampled and how much is kept. */
   history?: HistoryOptions
+  /** The broker's protocol port, named to a client that speaks the protocol to this port. */
+  protocolPort?: number
 }
 
 export interface HttpServer {
@@ -98,6 +100,13 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         if (!response.headersSent) send(response, 500, JSON_TYPE, JSON.stringify({ error: err instanceof Error ? err.message : String(err) }) + '\n')
         else response.destroy()
       })
+  })
+
+  // A hubq client pointed here by mistake sends a binary frame, which no HTTP parser takes: the 400 says where to go.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    const hint = err.code?.startsWith('HPE_') && options.protocolPort !== undefined ? `that is hubq's HTTP port; the protocol port is ${options.protocolPort}\n` : ''
+    if (socket.writable) socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: ${hint.length}\r\nConnection: close\r\n\r\n${hint}`)
+    else socket.destroy()
   })
 
   await new Promise<void>((resolve, reject) => {

@@ -1,7 +1,7 @@
 // The seam between the libraries and where messages go. Producer and Consumer talk only to a
 // ClientBackend; `openBackend` picks the implementation from the URL scheme, in this one place,
 // so cloud mode (sqs://) plugs in without touching either library.
-import type { Attrs, QueueStats, TopicStats } from '../protocol/types.js'
+import type { Attrs, PeekState, QueueStats, TopicStats } from '../protocol/types.js'
 import type { BackoffOptions } from './backoff.js'
 import { HubqError, InvalidOptionError } from './errors.js'
 import { HubqBackend } from './hubq-backend.js'
@@ -42,6 +42,9 @@ export interface DeclareOptions {
   fifo?: boolean
 }
 
+/** A message seen by `peek`: a delivery without a receipt; `receives` counts deliveries so far (0 for none). */
+export type PeekedMessage<Body = unknown> = Omit<Message<Body>, 'receipt'>
+
 export interface StatsResult {
   queues: QueueStats[]
   topics?: TopicStats[]
@@ -77,6 +80,14 @@ export interface ClientBackend {
   /** Seconds from now before the message becomes visible again. */
   touch(receipt: string, timeout: number): Promise<void>
   stats(queue?: string): Promise<StatsResult>
+  /** The admin ops of PROTOCOL.md §4.11 to §4.15, for the commands. */
+  topic(topic: string): Promise<{ created: boolean }>
+  bind(topic: string, queue: string, filter?: Record<string, string[]>): Promise<void>
+  unbind(topic: string, queue: string): Promise<void>
+  peek(queue: string, state: PeekState, max: number): Promise<PeekedMessage[]>
+  purge(queue: string): Promise<number>
+  drop(queue: string): Promise<void>
+  redrive(queue: string): Promise<number>
   close(): Promise<void>
 }
 

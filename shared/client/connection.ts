@@ -27,11 +27,15 @@ export class Connection {
   private nextId = 1
   private corked = false
   private closeReason: HubqError | undefined
+  /** Nothing read yet: the first bytes tell a hubq broker from an HTTP server. */
+  private first = true
+  private heldHttp: Buffer | undefined
 
   private constructor(
     private readonly socket: net.Socket,
     private readonly events: ConnectionEvents,
     readonly where: string,
+    private readonly scheme = 'hubq',
   ) {
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
     socket.on('error', (err) => {
@@ -66,7 +70,7 @@ export class Connection {
       socket.once(secure ? 'secureConnect' : 'connect', () => {
         socket.setTimeout(0)
         socket.off('error', fail)
-        resolve(new Connection(socket, events, where))
+        resolve(new Connection(socket, events, where, scheme))
       })
     })
   }
@@ -105,6 +109,8 @@ export class Connection {
   }
 
   private onData(chunk: Buffer): void {
+    if (this.heldHttp || (this.first && chunk.subarray(0, 5).toString('latin1') === 'HTTP/')) return this.onHttp(chunk)
+    this.first = false
     for (const event of this.decoder.push(chunk)) {
       if (event.kind !== 'frame') continue
       let frame: Frame
@@ -134,6 +140,21 @@ export class Connection {
     }
   }
 
+  /**
+   * An HTTP reply to a binary frame: this is an HTTP server, likely hubq's own HTTP port, whose
+   * 400 names the protocol port (PROTOCOL.md §11). Read until the reply ends, then say so.
+   */
+  private onHttp(chunk: Buffer): void {
+    if (!this.heldHttp) this.socket.once('end', () => this.socket.destroy())
+    this.heldHttp = Buffer.concat([this.heldHttp ?? Buffer.alloc(0), chunk]).subarray(0, 4096)
+    const port = /the protocol port is (\d+)/.exec(this.heldHttp.toString('latin1'))?.[1]
+    const message = port !== undefined
+      ? `that is hubq's HTTP port; the protocol port is ${port}`
+      : `that is an HTTP server, not a hubq broker (hubq's HTTP port? the protocol port is 7400 by default)`
+    this.closeReason ??= new WrongPortError(`${this.scheme}://${this.where}: ${message}`)
+    if (port !== undefined) this.socket.destroy()
+  }
+
   private fail(reason: HubqError): void {
     this.closeReason ??= reason
     this.socket.destroy()
@@ -142,12 +163,17 @@ export class Connection {
   private onClose(): void {
     const reason = this.closeReason ?? new ConnectionError(`connection to ${this.where} closed`)
     this.closeReason = reason
-    const lost = new ConnectionError(`connection to ${this.where} closed before the broker answered (${reason.message})`, { cause: reason })
+    const lost = reason instanceof WrongPortError
+      ? reason
+      : new ConnectionError(`connection to ${this.where} closed before the broker answered (${reason.message})`, { cause: reason })
     for (const waiting of this.waiting.values()) waiting.reject(lost)
     this.waiting.clear()
     this.events.onClose(reason)
   }
 }
+
+/** The address answered, but it is not a hubq protocol port: retrying will not help. */
+class WrongPortError extends ConnectionError {}
 
 function asConnectionError(error: HubqError, where: string): HubqError {
   return error.code === 'unavailable' ? new ConnectionError(`broker at ${where}: ${error.message}`) : error

@@ -2,10 +2,10 @@
 // retries with jittered exponential backoff, subscribes again, and resends the requests that can
 // be resent (publishes are resent when unconfirmed, so delivery is at-least-once). Receipts die
 // with their connection, so settling requests (ack, nack, touch) fail instead of being resent.
-import type { Attrs } from '../protocol/types.js'
+import type { Attrs, PeekState } from '../protocol/types.js'
 import { backoff, backoffDelay, type Backoff } from './backoff.js'
 import type {
-  BackendLimits, BackendOptions, ClientBackend, DeclareOptions, Message, OutgoingMessage, PublishTarget,
+  BackendLimits, BackendOptions, ClientBackend, DeclareOptions, Message, OutgoingMessage, PeekedMessage, PublishTarget,
   StatsResult, SubscriptionHandle,
 } from './backend.js'
 import { Connection, type Frame } from './connection.js'
@@ -101,6 +101,35 @@ export class HubqBackend implements ClientBackend {
       const { id: _id, ok: _ok, ...rest } = reply
       return rest as StatsResult
     })
+  }
+
+  topic(topic: string): Promise<{ created: boolean }> {
+    return this.call({ op: 'topic', topic }, true).then((reply) => ({ created: reply.created === true }))
+  }
+
+  bind(topic: string, queue: string, filter?: Record<string, string[]>): Promise<void> {
+    return this.call({ op: 'bind', topic, queue, ...(filter ? { filter } : {}) }, true).then(() => undefined)
+  }
+
+  unbind(topic: string, queue: string): Promise<void> {
+    return this.call({ op: 'unbind', topic, queue }, true).then(() => undefined)
+  }
+
+  peek(queue: string, state: PeekState, max: number): Promise<PeekedMessage[]> {
+    return this.call({ op: 'peek', queue, state, max }, true).then((reply) => reply.messages as PeekedMessage[])
+  }
+
+  // Not resent after a lost connection: the first may have run, and a second answers differently.
+  purge(queue: string): Promise<number> {
+    return this.call({ op: 'purge', queue }, false).then((reply) => reply.purged as number)
+  }
+
+  drop(queue: string): Promise<void> {
+    return this.call({ op: 'drop', queue }, false).then(() => undefined)
+  }
+
+  redrive(queue: string): Promise<number> {
+    return this.call({ op: 'redrive', queue }, false).then((reply) => reply.moved as number)
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,11 @@ import { nameOption } from './options.js'
 
 export const STATS_USAGE = `Usage: hubq stats [--queue Q] [--watch [--interval S]]
 
+On a terminal: a table of the queues (ready, inflight, delayed, published, acked, redelivered,
+deadLettered), the topics with their bindings and filters, the connections and uptime; with
+--watch the table is redrawn in place with each queue's publish and ack rates (per second,
+since the refresh before). Otherwise the stats reply as JSON (one line per refresh with --watch).
+
   --queue Q              one queue (default: every queue)
 ${URL_HELP}
   --json                 JSON even on a terminal
@@ -63,16 +68,25 @@ async function watch(fetchStats: () => Promise<StatsResult>, table: boolean, int
   }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
+  let previous: { stats: StatsResult; at: number } | undefined
+  let drawnLines = 0
   try {
     while (!stopped) {
       const stats = await fetchStats()
+      const at = Date.now()
       if (stopped) break
       if (table) {
-        // Home the cursor and clear the screen, then draw the table with the time it was read.
-        process.stdout.write('\x1b[H\x1b[2J' + `hubq stats, every ${intervalMs / 1000} s (Ctrl-C to stop) - ${new Date().toISOString()}\n\n` + statsTable(stats))
+        const text = `hubq stats, every ${intervalMs / 1000} s (Ctrl-C to stop) - ${new Date(at).toISOString()}\n\n` +
+          statsTable(stats, previous ? rates(previous.stats, stats, (at - previous.at) / 1000) : new Map())
+        const lines = text.split('\n').slice(0, -1)
+        // In place: back to the first line of the last drawing, each line overwritten and erased to
+        // its end, then whatever the last drawing had below erased. The scrollback stays clean.
+        process.stdout.write((drawnLines > 0 ? `\x1b[${drawnLines}A\r` : '') + lines.map((l) => l + '\x1b[K\n').join('') + '\x1b[J')
+        drawnLines = lines.length
       } else {
         process.stdout.write(JSON.stringify(stats) + '\n')
       }
+      previous = { stats, at }
       await new Promise<void>((resolve) => {
         wake = resolve
         setTimeout(resolve, intervalMs)
@@ -84,14 +98,51 @@ async function watch(fetchStats: () => Promise<StatsResult>, table: boolean, int
   }
 }
 
-const COLUMNS = ['queue', 'ready', 'inflight', 'delayed', 'published', 'acked', 'deadLettered'] as const
+export type Rates = Map<string, { published: number; acked: number }>
 
-export function statsTable(stats: StatsResult): string {
-  const rows = [COLUMNS.map(String), ...stats.queues.map((q) => COLUMNS.map((c) => String(q[c])))]
-  const widths = COLUMNS.map((_, i) => Math.max(...rows.map((r) => (r[i] as string).length)))
-  const line = (r: string[]): string => r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join('  ')
-  let out = rows.map(line).join('\n') + '\n'
+/** Messages per second published to and acked from each queue between two readings. */
+export function rates(before: StatsResult, after: StatsResult, seconds: number): Rates {
+  const out: Rates = new Map()
+  const old = new Map(before.queues.map((q) => [q.queue, q]))
+  for (const q of after.queues) {
+    const b = old.get(q.queue)
+    if (!b || seconds <= 0) continue
+    out.set(q.queue, { published: Math.max(0, q.published - b.published) / seconds, acked: Math.max(0, q.acked - b.acked) / seconds })
+  }
+  return out
+}
+
+const COLUMNS = ['queue', 'ready', 'inflight', 'delayed', 'published', 'acked', 'redelivered', 'deadLettered'] as const
+
+/** The queues (with pub/s and ack/s columns when `rates` is given), the topics and their bindings, the broker's counts. */
+export function statsTable(stats: StatsResult, rates?: Rates): string {
+  const header: string[] = [...COLUMNS]
+  if (rates) header.push('pub/s', 'ack/s')
+  const rows = [header, ...stats.queues.map((q) => {
+    const row = COLUMNS.map((c) => String(q[c] ?? 0))
+    if (rates) {
+      const r = rates.get(q.queue)
+      row.push(r ? r.published.toFixed(1) : '-', r ? r.acked.toFixed(1) : '-')
+    }
+    return row
+  })]
+  let out = columns(rows)
   if (stats.queues.length === 0) out += '(no queues)\n'
+  if (stats.topics !== undefined && stats.topics.length > 0) {
+    const topicRows = [['topic', 'bindings'], ...stats.topics.map((t) => [t.topic, t.bindings.length === 0 ? '(none)' : t.bindings.map((b) =>
+      b.queue + (b.filter ? ` where ${Object.entries(b.filter).map(([k, v]) => `${k} in ${v.join(',')}`).join(' and ')}` : '')).join('; ')])]
+    out += '\n' + columns(topicRows)
+  }
   if (stats.connections !== undefined) out += `\nconnections ${stats.connections}, uptime ${stats.uptime ?? 0} s\n`
   return out
+}
+
+/** Left-aligned first column, right-aligned numbers; a last text column is left as it is. */
+function columns(rows: string[][]): string {
+  const count = rows[0]?.length ?? 0
+  const widths = Array.from({ length: count }, (_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)))
+  const text = count === 2 && rows[0]?.[1] === 'bindings'
+  const line = (r: string[]): string => r.map((cell, i) =>
+    i === 0 ? cell.padEnd(widths[i] as number) : text ? cell : cell.padStart(widths[i] as number)).join('  ')
+  return rows.map(line).join('\n') + '\n'
 }

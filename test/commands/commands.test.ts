@@ -47,7 +47,7 @@ t.test('a refused publish exits non-zero with the reason; --url beats HUBQ_URL',
   t.match(usage.stderr, /--prefetch must be an integer between 1 and 10000/)
 })
 
-t.test('consume --exec acks when the command exits 0 and nacks otherwise', async (t) => {
+t.test('consume --exec acks when the command exits 0, nacks otherwise and then exits 1', async (t) => {
   const b = await startBroker()
   t.teardown(() => b.stop())
   const env = { HUBQ_URL: `hubq://127.0.0.1:${b.port}` }
@@ -55,7 +55,7 @@ t.test('consume --exec acks when the command exits 0 and nacks otherwise', async
   t.teardown(() => c.close())
   await c.request({ op: 'publish', queue: 'jobs', body: { job: 1 } })
   const failed = await sh(`${HUBQ} consume --queue jobs --count 1 --exec 'cat; exit 3'`, env)
-  t.equal(failed.code, 0)
+  t.equal(failed.code, 1, 'a failed run makes the exit code non-zero')
   t.equal(failed.stdout, '{"job":1}', 'the body went to the command on stdin')
   t.match(failed.stderr, /failed \(.*exited with 3\); redelivery in 1 s/)
   t.match((await c.request({ op: 'stats', queue: 'jobs' })).queues[0], { delayed: 1, acked: 0 }, 'nacked with backoff')
@@ -78,8 +78,8 @@ t.test('stats prints JSON when stdout is not a terminal, a table otherwise', asy
   t.match(stats.queues, [{ queue: 'jobs', ready: 1 }])
   const table = statsTable({ queues: [{ queue: 'jobs', ready: 1, inflight: 20, delayed: 0, published: 21, acked: 0, deadLettered: 0, redelivered: 0 }], connections: 2, uptime: 5 })
   t.equal(table, [
-    'queue  ready  inflight  delayed  published  acked  deadLettered',
-    'jobs       1        20        0         21      0             0',
+    'queue  ready  inflight  delayed  published  acked  redelivered  deadLettered',
+    'jobs       1        20        0         21      0            0             0',
     '',
     'connections 2, uptime 5 s',
     '',

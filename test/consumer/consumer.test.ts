@@ -200,3 +200,42 @@ t.test('options are validated with precise messages', async (t) => {
   await t.rejects(Consumer.start({ queue: 'jobs', handler: 'no' as unknown as typeof handler }), { message: 'handler must be a function.' })
   await t.rejects(Consumer.start({ queue: 'jobs', handler, retryDelay: { factor: 0.5 } , url: 'hubq://127.0.0.1:1' }), { message: 'retryDelay.factor must be a number of at least 1.' })
 })
+
+t.test('parse turns each body into the handler\'s type; a body it rejects is nacked and never handled', async (t) => {
+  const b = await startBroker()
+  t.teardown(() => b.stop())
+  const c = await TestClient.connect(b.port)
+  t.teardown(() => c.close())
+  await c.request({ op: 'declare', queue: 'jobs', maxReceives: 1, deadLetter: 'jobs.dead' })
+  await c.request({ op: 'publish', queue: 'jobs', messages: [{ body: { n: 1 } }, { body: 'not a job' }, { body: { n: 3 } }] })
+  interface Job { n: number; double: number }
+  const handled: Job[] = []
+  const failures: unknown[] = []
+  const consumer = await Consumer.start({
+    url: urlOf(b.port),
+    queue: 'jobs',
+    // A validator in the shape zod, valibot or ajv offer: return the typed value or throw.
+    parse: (body): Job => {
+      const n = (body as { n?: unknown } | null)?.n
+      if (typeof n !== 'number') throw new TypeError(`not a job: ${JSON.stringify(body)}`)
+      return { n, double: n * 2 }
+    },
+    handler: (m) => {
+      handled.push(m.body)
+    },
+  })
+  consumer.on('failed', (_m, err) => failures.push(err))
+  let settled = 0
+  await new Promise<void>((resolve) => {
+    const count = (): void => {
+      if (++settled === 3) resolve()
+    }
+    consumer.on('processed', count)
+    consumer.on('failed', count)
+  })
+  await consumer.stop()
+  t.same(handled, [{ n: 1, double: 2 }, { n: 3, double: 6 }], 'the handler saw parsed bodies only')
+  t.match(failures, [{ message: 'not a job: "not a job"' }], 'the rejected body failed with the validator\'s error')
+  t.match(await queueStats(c, 'jobs'), { acked: 2, deadLettered: 1 }, 'nacked like a failed handler: with maxReceives 1 it dead-letters')
+  await t.rejects(Consumer.start({ url: urlOf(b.port), queue: 'jobs', parse: 'zod' as never, handler: () => {} }), { message: 'parse must be a function.' })
+})

@@ -27,6 +27,13 @@ export async function spyBackend(port: number): Promise<Spy> {
       declare: (options) => inner.declare(options),
       subscribe: (queue, prefetch, onDelivery) => inner.subscribe(queue, prefetch, onDelivery),
       stats: (queue) => inner.stats(queue),
+      topic: (topic) => inner.topic(topic),
+      bind: (topic, queue, filter) => inner.bind(topic, queue, filter),
+      unbind: (topic, queue) => inner.unbind(topic, queue),
+      peek: (queue, state, max) => inner.peek(queue, state, max),
+      purge: (queue) => inner.purge(queue),
+      drop: (queue) => inner.drop(queue),
+      redrive: (queue) => inner.redrive(queue),
       close: () => inner.close(),
       ack: async (receipts) => {
         spy.acks.push(receipts)

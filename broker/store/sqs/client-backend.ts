@@ -1,10 +1,10 @@
 // Cloud mode for the client libraries: the ClientBackend seam (shared/client/backend.ts) on the
 // same SqsStore the broker uses, so `--url sqs://…` needs no broker at all.
 import type {
-  BackendLimits, ClientBackend, DeclareOptions, Message, OutgoingMessage, PublishTarget, StatsResult, SubscriptionHandle,
+  BackendLimits, ClientBackend, DeclareOptions, Message, OutgoingMessage, PeekedMessage, PublishTarget, StatsResult, SubscriptionHandle,
 } from '../../../shared/client/backend.js'
 import { badRequest } from '../../../shared/errors.js'
-import type { Delivery, PublishInput } from '../../../shared/protocol/types.js'
+import type { Delivery, PeekState, PublishInput } from '../../../shared/protocol/types.js'
 import type { Owner } from '../types.js'
 import { SQS_MAX_MESSAGE_BYTES } from './limits.js'
 import { SqsStore } from './store.js'
@@ -55,6 +55,38 @@ export class SqsClientBackend implements ClientBackend {
   async stats(queue?: string): Promise<StatsResult> {
     const { queues, topics } = await this.store.stats(queue)
     return { queues, topics }
+  }
+
+  topic(topic: string): Promise<{ created: boolean }> {
+    return this.store.topic(topic)
+  }
+
+  bind(topic: string, queue: string, filter?: Record<string, string[]>): Promise<void> {
+    return this.store.bind(topic, queue, filter)
+  }
+
+  unbind(topic: string, queue: string): Promise<void> {
+    return this.store.unbind(topic, queue)
+  }
+
+  /** The SQS store refuses with bad_request: SQS cannot show messages without receiving them (PROTOCOL.md §10). */
+  async peek(queue: string, state: PeekState, max: number): Promise<PeekedMessage[]> {
+    return (await this.store.peek(queue, state, max)).map((d) => {
+      const { receipt: _receipt, ...rest } = toMessage(d)
+      return rest
+    })
+  }
+
+  purge(queue: string): Promise<number> {
+    return this.store.purge(queue)
+  }
+
+  drop(queue: string): Promise<void> {
+    return this.store.drop(queue)
+  }
+
+  redrive(queue: string): Promise<number> {
+    return this.store.redrive(queue)
   }
 
   async close(): Promise<void> {

@@ -54,3 +54,34 @@ t.test('hubq produce | hubq consume --url sqs://…', async (t) => {
   t.not(bad.code, 0)
   t.match(bad.stderr, /region/)
 })
+
+t.test('the admin commands with --url sqs://…: the same commands, peek refused with the reason', async (t) => {
+  const fauxqs = await startFauxqs()
+  t.teardown(() => fauxqs.stop())
+  const url = `sqs://?region=${REGION}&endpoint=${encodeURIComponent(fauxqs.endpoint)}&prefix=${uniquePrefix('adm')}`
+  // The SDK's notice that its 2027 releases need Node 22 would otherwise lead stderr on Node 20 (README "Node versions").
+  const env = { ...credentials, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }
+  const hubq = (args: string): ReturnType<typeof sh> => sh(`${HUBQ} ${args} --url '${url}'`, env)
+  const json = async (args: string): Promise<unknown> => {
+    const run = await hubq(args)
+    t.equal(run.code, 0, `${args}: ${run.stderr}`)
+    return JSON.parse(run.stdout)
+  }
+  t.same(await json('declare work --max-receives 2 --dead-letter work-dead --visibility-timeout 30'), { queue: 'work', created: true })
+  t.same(await json('topic orders'), { topic: 'orders', created: true })
+  t.same(await json('bind orders work --filter region=eu'), { topic: 'orders', queue: 'work', filter: { region: ['eu'] } })
+  t.equal((await hubq('produce --topic orders --body one --attr region=eu')).code, 0)
+  t.equal((await hubq('produce --queue work --body two')).code, 0)
+  const stats = await json('stats') as { topics: unknown[] }
+  t.match(stats.topics, [{ topic: 'orders', bindings: [{ queue: 'work', filter: { region: ['eu'] } }] }])
+  const peek = await hubq('peek work')
+  t.equal(peek.code, 1)
+  t.match(peek.stderr, /^hubq peek: peek is not available on the SQS backend.* \(bad_request\)\n$/)
+  t.same(await json('unbind orders work'), { topic: 'orders', queue: 'work' })
+  t.match(await json('purge work'), { queue: 'work', purged: Number })
+  t.same(await json('redrive work-dead'), { queue: 'work-dead', moved: 0 })
+  t.same(await json('drop work --yes'), { queue: 'work', dropped: true })
+  const gone = await hubq('purge work')
+  t.equal(gone.code, 1)
+  t.match(gone.stderr, /\(not_found\)\n$/)
+})
