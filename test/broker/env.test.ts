@@ -19,6 +19,7 @@ const SAMPLES: Record<string, [string, (c: BrokerConfig) => unknown, unknown]> =
   backend: ['sqs://?region=eu-west-1', (c) => c.backend, 'sqs://?region=eu-west-1'],
   fsync: ['interval:50', (c) => c.fsync, { mode: 'interval', ms: 50 }],
   'http-port': ['7501', (c) => c.httpPort, 7501],
+  'sqs-port': ['9501', (c) => c.sqsPort, 9501],
   'max-frame': ['2000000', (c) => c.limits.maxFrame, 2_000_000],
   'max-message': ['1000', (c) => c.limits.maxMessage, 1000],
   'max-connections': ['7', (c) => c.limits.maxConnections, 7],
