@@ -38,9 +38,9 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as Stop[]) {
       const moved = await ok(d, { op: 'redrive', queue: 'D' })
       t.equal(moved.moved, 2, 'redrive moves both dead-lettered copies')
       for (const queue of ['A', 'B']) {
-        const back = await ok(d, { op: 'receive', queue })
-        t.equal(back.messages[0]?.mid, mid, `${queue} gets its copy back`)
-        t.equal(back.messages[0]?.receives, 1, 'with its receive count reset')
+        const back = await ok(d, { op: 'peek', queue, max: 10 })
+        t.same(back.messages.map((m: Frame) => m.mid), [mid], `${queue} gets its copy back`)
+        t.equal(back.messages[0]?.receives, 0, 'with its receive count reset')
       }
       t.equal((await queueStats(d, 'D')).ready, dlqBound ? 1 : 0, 'only the copy published to D stays there')
 
@@ -48,8 +48,7 @@ for (const signal of ['SIGTERM', 'SIGKILL'] as Stop[]) {
       await halt(running, signal)
       running = await start(data.path)
       for (const queue of ['A', 'B']) {
-        t.equal((await queueStats(running.client, queue)).ready + (await queueStats(running.client, queue)).inflight, 1,
-          `${queue} holds its one copy after a second restart`)
+        t.equal((await queueStats(running.client, queue)).ready, 1, `${queue} holds its one copy after a second restart`)
       }
       await halt(running, 'SIGTERM')
     })
