@@ -11,6 +11,7 @@ import { AwsError } from './errors.js'
 import type { Input } from './params.js'
 import { nameOfUrl } from './sqs/queue.js'
 import { receiptOf } from './sqs/receipt.js'
+import { moveTaskQueue } from './sqs/move-tasks.js'
 
 /** The hubq request an action amounts to, for its op's rule: `{queue}`, `{topic, queue}`, `{receipts}`. */
 type Request = Record<string, unknown>
@@ -78,6 +79,9 @@ export const SQS_NEEDS: Record<string, Need> = {
   DeleteMessageBatch: op('ack', receipts),
   ChangeMessageVisibility: op('touch', receipts),
   ChangeMessageVisibilityBatch: op('touch', receipts),
+  StartMessageMoveTask: op('redrive', (input) => ({ queue: sqsArn(input.SourceArn) })),
+  ListMessageMoveTasks: op('stats', (input) => ({ queue: sqsArn(input.SourceArn) })),
+  CancelMessageMoveTask: op('redrive', (input) => ({ queue: typeof input.TaskHandle === 'string' ? moveTaskQueue(input.TaskHandle) : undefined })),
 }
 
 /** The topic and queue of a subscription the face keeps, by its ARN. */

@@ -6,7 +6,7 @@ import { createHash, createHmac } from 'node:crypto'
 import { SignatureV4 } from '@smithy/signature-v4'
 import {
   CreateQueueCommand, DeleteMessageCommand, DeleteQueueCommand, GetQueueUrlCommand, ListQueuesCommand, PurgeQueueCommand,
-  ReceiveMessageCommand, SendMessageCommand, SQSClient, type SQSClientConfig,
+  ReceiveMessageCommand, SendMessageCommand, SQSClient, StartMessageMoveTaskCommand, type SQSClientConfig,
 } from '@aws-sdk/client-sqs'
 import { startFaceBroker, type FaceBroker } from './helpers.js'
 import { authFrom } from '../hardening/helpers.js'
@@ -135,6 +135,7 @@ t.test('a token without the right on a queue gets AccessDenied; ListQueues shows
   t.match(await producer.send(new CreateQueueCommand({ QueueName: 'new' })).catch((e: unknown) => e), { name: 'AccessDenied' }, 'CreateQueue needs admin, as declare')
   t.match(await worker.send(new PurgeQueueCommand({ QueueUrl })).catch((e: unknown) => e), { name: 'AccessDenied' }, 'PurgeQueue needs admin, as purge')
   t.match(await worker.send(new DeleteQueueCommand({ QueueUrl })).catch((e: unknown) => e), { name: 'AccessDenied' })
+  t.match(await worker.send(new StartMessageMoveTaskCommand({ SourceArn: 'arn:aws:sqs:eu-west-1:000000000000:jobs' })).catch((e: unknown) => e), { name: 'AccessDenied' }, 'a move task needs admin, as redrive')
   t.match(await worker.send(new SendMessageCommand({ QueueUrl, MessageBody: 'no' })).catch((e: unknown) => e), { name: 'AccessDenied' })
   t.equal((await worker.send(new GetQueueUrlCommand({ QueueName: 'jobs' }))).QueueUrl, QueueUrl, 'any right on a queue finds its URL')
   t.match(await worker.send(new GetQueueUrlCommand({ QueueName: 'other' })).catch((e: unknown) => e), { name: 'AccessDenied' })
