@@ -132,14 +132,9 @@ export class Broker {
 
   // Loaded only when asked for, like the HTTP side.
   private async startFace(settings: SqsFaceSettings, host: string): Promise<void> {
-    // The face cannot verify SigV4 yet: with auth on it would let anyone past the tokens.
-    if (this.auth) {
-      this.log.warn({ sqsPort: settings.port }, 'hubq sqs/sns off: auth is on and the SQS face does not verify signatures yet')
-      return
-    }
     const { startFace } = await import('./face/server.js')
     try {
-      this.face = await startFace({ store: this.store, limits: this.limits, log: this.log, port: settings.port, host: settings.host ?? host, ...(settings.stateFile !== undefined ? { stateFile: settings.stateFile } : {}) })
+      this.face = await startFace({ store: this.store, limits: this.limits, log: this.log, port: settings.port, host: settings.host ?? host, ...(settings.stateFile !== undefined ? { stateFile: settings.stateFile } : {}), ...(this.auth ? { tokens: this.auth.tokens } : {}) })
     } catch (err) {
       if (settings.required !== false || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
         await this.stop()

@@ -90,7 +90,7 @@ function parseEntry(raw: unknown, where: string, index: number): TokenEntry {
       if (list) grant.deny[key as Right] = list
     }
   }
-  return { digest, grant }
+  return hasToken ? { digest, grant, secret: raw.token as string } : { digest, grant }
 }
 
 function patterns(value: unknown, where: string): string[] | undefined {

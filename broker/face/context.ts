@@ -3,6 +3,8 @@
 import type { Limits } from '../../shared/protocol/requests.js'
 import type { Logger } from '../../shared/logger.js'
 import type { MessageStore, Owner } from '../store/types.js'
+import type { Principal } from '../auth/principal.js'
+import type { TokenTable } from '../auth/tokens.js'
 import type { Caller } from './caller.js'
 import type { FaceState } from './state.js'
 import type { Input, Output } from './params.js'
@@ -18,12 +20,16 @@ export interface Face {
   memo: Map<string, unknown>
   /** Long polls parked in the store now. */
   polls: number
+  /** With auth on: the tokens whose names are access key ids (PROTOCOL.md §12 "Auth"). */
+  tokens?: TokenTable
 }
 
 export interface Call {
   face: Face
   caller: Caller
   signal: AbortSignal
+  /** With auth on: whose signature the request carries. */
+  principal?: Principal
 }
 
 export type Action = (input: Input, call: Call) => Promise<Output>

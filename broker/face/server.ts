@@ -13,6 +13,9 @@ import type { Input, Output } from './params.js'
 import { readForm } from './query.js'
 import { FaceState } from './state.js'
 import { xmlErrorResponse, xmlResponse } from './xml.js'
+import type { TokenTable } from '../auth/tokens.js'
+import { authorizeAction } from './rights.js'
+import { SigningKeyCache, verifySignature } from './sigv4.js'
 import { sqsAction } from './sqs/actions.js'
 import { decodeJson, encodeJson, JSON_TYPE, jsonError } from './sqs/json.js'
 import { SQS_NAMESPACE, sqsQueryInput, sqsXml } from './sqs/query.js'
@@ -26,6 +29,10 @@ export interface FaceOptions {
   log?: Logger
   /** The face's state file (`sqs-face.json` in the data folder); none: in memory only. */
   stateFile?: string
+  /** Auth on: requests must be signed with a token's SigV4 secret, and need its rights. */
+  tokens?: TokenTable
+  /** The clock signatures are checked against (ms since the epoch). */
+  now?: () => number
 }
 
 export interface FaceServer {
@@ -53,10 +60,13 @@ export async function startFace(options: FaceOptions): Promise<FaceServer> {
     owner: { id: -1 },
     memo: new Map(),
     polls: 0,
+    ...(options.tokens ? { tokens: options.tokens } : {}),
   }
+  const now = options.now ?? Date.now
+  const keys = new SigningKeyCache()
   const maxBody = maxRequestBytes(options.limits)
   const server = http.createServer((request, response) => {
-    serve(face, request, response, maxBody, closing.signal).catch((err: unknown) => {
+    serve(face, request, response, maxBody, closing.signal, now, keys).catch((err: unknown) => {
       log.error({ err }, 'sqs face request failed')
       if (!response.headersSent) response.writeHead(500).end()
       else response.destroy()
@@ -90,7 +100,7 @@ export async function startFace(options: FaceOptions): Promise<FaceServer> {
 
 type Protocol = 'sqs-json' | 'sqs-query' | 'sns-query'
 
-async function serve(face: Face, request: http.IncomingMessage, response: http.ServerResponse, maxBody: number, closing: AbortSignal): Promise<void> {
+async function serve(face: Face, request: http.IncomingMessage, response: http.ServerResponse, maxBody: number, closing: AbortSignal, now: () => number, keys: SigningKeyCache): Promise<void> {
   const requestId = randomUUID()
   const url = new URL(request.url ?? '/', 'http://localhost')
   const caller = callerOf(request, url.searchParams)
@@ -101,24 +111,33 @@ async function serve(face: Face, request: http.IncomingMessage, response: http.S
     const body = await readBody(request, maxBody)
     let action: string
     let input: Input
-    if (protocol === 'sqs-json') {
+    let params: URLSearchParams | undefined
+    if (protocol !== 'sqs-json') {
+      params = new URLSearchParams(url.search)
+      if (body.length > 0) for (const [k, v] of new URLSearchParams(body.toString('utf8'))) params.append(k, v)
+      if (request.method === 'GET' && !params.has('Action')) return sendText(response, 200, 'application/json', JSON.stringify({ service: 'hubq sqs/sns face' }), requestId)
+      if (isSns(params, caller, params.get('Action') ?? '')) protocol = 'sns-query'
+    }
+    // Auth on: the signature first, before anything of the request is believed.
+    const principal = face.tokens ? verifySignature({ method: request.method, url: request.url ?? '/', rawHeaders: request.rawHeaders, body }, (id) => face.tokens?.signingSecret(id), now(), keys).principal : undefined
+    if (protocol === 'sqs-json' || params === undefined) {
       const name = String(target)
       if (!name.startsWith('AmazonSQS.')) throw new AwsError('UnknownOperationException', `Unknown target ${name}.`, { queryCode: 'InvalidAction' })
       action = name.slice('AmazonSQS.'.length)
       input = decodeJson(body)
     } else {
-      const params = new URLSearchParams(url.search)
-      if (body.length > 0) for (const [k, v] of new URLSearchParams(body.toString('utf8'))) params.append(k, v)
-      if (request.method === 'GET' && !params.has('Action')) return sendText(response, 200, 'application/json', JSON.stringify({ service: 'hubq sqs/sns face' }), requestId)
       action = params.get('Action') ?? ''
-      if (isSns(params, caller, action)) protocol = 'sns-query'
       if (action === '') throw new AwsError('MissingAction', 'The request must contain the parameter Action.')
+      // The query protocol may name the queue by the request's path (`POST /ACCOUNT/NAME`), as SQS allows.
+      if (protocol === 'sqs-query' && !params.has('QueueUrl') && /^\/[^/]+\/[^/]+$/.test(url.pathname)) params.set('QueueUrl', caller.origin + url.pathname)
       const form = readForm(params)
       input = protocol === 'sns-query' ? snsQueryInput(form) : sqsQueryInput(action, form)
     }
     const run = protocol === 'sns-query' ? snsAction(action) : sqsAction(action)
     if (!run) throw protocol === 'sqs-json' ? new AwsError('UnknownOperationException', `Unknown operation ${action}.`, { queryCode: 'InvalidAction' }) : invalidAction(action)
-    const output = await runAction(run, input, { face, caller, signal: requestSignal(response, closing) })
+    const call: Call = { face, caller, signal: requestSignal(response, closing), ...(principal ? { principal } : {}) }
+    if (principal) authorizeAction(protocol === 'sns-query' ? 'sns' : 'sqs', action, input, call, principal)
+    const output = await runAction(run, input, call)
     // Stopping: the answer is the connection's last, so close() does not wait out keep-alive.
     if (closing.aborted) response.setHeader('connection', 'close')
     if (protocol === 'sqs-json') return sendText(response, 200, JSON_TYPE, encodeJson(output), requestId)

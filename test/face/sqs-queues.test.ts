@@ -115,8 +115,9 @@ t.test('TagQueue, UntagQueue, ListQueueTags, and tags on CreateQueue', async (t)
   t.same((await sqs.send(new ListQueueTagsCommand({ QueueUrl }))).Tags, { env: 'dev' })
 })
 
-t.test('with auth on the face does not serve: it cannot verify signatures yet, and must not bypass tokens', async (t) => {
+t.test('with auth on the face serves, and a key that is no token\'s name is refused (test/face/sqs-auth.test.ts has the rest)', async (t) => {
   const { authSettings } = await import('../../broker/auth/setup.js')
   const b = await startFaceBroker(t, { auth: authSettings({ token: 'secret-token-1' }, 10_000) as NonNullable<Parameters<typeof startFaceBroker>[1]>['auth'] })
-  t.equal(b.broker.sqsAddress, undefined)
+  t.ok(b.broker.sqsAddress)
+  t.match(await b.sqs().send(new ListQueuesCommand({})).catch((e: unknown) => e), { name: 'InvalidClientTokenId' })
 })

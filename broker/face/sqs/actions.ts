@@ -5,6 +5,7 @@ import { receiveMessage } from './receive.js'
 import { sendMessage, sendMessageBatch } from './send.js'
 import { changeMessageVisibility, changeMessageVisibilityBatch, deleteMessage, deleteMessageBatch } from './settle.js'
 import { listQueueTags, tagQueue, untagQueue } from './tags.js'
+import { cancelMessageMoveTask, listMessageMoveTasks, startMessageMoveTask } from './move-tasks.js'
 
 export const SQS_ACTIONS: Record<string, Action> = {
   CreateQueue: createQueue,
@@ -25,6 +26,9 @@ export const SQS_ACTIONS: Record<string, Action> = {
   TagQueue: tagQueue,
   UntagQueue: untagQueue,
   ListQueueTags: listQueueTags,
+  StartMessageMoveTask: startMessageMoveTask,
+  ListMessageMoveTasks: listMessageMoveTasks,
+  CancelMessageMoveTask: cancelMessageMoveTask,
 }
 
 export function sqsAction(name: string): Action | undefined {

@@ -6,6 +6,7 @@ import { queueUrl } from '../caller.js'
 import { checkAttributes, currentAttributes, declareInput, readAttributes } from './queue-attributes.js'
 import { existingQueue, isFifoName, metaOf, queueStats, SQS_NAME } from './queue.js'
 import { checkTags } from './tags.js'
+import { seesQueue } from '../rights.js'
 
 export const createQueue: Action = async (input, call) => {
   const name = reqString(input, 'QueueName')
@@ -50,7 +51,8 @@ export const listQueues: Action = async (input, call) => {
     if (after === '') throw invalidParameterValue('Invalid NextToken.')
   }
   const { queues } = await call.face.store.stats()
-  const names = queues.map((q) => q.queue).filter((n) => n.startsWith(prefix) && n > after)
+  const { principal } = call
+  const names = queues.map((q) => q.queue).filter((n) => n.startsWith(prefix) && n > after && (!principal || seesQueue(principal, n)))
   const page = names.slice(0, max ?? 1000)
   const out: Record<string, unknown> = {}
   if (page.length > 0) out.QueueUrls = page.map((n) => queueUrl(call.caller, n))
