@@ -191,6 +191,30 @@ t.test('a receive already waiting in its long poll is woken for an orphaned mess
   await noDeadLetters(t, r)
 })
 
+t.test('a subscriber that ended its side is pushed nothing its poll took; the next reader gets it with receives 1', async (t) => {
+  const r = await rig(t, 'orend')
+  const admin = await r.connect()
+  await ok(admin, { op: 'declare', queue: 'jobs', maxReceives: 1, deadLetter: 'dead' })
+  await ok(admin, { op: 'declare', queue: 'other' })
+  const first = await r.connect()
+  await ok(first, { op: 'subscribe', queue: 'jobs', prefetch: 1 })
+  await r.watch.until(() => r.watch.sent === 1, 'the subscription\'s long poll')
+  // A receive still to be answered keeps the connection open after the client's end.
+  first.send({ op: 'receive', queue: 'other', wait: 2 })
+  await r.watch.until(() => r.watch.sent === 2, 'the receive\'s long poll')
+  first.socket.end()
+  const { mid } = await ok(admin, { op: 'publish', queue: 'jobs', body: 'after the end' })
+  await r.watch.until(() => r.watch.received === 1, 'the subscription\'s poll to take the message')
+  t.match(await within(10_000, 'receive reply', first.reply()), { ok: true, messages: [] }, 'the receive read before the end is answered')
+  await within(10_000, 'the broker closing the connection', first.closed)
+  t.same(first.deliveries, [], 'nothing pushed after the client\'s end')
+  const second = await r.connect()
+  const got = await within(10_000, 'receive reply', ok(second, { op: 'receive', queue: 'jobs', wait: 5 }))
+  t.match(got.messages, [{ mid, body: 'after the end', receives: 1 }])
+  await ok(second, { op: 'ack', receipt: got.messages[0].receipt })
+  await noDeadLetters(t, r)
+})
+
 t.test('an orphaned message nobody takes within its visibility timeout goes back to SQS', async (t) => {
   const r = await rig(t, 'orexp')
   const admin = await r.connect()
