@@ -1,5 +1,6 @@
 // subscribe on SQS: a long-poll loop per subscription that keeps at most `prefetch` deliveries
-// unacked, asking SQS for no more than the free slots (and at most 10) per call.
+// unacked, asking SQS for no more than the free slots (and at most 10) per call. A paused
+// subscription delivers nothing, not even what a poll already out brings back.
 import type { Delivery } from '../../../shared/protocol/types.js'
 import type { HubqError } from '../../../shared/errors.js'
 import type { Subscription } from '../types.js'
@@ -21,6 +22,8 @@ export class PollingSubscription implements Subscription, Holder {
   private unacked = 0
   private closed = false
   private paused = false
+  /** What a poll brought back while paused, not yet delivered. */
+  private held: Delivery[] = []
   private wake: (() => void) | undefined
 
   constructor(
@@ -36,6 +39,9 @@ export class PollingSubscription implements Subscription, Holder {
 
   close(): void {
     this.closed = true
+    // At once, not on the loop's next turn: the owner's deliveries are released right after.
+    const held = this.held.splice(0)
+    if (held.length > 0) this.hooks.orphaned(held)
     this.signal()
   }
 
@@ -80,6 +86,14 @@ export class PollingSubscription implements Subscription, Holder {
       if (this.closed) {
         this.hooks.orphaned(deliveries)
         break
+      }
+      if (this.paused && deliveries.length > 0) {
+        // Paused while the poll was out (a full write buffer, or a client that ended its side):
+        // what it took waits for the resume; a close first hands it to the next reader.
+        this.held = deliveries
+        while (this.paused && !this.closed) await new Promise<void>((resolve) => (this.wake = resolve))
+        if (this.closed) break
+        deliveries = this.held.splice(0)
       }
       for (const delivery of deliveries) {
         this.unacked++

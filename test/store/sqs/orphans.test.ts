@@ -13,6 +13,9 @@ const fauxqs = await startFauxqs()
 t.teardown(() => fauxqs.stop())
 const { sqs: observer } = fauxqs.clients()
 
+/** How often PollWatch.until looks again when no ReceiveMessage went out or came back. */
+const RECHECK_MS = 10
+
 /** Counts the ReceiveMessage calls a client sent and the messages they brought back. */
 class PollWatch {
   sent = 0
@@ -30,14 +33,18 @@ class PollWatch {
     }, { step: 'initialize', name: 'pollWatch' })
   }
 
-  /** Resolves once `test` holds, failing after `ms`. */
+  /**
+   * Resolves once `test` holds, failing after `ms`. It is tried again at each ReceiveMessage
+   * going out or coming back, and every RECHECK_MS: what the broker counts (its connections)
+   * changes on no event of ours.
+   */
   async until(test: () => boolean, what: string, ms = 10_000): Promise<void> {
     const deadline = Date.now() + ms
     while (!test()) {
       const left = deadline - Date.now()
       if (left <= 0) throw new Error(`timed out waiting for ${what}`)
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left)
+        const timer = setTimeout(resolve, Math.min(left, RECHECK_MS))
         this.waiters.push(() => {
           clearTimeout(timer)
           resolve()
@@ -107,8 +114,10 @@ async function orphanOne(r: Rig, start: (c: TestClient) => Promise<void>, visibi
   const before = r.watch.sent
   await start(first)
   await r.watch.until(() => r.watch.sent > before, 'the first reader\'s long poll')
-  // Gone at once (a crash, a reset): a client that only ends its sending side is still answered (PROTOCOL.md §2).
-  first.socket.destroy()
+  // Gone at once, by a reset. A plain destroy() sends a FIN, which the broker cannot tell from a
+  // client that only ended its sending side, and such a client is still answered, its receive's
+  // long poll included (PROTOCOL.md §2 "Closing").
+  first.socket.resetAndDestroy()
   await first.closed
   await r.watch.until(() => r.b.broker.connections === 1, 'the broker to see the first reader go')
   const { mid } = await ok(admin, { op: 'publish', queue: 'jobs', body: { n: 1 } })
@@ -178,6 +187,30 @@ t.test('a receive already waiting in its long poll is woken for an orphaned mess
   const { mid } = await ok(admin, { op: 'publish', queue: 'jobs', body: 'wake' })
   const got = await within(10_000, 'receive reply before its 20 s wait ran out', waiting)
   t.match(got, { ok: true, messages: [{ mid, body: 'wake', receives: 1 }] })
+  await ok(second, { op: 'ack', receipt: got.messages[0].receipt })
+  await noDeadLetters(t, r)
+})
+
+t.test('a subscriber that ended its side is pushed nothing its poll took; the next reader gets it with receives 1', async (t) => {
+  const r = await rig(t, 'orend')
+  const admin = await r.connect()
+  await ok(admin, { op: 'declare', queue: 'jobs', maxReceives: 1, deadLetter: 'dead' })
+  await ok(admin, { op: 'declare', queue: 'other' })
+  const first = await r.connect()
+  await ok(first, { op: 'subscribe', queue: 'jobs', prefetch: 1 })
+  await r.watch.until(() => r.watch.sent === 1, 'the subscription\'s long poll')
+  // A receive still to be answered keeps the connection open after the client's end.
+  first.send({ op: 'receive', queue: 'other', wait: 2 })
+  await r.watch.until(() => r.watch.sent === 2, 'the receive\'s long poll')
+  first.socket.end()
+  const { mid } = await ok(admin, { op: 'publish', queue: 'jobs', body: 'after the end' })
+  await r.watch.until(() => r.watch.received === 1, 'the subscription\'s poll to take the message')
+  t.match(await within(10_000, 'receive reply', first.reply()), { ok: true, messages: [] }, 'the receive read before the end is answered')
+  await within(10_000, 'the broker closing the connection', first.closed)
+  t.same(first.deliveries, [], 'nothing pushed after the client\'s end')
+  const second = await r.connect()
+  const got = await within(10_000, 'receive reply', ok(second, { op: 'receive', queue: 'jobs', wait: 5 }))
+  t.match(got.messages, [{ mid, body: 'after the end', receives: 1 }])
   await ok(second, { op: 'ack', receipt: got.messages[0].receipt })
   await noDeadLetters(t, r)
 })
