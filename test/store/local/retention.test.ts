@@ -3,22 +3,13 @@
 // between two sweeps too. Each expiry is written to the log as a delete, so it stays gone.
 import t, { type Test } from 'tap'
 import { ManualClock } from '../../../shared/clock.js'
-import { startBroker, tempDir, TestClient, type Frame } from '../../helpers/broker.js'
+import { openWithClient, tempDir, TestClient, type Frame } from '../../helpers/broker.js'
 import { LogJournal } from '../../../broker/store/log/journal.js'
 import type { Journal } from '../../../broker/store/journal.js'
 
-async function brokerOn(t: Test, clock: ManualClock, journal?: Journal) {
-  const b = await startBroker({ clock, ...(journal ? { journal } : {}) })
-  const c = await TestClient.connect(b.port)
-  let stopped = false
-  const stop = async (): Promise<void> => {
-    if (stopped) return
-    stopped = true
-    await c.close()
-    await b.stop()
-  }
-  t.teardown(stop)
-  return { c, stop }
+/** A broker on `clock` (and `journal`) with one client, over real TCP. */
+function brokerOn(t: Test, clock: ManualClock, journal?: Journal): ReturnType<typeof openWithClient> {
+  return openWithClient(t, { clock, ...(journal ? { journal } : {}) })
 }
 
 async function ready(c: TestClient, queue: string): Promise<number> {
