@@ -619,7 +619,16 @@ export class LogJournal implements Journal {
 
   private async remove(dead: Segment[]): Promise<boolean> {
     // Queue settings, topics and bindings in these files must outlive them, and the stats
-    // counters their records add up to: write them again first.
+    // counters their records add up to: write them again first. The counters are taken from
+    // memory, which already counts what is appended and not yet written: that goes first, or
+    // replay would count it twice (once in the counters, once after them).
+    while (this.pending.size > 0) {
+      if (this.failure !== undefined) return false
+      const pending = this.pending
+      this.pending = new Batch(this.spare)
+      this.spare = undefined
+      if (!(await this.write(pending, false))) return false
+    }
     const batch = new Batch()
     batch.collection = true
     for (const record of (this.live as LiveView).metadata()) batch.add(record)
