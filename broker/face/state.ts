@@ -14,23 +14,24 @@ export interface QueueMeta {
 }
 
 export interface TopicMeta {
+  /** SNS attributes as last set by CreateTopic or SetTopicAttributes. */
   attributes: Record<string, string>
   tags: Record<string, string>
-  /** DeleteTopic ran: hubq has no op that removes a topic, so the face hides it. */
+  /** DeleteTopic ran: the face hides the hubq topic (PROTOCOL.md §12.8) until CreateTopic again. */
   deleted?: boolean
 }
 
+/**
+ * An SNS subscription of a queue to a topic, keyed `TOPIC:ID` (its ARN without region and
+ * account). A raw subscription whose filter hubq's bind can express is carried by the store's
+ * binding (`bound`); any other is delivered by the face on each Publish (PROTOCOL.md §12.8).
+ */
 export interface SubscriptionMeta {
-  arn: string
   topic: string
   queue: string
-  raw: boolean
-  filterPolicy?: string
-  filterScope: 'MessageAttributes' | 'MessageBody'
-  /** The store's bind carries this subscription (raw, and a filter hubq can express). */
-  bound: boolean
-  /** The bind filter it carries, so a change can tell whether to rebind. */
+  /** The subscription attributes as set (RawMessageDelivery, FilterPolicy, FilterPolicyScope, …). */
   attributes: Record<string, string>
+  bound: boolean
 }
 
 interface StateFile {

@@ -2,10 +2,37 @@
 import type { Action } from '../context.js'
 import type { Input, Output } from '../params.js'
 import { el, text } from '../xml.js'
+import { snsErrors } from './errors.js'
+import { publish, publishBatch } from './publish.js'
+import {
+  getSubscriptionAttributes, listSubscriptionsAction, listSubscriptionsByTopic, setSubscriptionAttributes, subscribe, unsubscribe,
+} from './subscriptions.js'
+import { listTagsForResource, tagResource, untagResource } from './tags.js'
+import { createTopic, deleteTopic, getTopicAttributes, listTopics, setTopicAttributes } from './topics.js'
 
 export const SNS_NAMESPACE = 'http://sns.amazonaws.com/doc/2010-03-31/'
 
-export const SNS_ACTIONS: Record<string, Action> = {}
+const ACTIONS: Record<string, Action> = {
+  CreateTopic: createTopic,
+  DeleteTopic: deleteTopic,
+  ListTopics: listTopics,
+  GetTopicAttributes: getTopicAttributes,
+  SetTopicAttributes: setTopicAttributes,
+  Subscribe: subscribe,
+  Unsubscribe: unsubscribe,
+  ListSubscriptions: listSubscriptionsAction,
+  ListSubscriptionsByTopic: listSubscriptionsByTopic,
+  GetSubscriptionAttributes: getSubscriptionAttributes,
+  SetSubscriptionAttributes: setSubscriptionAttributes,
+  Publish: publish,
+  PublishBatch: publishBatch,
+  TagResource: tagResource,
+  UntagResource: untagResource,
+  ListTagsForResource: listTagsForResource,
+}
+
+/** Every SNS action the face serves, each answering in SNS's error codes. */
+export const SNS_ACTIONS: Record<string, Action> = Object.fromEntries(Object.entries(ACTIONS).map(([name, action]) => [name, snsErrors(action)]))
 
 export function snsAction(name: string): Action | undefined {
   return Object.hasOwn(SNS_ACTIONS, name) ? SNS_ACTIONS[name] : undefined
