@@ -7,6 +7,7 @@ import { LocalStore } from '../../broker/store/local/store.js'
 import { MemoryJournal, type Journal } from '../../broker/store/journal.js'
 import type { Clock } from '../../shared/clock.js'
 import type { AuthSettings } from '../../broker/auth/settings.js'
+import type { Limits } from '../../shared/protocol/requests.js'
 
 export interface FaceBroker {
   broker: Broker
@@ -19,9 +20,9 @@ export interface FaceBroker {
   stop(): Promise<void>
 }
 
-export async function startFaceBroker(t: { teardown(fn: () => unknown): void }, options: { journal?: Journal; clock?: Clock; stateFile?: string; auth?: AuthSettings } = {}): Promise<FaceBroker> {
+export async function startFaceBroker(t: { teardown(fn: () => unknown): void }, options: { journal?: Journal; clock?: Clock; stateFile?: string; auth?: AuthSettings; limits?: Partial<Limits> } = {}): Promise<FaceBroker> {
   const store = new LocalStore({ journal: options.journal ?? new MemoryJournal(), ...(options.clock ? { clock: options.clock } : {}) })
-  const broker = new Broker({ store, sqs: { port: 0, ...(options.stateFile !== undefined ? { stateFile: options.stateFile } : {}) }, ...(options.auth ? { auth: options.auth } : {}) })
+  const broker = new Broker({ store, sqs: { port: 0, ...(options.stateFile !== undefined ? { stateFile: options.stateFile } : {}) }, ...(options.auth ? { auth: options.auth } : {}), ...(options.limits ? { limits: options.limits } : {}) })
   const { port } = await broker.start(0)
   const sqsPort = broker.sqsAddress?.port ?? 0
   const endpoint = `http://127.0.0.1:${sqsPort}`

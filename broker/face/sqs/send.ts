@@ -2,6 +2,7 @@
 // (PROTOCOL.md §12 "Bodies and attributes"); confirmed once the store says it is durable.
 import { createHash } from 'node:crypto'
 import type { PublishInput } from '../../../shared/protocol/types.js'
+import { messageSize, type Limits } from '../../../shared/protocol/requests.js'
 import type { Action, Call } from '../context.js'
 import { batchRequestTooLong, invalidParameterValue, missingParameter } from '../errors.js'
 import { optInt, optString, type Input, type Output } from '../params.js'
@@ -20,7 +21,7 @@ interface Prepared {
 }
 
 /** One message's checks and its publish input; `reply` gets MessageId (and SequenceNumber) later. */
-function prepare(entry: Input, name: string, meta: QueueMeta): Prepared {
+function prepare(entry: Input, name: string, meta: QueueMeta, limits: Limits): Prepared {
   const body = entry.MessageBody
   if (body === undefined || body === null || body === '') throw missingParameter('MessageBody')
   if (typeof body !== 'string') throw invalidParameterValue('Value for parameter MessageBody must be a string.')
@@ -34,6 +35,11 @@ function prepare(entry: Input, name: string, meta: QueueMeta): Prepared {
   const fifo = isFifoName(name)
   const input: PublishInput = { bodyJson: bodyJsonOf(body) }
   if (attrs) input.attrs = attrs
+  // The broker's own limit, counted as the hubq protocol counts it (the stored JSON text and attrs).
+  const stored = messageSize(input.bodyJson, attrs)
+  if (stored > limits.maxMessage) {
+    throw invalidParameterValue(`One or more parameters are invalid. Reason: Message is ${stored} bytes as the broker stores it, over its max-message of ${limits.maxMessage} bytes.`)
+  }
   const delay = optInt(entry, 'DelaySeconds', 0, 900)
   if (delay !== undefined) {
     if (fifo) throw invalidParameterValue(`Value ${delay} for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.`)
@@ -76,7 +82,7 @@ function withId(prepared: Prepared, mid: string, fifo: boolean): Output {
 
 export const sendMessage: Action = async (input, call) => {
   const { name, meta } = await existingQueue(input, call)
-  const prepared = prepare(input, name, meta)
+  const prepared = prepare(input, name, meta, call.face.limits)
   const [mid] = await call.face.store.publish({ queue: name }, [prepared.input])
   return withId(prepared, mid as string, isFifoName(name))
 }
@@ -93,7 +99,7 @@ export const sendMessageBatch: Action = async (input, call: Call) => {
   const ok: { id: string; prepared: Prepared }[] = []
   for (const entry of entries) {
     try {
-      ok.push({ id: entry.Id as string, prepared: prepare(entry, name, meta) })
+      ok.push({ id: entry.Id as string, prepared: prepare(entry, name, meta, call.face.limits) })
     } catch (err) {
       Failed.push(failed(entry.Id as string, err))
     }
