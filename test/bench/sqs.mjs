@@ -1,9 +1,11 @@
-// `npm run bench:sqs [-- --n 20000 --size 128 --inflight 8 --fsync always --json]`
+// `npm run bench:sqs [-- --n 20000 --size 128 --inflight 8 --fsync always --only hubq,fauxqs,null --json]`
 // The SQS face through the AWS SDK v3, beside fauxqs 1.9.2 in this process, with the same client
 // settings in the same run: S1 sends N messages as SendMessageBatch of 10 with `inflight` batches
 // under way; S2 takes them back with ReceiveMessage of 10 + DeleteMessageBatch, `inflight`
 // receivers at once. hubq runs as a child process on a fresh data dir (confirmations fsynced with
-// `--fsync always`); fauxqs keeps everything in memory.
+// `--fsync always`); fauxqs keeps everything in memory. `null`, only when named in --only, is a
+// child process that answers without doing anything (sqs-null-server.mjs): the client's own ceiling.
+import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import { parseArgs } from 'node:util'
 import { buildApp } from 'fauxqs'
@@ -117,6 +119,17 @@ if (targets.includes('fauxqs')) {
     results.fauxqs = await run(endpoint)
   } finally {
     await app.close()
+  }
+}
+
+if (targets.includes('null')) {
+  // The same client against a server that does nothing but answer: the client's own ceiling.
+  const child = spawn(process.execPath, [new URL('./sqs-null-server.mjs', import.meta.url).pathname, String(cfg.size)], { stdio: ['ignore', 'pipe', 'inherit'] })
+  const port = await new Promise((resolve) => child.stdout.once('data', (d) => resolve(Number(String(d).trim()))))
+  try {
+    results.null = await run(`http://127.0.0.1:${port}`)
+  } finally {
+    child.kill('SIGTERM')
   }
 }
 
