@@ -26,6 +26,8 @@ export async function startBroker(options: {
   limits?: Partial<Limits>
   log?: Logger
   auth?: AuthSettings
+  /** Where to listen; a free port by default. */
+  port?: number
 } = {}): Promise<TestBroker> {
   const store = options.store ?? new LocalStore({
     journal: options.journal ?? new MemoryJournal(),
@@ -34,7 +36,7 @@ export async function startBroker(options: {
   const broker = new Broker({
     store, ...(options.limits ? { limits: options.limits } : {}), ...(options.log ? { log: options.log } : {}), ...(options.auth ? { auth: options.auth } : {}),
   })
-  const { port } = await broker.start(0)
+  const { port } = await broker.start(options.port ?? 0)
   return { broker, port, stop: () => broker.stop() }
 }
 

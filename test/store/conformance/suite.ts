@@ -1,9 +1,14 @@
 // One set of behaviour tests every MessageStore runs unchanged, driven through a real broker over
 // TCP (so it also proves TCP and nc clients see no difference). Where a backend differs, the test
 // names the difference: each name is a row of PROTOCOL.md "Cloud mode differences".
+//
+// A backend that keeps its state on disk also restarts: each scenario restarts its broker in its
+// middle, where PROTOCOL.md §6.12 says state survives (after confirmed publishes, acks, nacks,
+// declarations), and its assertions after the restart are the same as without one.
 import type { Test } from 'tap'
 import type { MessageStore } from '../../../broker/store/types.js'
-import { startBroker, TestClient, type Frame } from '../../helpers/broker.js'
+import type { AuthSettings } from '../../../broker/auth/settings.js'
+import { startBroker, TestClient, type Frame, type TestBroker } from '../../helpers/broker.js'
 import { authFrom } from '../../hardening/helpers.js'
 
 /** `maxQueues` is the broker's `--max-queues`, which every store enforces itself. */
@@ -11,7 +16,17 @@ export interface StoreOptions {
   maxQueues?: number
 }
 
-export type MakeStore = (options?: StoreOptions) => Promise<{ store: MessageStore; cleanup(): Promise<void> | void }>
+export interface Backend {
+  store: MessageStore
+  /**
+   * A new store on the same data, made with the same options, for a broker restarting on it (the
+   * stopped broker has closed the store before). Absent: the scenarios run without restarts.
+   */
+  reopen?(): Promise<MessageStore>
+  cleanup(): Promise<void> | void
+}
+
+export type MakeStore = (options?: StoreOptions) => Promise<Backend>
 
 /** Every difference a backend may declare; an unknown name is a typo and fails the suite. */
 export const KNOWN_EXCEPTIONS = new Set([
@@ -28,13 +43,51 @@ export const KNOWN_EXCEPTIONS = new Set([
   'nack-delay-inflight', // a message nacked with a delay counts as inflight, not delayed
 ])
 
-async function ok(c: TestClient, frame: Frame): Promise<Frame> {
+/**
+ * A connection that comes back after a broker restart, as a client reconnects: a new connection to
+ * the same port, its `hello` sent again. Its deliveries are the current connection's.
+ */
+class Client {
+  private hello: Frame | undefined
+  private constructor(private connection: TestClient) {}
+
+  static async connect(port: number): Promise<Client> {
+    return new Client(await TestClient.connect(port))
+  }
+
+  get deliveries(): Frame[] {
+    return this.connection.deliveries
+  }
+
+  async request(frame: Frame): Promise<Frame> {
+    const reply = await this.connection.request(frame)
+    if (frame.op === 'hello' && reply.ok === true) this.hello = frame
+    return reply
+  }
+
+  waitDeliveries(count: number): Promise<Frame[]> {
+    return this.connection.waitDeliveries(count)
+  }
+
+  close(): Promise<void> {
+    return this.connection.close()
+  }
+
+  /** Its old connection was closed by the broker's stop: a new one to `port`, authenticated as before. */
+  async reconnect(port: number): Promise<void> {
+    await this.connection.close()
+    this.connection = await TestClient.connect(port)
+    if (this.hello) await ok(this.connection, this.hello)
+  }
+}
+
+async function ok(c: Client | TestClient, frame: Frame): Promise<Frame> {
   const reply = await c.request(frame)
   if (reply.ok !== true) throw new Error(`${frame.op} failed: ${JSON.stringify(reply.error)}`)
   return reply
 }
 
-async function fails(t: Test, c: TestClient, frame: Frame, code: string, what: string): Promise<Frame> {
+async function fails(t: Test, c: Client | TestClient, frame: Frame, code: string, what: string): Promise<Frame> {
   const reply = await c.request(frame)
   t.equal(reply.ok, false, `${what}: refused`)
   t.equal(reply.error?.code, code, `${what}: ${code} (${reply.error?.message})`)
@@ -47,22 +100,47 @@ export function conformance(t: Test, name: string, makeStore: MakeStore, excepti
   for (const e of exceptions) if (!KNOWN_EXCEPTIONS.has(e)) throw new Error(`unknown conformance exception ${e}`)
   const differs = (e: string): boolean => exceptions.has(e)
 
-  async function setup(t: Test, options: StoreOptions = {}): Promise<{ c: TestClient; port: number }> {
-    const { store, cleanup } = await makeStore(options)
-    const b = await startBroker({ store })
-    const c = await TestClient.connect(b.port)
-    t.teardown(async () => {
-      await c.close()
+  /**
+   * A broker on a new store with one client `c`; `connect` opens more. `restart` stops the broker
+   * (its connections close, its store is closed), starts a new one over the store reopened on the
+   * same data, on the same port, and reconnects every client opened here. Without `reopen` it does
+   * nothing: the scenario runs as it would without a restart.
+   */
+  async function setup(t: Test, options: StoreOptions & { auth?: AuthSettings } = {}): Promise<{
+    c: Client; port: number; connect(): Promise<Client>; restart(): Promise<void>
+  }> {
+    const { auth, ...storeOptions } = options
+    const backend = await makeStore(storeOptions)
+    const start = (store: MessageStore, port?: number): Promise<TestBroker> =>
+      startBroker({ store, ...(auth ? { auth } : {}), ...(port !== undefined ? { port } : {}) })
+    let b = await start(backend.store)
+    const port = b.port
+    const clients: Client[] = []
+    const connect = async (): Promise<Client> => {
+      const client = await Client.connect(port)
+      clients.push(client)
+      return client
+    }
+    const c = await connect()
+    const restart = async (): Promise<void> => {
+      if (!backend.reopen) return
       await b.stop()
-      await cleanup()
+      b = await start(await backend.reopen(), port)
+      for (const client of clients) await client.reconnect(port)
+    }
+    t.teardown(async () => {
+      for (const client of clients) await client.close()
+      await b.stop()
+      await backend.cleanup()
     })
-    return { c, port: b.port }
+    return { c, port, connect, restart }
   }
 
   t.test(`${name}: publish, receive and ack one message`, async (t) => {
-    const { c } = await setup(t)
+    const { c, restart } = await setup(t)
     const before = Date.now()
     const pub = await ok(c, { op: 'publish', queue: 'q', body: { n: 1, s: 'ü' }, attrs: { k: 'v' } })
+    await restart()
     const got = await ok(c, { op: 'receive', queue: 'q', wait: 1 })
     t.equal(got.messages.length, 1)
     const m = got.messages[0]
@@ -73,6 +151,7 @@ export function conformance(t: Test, name: string, makeStore: MakeStore, excepti
     t.equal(m.receives, 1)
     t.ok(m.publishedAt >= before - 2000 && m.publishedAt <= Date.now() + 2000, 'publishedAt is the publish time')
     t.same(await ok(c, { op: 'ack', receipt: m.receipt }), { ok: true, acked: 1 })
+    await restart()
     await fails(t, c, { op: 'ack', receipt: m.receipt }, 'unknown_receipt', 'second ack')
     // SQS receipt handles run to several hundred characters: long ones must reach the store.
     const long = 'R'.repeat(1000)
@@ -83,24 +162,27 @@ export function conformance(t: Test, name: string, makeStore: MakeStore, excepti
   })
 
   t.test(`${name}: batches larger than 10 publish, receive and ack in order`, async (t) => {
-    const { c } = await setup(t)
+    const { c, restart } = await setup(t)
     const messages = Array.from({ length: 25 }, (_, n) => ({ body: { n } }))
     const pub = await ok(c, { op: 'publish', queue: 'batch', messages })
     t.equal(pub.mids.length, 25)
     t.equal(new Set(pub.mids).size, 25, 'distinct mids')
+    await restart()
     const got = await ok(c, { op: 'receive', queue: 'batch', max: 25, wait: 1 })
     t.same(bodies(got.messages), messages.map((m) => m.body), 'all 25, in publish order')
     t.same(got.messages.map((m: Frame) => m.mid), pub.mids, 'mids match the publish reply')
     const acked = await ok(c, { op: 'ack', receipts: got.messages.map((m: Frame) => m.receipt) })
     t.equal(acked.acked, 25)
+    await restart()
     const stats = await ok(c, { op: 'stats', queue: 'batch' })
     t.match(stats.queues[0], { queue: 'batch', ready: 0, inflight: 0, delayed: 0 })
   })
 
   t.test(`${name}: a visibility timeout redelivers with a higher receive count`, async (t) => {
-    const { c } = await setup(t)
+    const { c, restart } = await setup(t)
     await ok(c, { op: 'declare', queue: 'vis', visibilityTimeout: 1 })
     const pub = await ok(c, { op: 'publish', queue: 'vis', body: 'x' })
+    await restart()
     const first = (await ok(c, { op: 'receive', queue: 'vis' })).messages[0]
     t.equal(first.receives, 1)
     const again = (await ok(c, { op: 'receive', queue: 'vis', wait: 5 })).messages[0]
@@ -111,13 +193,15 @@ export function conformance(t: Test, name: string, makeStore: MakeStore, excepti
   })
 
   t.test(`${name}: nack releases now or after its delay`, async (t) => {
-    const { c } = await setup(t)
+    const { c, restart } = await setup(t)
     await ok(c, { op: 'publish', queue: 'nack', body: 'x' })
     const first = (await ok(c, { op: 'receive', queue: 'nack' })).messages[0]
     await ok(c, { op: 'nack', receipt: first.receipt })
+    await restart()
     const second = (await ok(c, { op: 'receive', queue: 'nack', wait: 1 })).messages[0]
     t.equal(second?.receives, 2, 'back at once')
     await ok(c, { op: 'nack', receipt: second.receipt, delay: 1 })
+    await restart()
     t.same((await ok(c, { op: 'receive', queue: 'nack' })).messages, [], 'not before its delay')
     const stats = (await ok(c, { op: 'stats', queue: 'nack' })).queues[0]
     if (differs('nack-delay-inflight')) t.match(stats, { ready: 0, inflight: 1, delayed: 0 }, 'counts as inflight')
@@ -127,8 +211,9 @@ export function conformance(t: Test, name: string, makeStore: MakeStore, excepti
   })
 
   t.test(`${name}: touch extends a visibility timeout, touch 0 releases`, async (t) => {
-    const { c } = await setup(t)
+    const { c, restart } = await setup(t)
     await ok(c, { op: 'publish', queue: 'touch', body: 'x' })
+    await restart()
     const first = (await ok(c, { op: 'receive', queue: 'touch', visibilityTimeout: 1 })).messages[0]
     await ok(c, { op: 'touch', receipt: first.receipt, timeout: 4 })
     t.same((await ok(c, { op: 'receive', queue: 'touch', wait: 2 })).messages, [], 'still invisible past the first timeout')
@@ -138,8 +223,9 @@ export function conformance(t: Test, name: string, makeStore: MakeStore, excepti
   })
 
   t.test(`${name}: a closed connection releases its unacked messages at once`, async (t) => {
-    const { c, port } = await setup(t)
+    const { c, port, restart } = await setup(t)
     await ok(c, { op: 'publish', queue: 'rel', body: 'x' })
+    await restart()
     const other = await TestClient.connect(port, 'text')
     t.equal((await ok(other, { op: 'receive', queue: 'rel' })).messages.length, 1)
     await other.close()
@@ -148,15 +234,17 @@ export function conformance(t: Test, name: string, makeStore: MakeStore, excepti
   })
 
   t.test(`${name}: dead letters after maxReceives, redrive brings them back`, async (t) => {
-    const { c } = await setup(t)
+    const { c, restart } = await setup(t)
     await ok(c, { op: 'declare', queue: 'dlq' })
     await ok(c, { op: 'declare', queue: 'work', maxReceives: 2, deadLetter: 'dlq' })
     const pub = await ok(c, { op: 'publish', queue: 'work', body: { job: 7 } })
+    await restart()
     for (let i = 1; i <= 2; i++) {
       const m = (await ok(c, { op: 'receive', queue: 'work', wait: 1 })).messages[0]
       t.equal(m?.receives, i)
       await ok(c, { op: 'nack', receipt: m.receipt })
     }
+    await restart()
     t.same((await ok(c, { op: 'receive', queue: 'work' })).messages, [], 'gone from its queue')
     const dead = (await ok(c, { op: 'receive', queue: 'dlq', wait: 1 })).messages[0]
     t.same(dead?.body, { job: 7 }, 'in the dead-letter queue')
@@ -164,6 +252,7 @@ export function conformance(t: Test, name: string, makeStore: MakeStore, excepti
     t.equal(stats.deadLettered, differs('stats-counters') ? 0 : 1)
     await ok(c, { op: 'nack', receipt: dead.receipt })
     t.equal((await ok(c, { op: 'redrive', queue: 'dlq' })).moved, 1)
+    await restart()
     const back = (await ok(c, { op: 'receive', queue: 'work', wait: 1 })).messages[0]
     t.same(back?.body, { job: 7 }, 'back in its queue')
     t.equal(back?.receives, 1, 'receive count reset')
@@ -172,9 +261,10 @@ export function conformance(t: Test, name: string, makeStore: MakeStore, excepti
   })
 
   t.test(`${name}: max-queues: one queue more is limit, by declare or first use; a dead-letter queue is made over it`, async (t) => {
-    const { c } = await setup(t, { maxQueues: 2 })
+    const { c, restart } = await setup(t, { maxQueues: 2 })
     await ok(c, { op: 'declare', queue: 'a' })
     await ok(c, { op: 'publish', queue: 'b', body: 'made by its first publish' })
+    await restart()
     const reply = await fails(t, c, { op: 'declare', queue: 'c' }, 'limit', 'declare')
     t.equal(reply.error.message, 'too many queues (max-queues 2): cannot create c')
     await fails(t, c, { op: 'publish', queue: 'd', body: 1 }, 'limit', 'publish')
@@ -190,20 +280,23 @@ export function conformance(t: Test, name: string, makeStore: MakeStore, excepti
     await ok(c, { op: 'publish', queue: 'a', body: 'poison' })
     const got = (await ok(c, { op: 'receive', queue: 'a', wait: 1 })).messages[0]
     await ok(c, { op: 'nack', receipt: got.receipt })
+    await restart()
     t.same((await ok(c, { op: 'receive', queue: 'a' })).messages, [], 'gone from its queue')
     t.same(bodies((await ok(c, { op: 'receive', queue: 'a-dead', wait: 1 })).messages), ['poison'], 'in the dead-letter queue')
     t.same((await ok(c, { op: 'stats' })).queues.map((q: Frame) => q.queue).sort(), ['a', 'a-dead', 'b'])
     await ok(c, { op: 'drop', queue: 'a-dead' })
+    await restart()
     await fails(t, c, { op: 'declare', queue: 'c' }, 'limit', 'declare at the limit again')
     await ok(c, { op: 'drop', queue: 'b' })
     t.equal((await ok(c, { op: 'declare', queue: 'c' })).created, true, 'a dropped queue makes room')
   })
 
   t.test(`${name}: delayed messages become visible after their delay`, async (t) => {
-    const { c } = await setup(t)
+    const { c, restart } = await setup(t)
     await ok(c, { op: 'declare', queue: 'slow', delay: 1 })
     await ok(c, { op: 'publish', queue: 'slow', body: 'queue-delay' })
     await ok(c, { op: 'publish', queue: 'later', body: 'message-delay', delay: 1 })
+    await restart()
     t.same((await ok(c, { op: 'receive', queue: 'later' })).messages, [])
     t.same((await ok(c, { op: 'receive', queue: 'slow' })).messages, [])
     t.match((await ok(c, { op: 'stats', queue: 'later' })).queues[0], { ready: 0, delayed: 1 })
@@ -219,12 +312,14 @@ export function conformance(t: Test, name: string, makeStore: MakeStore, excepti
   })
 
   t.test(`${name}: a topic fans out to the bound queues whose filter matches`, async (t) => {
-    const { c } = await setup(t)
+    const { c, restart } = await setup(t)
     await fails(t, c, { op: 'publish', topic: 'nowhere', body: 1 }, 'not_found', 'publish to an undeclared topic')
     t.equal((await ok(c, { op: 'topic', topic: 'events' })).created, true)
+    await restart()
     t.equal((await ok(c, { op: 'topic', topic: 'events' })).created, false)
     await ok(c, { op: 'bind', topic: 'events', queue: 'all' })
     await ok(c, { op: 'bind', topic: 'events', queue: 'red', filter: { color: ['red'] } })
+    await restart()
     const pub = await ok(c, {
       op: 'publish', topic: 'events',
       messages: [{ body: 'b', attrs: { color: 'blue' } }, { body: 'r', attrs: { color: 'red' } }],
@@ -246,12 +341,13 @@ export function conformance(t: Test, name: string, makeStore: MakeStore, excepti
     t.same((await ok(c, { op: 'receive', queue: 'all' })).messages, [], 'unbound queue gets nothing')
     await ok(c, { op: 'drop', queue: 'red' })
     await ok(c, { op: 'declare', queue: 'red' })
+    await restart()
     await ok(c, { op: 'publish', topic: 'events', body: 'r3', attrs: { color: 'red' } })
     t.same((await ok(c, { op: 'receive', queue: 'red', wait: 1 })).messages, [], 'a dropped queue left its topics')
   })
 
   t.test(`${name}: fifo delivers in order, one per group in flight, and drops repeated dedupIds`, async (t) => {
-    const { c } = await setup(t)
+    const { c, restart } = await setup(t)
     await ok(c, { op: 'declare', queue: 'orders', fifo: true })
     await fails(t, c, { op: 'publish', queue: 'orders', body: 1 }, 'bad_request', 'fifo publish without a group')
     await fails(t, c, { op: 'publish', queue: 'orders', body: 1, group: 'g', delay: 1 }, 'bad_request', 'fifo publish with a delay')
@@ -260,6 +356,7 @@ export function conformance(t: Test, name: string, makeStore: MakeStore, excepti
       messages: [{ body: 'a1', group: 'a' }, { body: 'a2', group: 'a' }, { body: 'b1', group: 'b' }, { body: 'a3', group: 'a' }],
     })
     const first = await ok(c, { op: 'publish', queue: 'orders', body: 'c1', group: 'c', dedupId: 'd-1' })
+    await restart()
     const repeat = await ok(c, { op: 'publish', queue: 'orders', body: 'c1-again', group: 'c', dedupId: 'd-1' })
     t.equal(repeat.mid, first.mid, 'a repeated dedupId answers the first mid')
     const got = (await ok(c, { op: 'receive', queue: 'orders', max: 10, wait: 1 })).messages
@@ -270,6 +367,7 @@ export function conformance(t: Test, name: string, makeStore: MakeStore, excepti
     let receipts = got.map((m: Frame) => m.receipt)
     for (let round = 0; round < 5 && receipts.length > 0; round++) {
       await ok(c, { op: 'ack', receipts })
+      await restart()
       const next = (await ok(c, { op: 'receive', queue: 'orders', max: 10, wait: 1 })).messages
       order.push(...(bodies(next) as string[]))
       receipts = next.map((m: Frame) => m.receipt)
@@ -278,8 +376,9 @@ export function conformance(t: Test, name: string, makeStore: MakeStore, excepti
   })
 
   t.test(`${name}: subscribe keeps at most prefetch deliveries unacked`, async (t) => {
-    const { c } = await setup(t)
+    const { c, restart } = await setup(t)
     await ok(c, { op: 'publish', queue: 'push', messages: [0, 1, 2, 3, 4].map((n) => ({ body: n })) })
+    await restart()
     const sub = await ok(c, { op: 'subscribe', queue: 'push', prefetch: 2 })
     const two = await c.waitDeliveries(2)
     t.same(bodies(two), [0, 1])
@@ -292,11 +391,12 @@ export function conformance(t: Test, name: string, makeStore: MakeStore, excepti
   })
 
   t.test(`${name}: stats lists queues, topics and bindings by name, whatever order they were made in`, async (t) => {
-    const { c } = await setup(t)
+    const { c, restart } = await setup(t)
     const names = ['zeta', 'alpha', 'Mixed', 'beta_dead', 'beta', 'a-b', 'a_b']
     for (const queue of names) await ok(c, { op: 'declare', queue })
     for (const topic of ['t-zulu', 't-alpha', 't-Mike']) await ok(c, { op: 'topic', topic })
     for (const queue of ['zeta', 'alpha', 'beta']) await ok(c, { op: 'bind', topic: 't-alpha', queue })
+    await restart()
     const stats = await ok(c, { op: 'stats' })
     t.same(stats.queues.map((q: Frame) => q.queue), ['Mixed', 'a-b', 'a_b', 'alpha', 'beta', 'beta_dead', 'zeta'])
     t.same(stats.topics.map((topic: Frame) => topic.topic), ['t-Mike', 't-alpha', 't-zulu'], 'topics by name')
@@ -304,18 +404,21 @@ export function conformance(t: Test, name: string, makeStore: MakeStore, excepti
   })
 
   t.test(`${name}: purge empties, drop removes`, async (t) => {
-    const { c } = await setup(t)
+    const { c, restart } = await setup(t)
     await ok(c, { op: 'publish', queue: 'bin', messages: [{ body: 1 }, { body: 2 }, { body: 3 }] })
     t.equal((await ok(c, { op: 'purge', queue: 'bin' })).purged, 3)
+    await restart()
     t.same((await ok(c, { op: 'receive', queue: 'bin' })).messages, [])
     await ok(c, { op: 'drop', queue: 'bin' })
+    await restart()
     await fails(t, c, { op: 'stats', queue: 'bin' }, 'not_found', 'stats of a dropped queue')
     await fails(t, c, { op: 'purge', queue: 'bin' }, 'not_found', 'purge of a dropped queue')
   })
 
   t.test(`${name}: peek`, async (t) => {
-    const { c } = await setup(t)
+    const { c, restart } = await setup(t)
     await ok(c, { op: 'publish', queue: 'look', body: 'x' })
+    await restart()
     const frame = { op: 'peek', queue: 'look' }
     if (differs('peek')) {
       const reply = await fails(t, c, frame, 'bad_request', 'peek')
@@ -328,24 +431,17 @@ export function conformance(t: Test, name: string, makeStore: MakeStore, excepti
   })
 
   t.test(`${name}: with auth, a receipt settles only for a token that may consume its queue`, async (t) => {
-    const { store, cleanup } = await makeStore()
     const auth = authFrom({ tokens: [
       { name: 'alice', token: 'alice-secret-token', publish: ['alice*'], consume: ['alice*'] },
       { name: 'bob', token: 'bob-secret-token', publish: ['bob*'], consume: ['bob*'] },
     ] })
-    const b = await startBroker({ store, auth })
-    const alice = await TestClient.connect(b.port)
-    const bob = await TestClient.connect(b.port)
-    t.teardown(async () => {
-      await alice.close()
-      await bob.close()
-      await b.stop()
-      await cleanup()
-    })
+    const { c: alice, connect, restart } = await setup(t, { auth })
+    const bob = await connect()
     await ok(alice, { op: 'hello', token: 'alice-secret-token' })
     await ok(bob, { op: 'hello', token: 'bob-secret-token' })
     await ok(bob, { op: 'publish', queue: 'bobsecret', messages: [{ body: 1 }, { body: 2 }] })
     await ok(alice, { op: 'publish', queue: 'alicejobs', body: 'mine' })
+    await restart()
     const bobs = (await ok(bob, { op: 'receive', queue: 'bobsecret', max: 2, wait: 1 })).messages.map((m: Frame) => m.receipt)
     t.equal(bobs.length, 2)
     const mine = (await ok(alice, { op: 'receive', queue: 'alicejobs', wait: 1 })).messages[0].receipt
@@ -359,7 +455,7 @@ export function conformance(t: Test, name: string, makeStore: MakeStore, excepti
   })
 
   t.test(`${name}: requests some backends refuse`, async (t) => {
-    const { c } = await setup(t)
+    const { c, restart } = await setup(t)
     const cases: [string, Frame, string][] = [
       ['attrs-limit', { op: 'publish', queue: 'lim', body: 1, attrs: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`a${i}`, 'v'])) }, 'bad_request'],
       ['whole-seconds', { op: 'declare', queue: 'lim', visibilityTimeout: 1.5 }, 'bad_request'],
@@ -367,6 +463,7 @@ export function conformance(t: Test, name: string, makeStore: MakeStore, excepti
     ]
     await ok(c, { op: 'declare', queue: 'limfifo', fifo: true })
     await ok(c, { op: 'topic', topic: 'limtopic' })
+    await restart()
     cases.push(
       ['topic-delay', { op: 'publish', topic: 'limtopic', body: 1, delay: 1 }, 'bad_request'],
       ['fifo-topic', { op: 'bind', topic: 'limtopic', queue: 'limfifo' }, 'bad_request'],
