@@ -6,12 +6,12 @@
 // to install it and skipped; hubq always runs. Results go to DIR (default
 // /tmp/hubq-peers/<time>): raw/PEER.jsonl (one line per workload run), run.json, table.md.
 // Run nothing else meanwhile: client and server share the machine's cores.
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, totalmem } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { machine } from '../machine.mjs'
 import { clientModule } from './adapters/client-module.mjs'
 import { missing, PEERS, startServer, versions } from './servers.mjs'
 import { readRun, RESULTS_ROOT, summarize } from './summarize.mjs'
@@ -56,24 +56,18 @@ for (const peer of asked) {
   const reasons = missing(peer)
   const client = PEERS[peer].client
   if (client && !(await clientModule(client.slice(0, client.lastIndexOf('@'))))) {
-    reasons.push(`the ${client} client (npm install --save-dev ${client})`)
+    reasons.push(`its client ${client} not installed (npm install --save-dev ${client}, or PEER_CLIENTS=<a node_modules folder that has it>)`)
   }
-  if (reasons.length) skipped.push({ peer, reason: `not installed: ${reasons.join(', ')}` })
+  if (reasons.length) skipped.push({ peer, reason: reasons.join('; ') })
   else peers.push(peer)
 }
 for (const { peer, reason } of skipped) console.error(`skipping ${peer}: ${reason}`)
 
-const gitCommit = () => {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
-  } catch {
-    return undefined
-  }
-}
+const where = machine()
 const run = {
-  date: new Date().toISOString(),
-  machine: `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB`,
-  hubq: gitCommit(),
+  date: where.date,
+  machine: `${where.machine.cpus} × ${where.machine.cpu}, ${where.machine.memoryGiB} GiB`,
+  hubq: where.hubq.commit ?? where.hubq.version,
   versions: versions(),
   config,
   peers,

@@ -33,7 +33,8 @@ export const PEERS = {
     needs: [RABBITMQ_SERVER, 'epmd'],
     client: 'amqplib@2.3.1',
     confirmed: 'on disk: persistent messages on a confirm channel, fsync batched',
-    command: (dir, port) => [RABBITMQ_SERVER, []],
+    // Its ports and folders come from the environment startServer sets.
+    command: () => [RABBITMQ_SERVER, []],
   },
   beanstalkd: {
     adapter: 'beanstalkd',
@@ -80,7 +81,7 @@ function onPath(name) {
 
 /** What a peer lacks on this machine, each with how to get it; empty when it can run. */
 export function missing(peer) {
-  return PEERS[peer].needs.filter((bin) => !onPath(bin)).map((bin) => `${bin} (${APT})`)
+  return PEERS[peer].needs.filter((bin) => !onPath(bin)).map((bin) => `${bin} not found (${APT})`)
 }
 
 /** The installed version of each peer's server, for the results' header. */
@@ -96,9 +97,10 @@ export function versions() {
     node: process.version,
     redis: ask('redis-server', ['--version'], /v=(\S+)/),
     beanstalkd: ask('beanstalkd', ['-v'], /beanstalkd (\S+)/),
-    rabbitmq: ask('dpkg-query', ['-W', '-f', '${Version}', 'rabbitmq-server'], /^(\S+)/),
-    erlang: ask('dpkg-query', ['-W', '-f', '${Version}', 'erlang-base'], /^(\S+)/),
-    nats: ask('nats-server', ['--version'], /v(\S+)/),
+    // Debian's version without its epoch and packaging suffix: 1:25.2.3+dfsg-1 is Erlang 25.2.3.
+    rabbitmq: ask('dpkg-query', ['-W', '-f', '${Version}', 'rabbitmq-server'], /^(?:\d+:)?([^-+~]+)/),
+    erlang: ask('dpkg-query', ['-W', '-f', '${Version}', 'erlang-base'], /^(?:\d+:)?([^-+~]+)/),
+    nats: ask('nats-server', ['--version'], /: v(\S+)/),
   }
 }
 

@@ -24,6 +24,12 @@ export function summarize(rows, run = {}) {
   const peers = [...new Set(rows.map((r) => r.peer))]
   const out = []
   if (run.date) out.push(`Run ${run.date}: ${run.machine ?? ''}; node ${run.versions?.node ?? '?'}, hubq ${run.hubq ?? '?'}.`)
+  const v = run.versions
+  if (v) {
+    const servers = [['redis', v.redis], ['beanstalkd', v.beanstalkd], ['RabbitMQ', v.rabbitmq && `${v.rabbitmq} (Erlang ${v.erlang})`], ['nats-server', v.nats]]
+    const installed = servers.filter(([, version]) => version).map(([name, version]) => `${name} ${version}`)
+    if (installed.length) out.push(`Installed: ${installed.join(', ')}.`)
+  }
   if (run.config) {
     const c = run.config
     out.push(`N=${c.n}, ${c.size}-byte payloads, window ${c.window}, W4 ${c.rate} msg/s × ${c.secs} s; ${c.reps} rep(s) per peer, each phase on a fresh server.`)
