@@ -56,7 +56,7 @@ for (const peer of asked) {
   const reasons = missing(peer)
   const client = PEERS[peer].client
   if (client && !(await clientModule(client.slice(0, client.lastIndexOf('@'))))) {
-    reasons.push(`its client ${client} not installed (npm install --save-dev ${client}, or PEER_CLIENTS=<a node_modules folder that has it>)`)
+    reasons.push(`its client ${client} not installed (npm install --no-save ${client}, or PEER_CLIENTS=<a node_modules folder that has it>)`)
   }
   if (reasons.length) skipped.push({ peer, reason: reasons.join('; ') })
   else peers.push(peer)
