@@ -7,7 +7,7 @@
 // /tmp/hubq-peers/<time>): raw/PEER.jsonl (one line per workload run), run.json, table.md.
 // Run nothing else meanwhile: client and server share the machine's cores.
 import { spawn } from 'node:child_process'
-import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -47,6 +47,11 @@ for (const peer of asked) {
 }
 const stamp = new Date().toISOString().replace(/[:.]/g, '-')
 const out = values.out ?? join(RESULTS_ROOT, stamp)
+// Raw lines are appended: a folder that holds another run would mix the two.
+if (existsSync(join(out, 'raw')) && readdirSync(join(out, 'raw')).length) {
+  console.error(`${out} already holds a run; give --out a new folder`)
+  process.exit(1)
+}
 mkdirSync(join(out, 'raw'), { recursive: true })
 const dataRoot = join(out, 'data')
 
