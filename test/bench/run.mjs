@@ -1,9 +1,12 @@
 // `npm run bench [-- --json] [-- --n 100000 --size 128 --window 1000 --rate 2000 --secs 5 --fsync always --batch --max-receives N]`
-// Runs W1–W4 against a broker started here as a child process (fresh data dir per phase, as the
-// peers harness does: w1+w2 on one broker, w3 and w4 on their own), and prints a table.
+// Runs W1–W4 (the workloads of `npm run bench:peers`) through the project's own Producer and
+// Consumer against a broker started here as a child process (fresh data dir per phase: w1+w2 on
+// one broker, w3 and w4 on their own), and prints a table. With --json the table goes to stderr
+// and stdout gets one JSON document (README "Benchmarks" shows its shape).
 // Knobs also from env: N SIZE WINDOW RATE SECS FSYNC BATCH MAX_RECEIVES.
 import { parseArgs } from 'node:util'
 import { startBroker } from './broker-process.mjs'
+import { machine } from './machine.mjs'
 import { workloads } from './workloads.mjs'
 
 const { values } = parseArgs({
@@ -33,6 +36,7 @@ const cfg = {
 }
 const phases = (values.only ?? 'w1,w2;w3;w4').split(';').map((p) => p.split(','))
 
+const names = { w1: 'publish', w2: 'consume', w3: 'end to end', w4: 'fixed rate' }
 const results = {}
 for (const phase of phases) {
   const broker = await startBroker({ args: ['--fsync', cfg.fsync] })
@@ -44,10 +48,15 @@ for (const phase of phases) {
       const r = await workloads[w](run)
       const cpu = process.cpuUsage(cpu0)
       const usage = broker.usage()
+      const serverCpuS = usage.cpuS - server0
       results[w] = {
+        name: names[w],
         ...r,
-        clientCpuS: (cpu.user + cpu.system) / 1e6,
-        serverCpuS: +(usage.cpuS - server0).toFixed(2),
+        secs: +r.secs.toFixed(3),
+        rate: Math.round(r.rate),
+        clientCpuS: +((cpu.user + cpu.system) / 1e6).toFixed(2),
+        serverCpuS: +serverCpuS.toFixed(2),
+        serverCpuUsPerMsg: +((serverCpuS * 1e6) / r.n).toFixed(1),
         serverRssMb: +usage.rssMb.toFixed(1),
         serverPeakRssMb: +usage.peakRssMb.toFixed(1),
       }
@@ -57,19 +66,17 @@ for (const phase of phases) {
   }
 }
 
-if (values.json) {
-  console.log(JSON.stringify({ date: new Date().toISOString(), config: cfg, results }))
-} else {
-  const fmt = (v) => (v === undefined ? '' : v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2))
-  const rows = [['workload', 'msg/s', 'p50 ms', 'p99 ms', 'max ms', 'server RSS MB (peak)', 'server CPU s', 'client CPU s']]
-  const names = { w1: 'W1 publish', w2: 'W2 consume', w3: 'W3 end-to-end', w4: 'W4 fixed rate' }
-  for (const [w, r] of Object.entries(results)) {
-    rows.push([names[w], fmt(r.rate), fmt(r.p50Ms), fmt(r.p99Ms), fmt(r.maxMs), `${fmt(r.serverRssMb)} (${fmt(r.serverPeakRssMb)})`, fmt(r.serverCpuS), fmt(r.clientCpuS)])
-  }
-  console.log(`hubq bench: N=${cfg.n} SIZE=${cfg.size} WINDOW=${cfg.window} RATE=${cfg.rate} SECS=${cfg.secs} fsync=${cfg.fsync}${cfg.batch ? ' batch' : ''}${cfg.maxReceives ? ` maxReceives=${cfg.maxReceives}` : ''}`)
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)))
-  for (const [i, row] of rows.entries()) {
-    console.log('| ' + row.map((c, j) => String(c).padEnd(widths[j])).join(' | ') + ' |')
-    if (i === 0) console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|')
-  }
+// The human table goes to stdout, or to stderr when stdout carries the JSON document.
+const print = values.json ? console.error : console.log
+const fmt = (v) => (v === undefined ? '' : v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2))
+const rows = [['workload', 'msg/s', 'p50 ms', 'p99 ms', 'max ms', 'server RSS MB (peak)', 'server CPU s', 'server CPU µs/msg', 'client CPU s']]
+for (const [w, r] of Object.entries(results)) {
+  rows.push([`${w.toUpperCase()} ${r.name}`, fmt(r.rate), fmt(r.p50Ms), fmt(r.p99Ms), fmt(r.maxMs), `${fmt(r.serverRssMb)} (${fmt(r.serverPeakRssMb)})`, fmt(r.serverCpuS), fmt(r.serverCpuUsPerMsg), fmt(r.clientCpuS)])
 }
+print(`hubq bench: N=${cfg.n} SIZE=${cfg.size} WINDOW=${cfg.window} RATE=${cfg.rate} SECS=${cfg.secs} fsync=${cfg.fsync}${cfg.batch ? ' batch' : ''}${cfg.maxReceives ? ` maxReceives=${cfg.maxReceives}` : ''}`)
+const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)))
+for (const [i, row] of rows.entries()) {
+  print('| ' + row.map((c, j) => String(c).padEnd(widths[j])).join(' | ') + ' |')
+  if (i === 0) print('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|')
+}
+if (values.json) console.log(JSON.stringify({ ...machine(), config: cfg, results }))

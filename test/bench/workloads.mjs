@@ -124,6 +124,6 @@ export const workloads = {
     await c.done
     await c.barrier()
     await p.close()
-    return { n: total, rate: total / sendSecs, ...percentiles(lat) }
+    return { n: total, secs: sendSecs, rate: total / sendSecs, ...percentiles(lat) }
   },
 }
