@@ -3,7 +3,7 @@ import type { Logger } from '../../shared/logger.js'
 import { MemoryJournal } from './journal.js'
 import { LogJournal } from './log/journal.js'
 import { LocalStore } from './local/store.js'
-import { isSqsUrl } from './sqs/url.js'
+import { isSqsUrl } from '../../shared/sqs/url.js'
 import type { FsyncPolicy } from './log/policy.js'
 import type { MessageStore } from './types.js'
 
