@@ -6,6 +6,7 @@ import { defineConfig } from 'eslint/config'
 import js from '@eslint/js'
 import globals from 'globals'
 import tseslint from 'typescript-eslint'
+import hubq from './eslint/layers.js'
 
 export default defineConfig(
   { ignores: ['dist/', 'node_modules/', 'coverage/', '.tap/'] },
@@ -24,6 +25,12 @@ export default defineConfig(
       // prom-client calls a metric's collect() with the metric as `this`: the broker's is `metrics`.
       '@typescript-eslint/no-this-alias': ['error', { allowedNames: ['metrics'] }],
     },
+  },
+  {
+    // Imports point down only (STYLE.md); the zones are listed in eslint/layers.js.
+    files: ['shared/**/*.ts', 'producer/**/*.ts', 'consumer/**/*.ts', 'broker/**/*.ts'],
+    plugins: { hubq },
+    rules: { 'hubq/layers': 'error' },
   },
   {
     // The bench and hand-run scripts are plain Node modules.
