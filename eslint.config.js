@@ -30,7 +30,19 @@ export default defineConfig(
     // Imports point down only (STYLE.md); the zones are listed in eslint/layers.js.
     files: ['shared/**/*.ts', 'producer/**/*.ts', 'consumer/**/*.ts', 'broker/**/*.ts'],
     plugins: { hubq },
-    rules: { 'hubq/layers': 'error' },
+    rules: {
+      'hubq/layers': 'error',
+      // A file holds one idea and reads in one sitting (STYLE.md).
+      'max-lines': ['error', { max: 400 }],
+    },
+  },
+  {
+    // Still over 400 lines and being split or rewritten; each leaves this list when it is.
+    files: [
+      'broker/session.ts', 'broker/http/page.ts', 'broker/store/log/journal.ts',
+      'broker/store/local/queue.ts', 'broker/store/local/store.ts', 'broker/store/local/lifecycle.ts',
+    ],
+    rules: { 'max-lines': 'off' },
   },
   {
     // The bench and hand-run scripts are plain Node modules.

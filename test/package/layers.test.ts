@@ -2,7 +2,8 @@
 // `consumer/`; the libraries never pull in the broker; the store never imports the broker's
 // config, session, handlers or anything that faces the network. `npm run lint` enforces it: here
 // ESLint's own API lints small snippets placed at a path in each zone, with every import form a
-// module can take (static, type-only, re-export, dynamic `import()`, an `import()` type).
+// module can take (static, type-only, re-export, dynamic `import()`, an `import()` type). The same
+// lint holds a source file to 400 lines.
 import t from 'tap'
 import { ESLint } from 'eslint'
 import { fileURLToPath } from 'node:url'
@@ -84,4 +85,16 @@ t.test('the tree as it stands breaks no layer', async (t) => {
   const results = await eslint.lintFiles(['shared', 'producer', 'consumer', 'broker'])
   const broken = results.flatMap((r) => r.messages.filter((m) => m.ruleId === 'hubq/layers').map((m) => `${r.filePath.slice(ROOT.length)}:${m.line}: ${m.message}`))
   t.same(broken, [])
+})
+
+t.test('a source file over 400 lines is reported', async (t) => {
+  const lines = (n: number): string => 'export const a = 1\n'.repeat(n - 1) + 'export const b = 2'
+  const maxLines = async (filePath: string, code: string): Promise<number> => {
+    const [result] = await eslint.lintText(code, { filePath: `${ROOT}${filePath}` })
+    return (result?.messages ?? []).filter((m) => m.ruleId === 'max-lines').length
+  }
+  for (const file of ['shared/sqs/probe.ts', 'broker/store/sqs/probe.ts', 'producer/probe.ts', 'consumer/probe.ts', 'broker/probe.ts']) {
+    t.equal(await maxLines(file, lines(401)), 1, `401 lines in ${file}`)
+    t.equal(await maxLines(file, lines(400)), 0, `400 lines in ${file}`)
+  }
 })
