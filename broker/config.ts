@@ -2,10 +2,11 @@
 import { parseArgs } from 'node:util'
 import { MAX_FRAME_CEILING } from '../shared/protocol/codec.js'
 import { DEFAULT_LIMITS, type Limits } from '../shared/protocol/requests.js'
-import { isSqsUrl, parseSqsUrl } from './store/sqs/url.js'
+import { isSqsUrl, parseSqsUrl } from '../shared/sqs/url.js'
 import { BODIES_IN_MEMORY } from './store/local/store.js'
+import type { FsyncPolicy } from './store/log/policy.js'
 
-export type FsyncPolicy = { mode: 'always' } | { mode: 'interval'; ms: number } | { mode: 'off' }
+export type { FsyncPolicy }
 
 export interface BrokerConfig {
   host: string

@@ -1,17 +1,31 @@
 // Picks the store behind the broker from its config.
-import type { BrokerConfig } from '../config.js'
 import type { Logger } from '../../shared/logger.js'
 import { MemoryJournal } from './journal.js'
 import { LogJournal } from './log/journal.js'
 import { LocalStore } from './local/store.js'
-import { isSqsUrl } from './sqs/url.js'
+import { isSqsUrl } from '../../shared/sqs/url.js'
+import type { FsyncPolicy } from './log/policy.js'
 import type { MessageStore } from './types.js'
 
 /** `--data :memory:` keeps nothing on disk (tests, demos); any other value is the log's folder. */
 export const MEMORY_DATA = ':memory:'
 
+/**
+ * The settings a store is chosen and built by. The broker passes its whole config, which has
+ * these fields; the store never imports the config itself.
+ */
+export interface StoreSettings {
+  /** `local`, or an `sqs://` URL. */
+  backend: string
+  /** The log's folder, or MEMORY_DATA. */
+  data: string
+  fsync: FsyncPolicy
+  limits: { maxQueues: number }
+  bodiesInMemory: number
+}
+
 export async function createStore(
-  config: BrokerConfig, _log: Logger, options: { fsyncObserver?: { onFsync(seconds: number): void } } = {},
+  config: StoreSettings, _log: Logger, options: { fsyncObserver?: { onFsync(seconds: number): void } } = {},
 ): Promise<MessageStore> {
   if (config.backend === 'local') {
     const journal = config.data === MEMORY_DATA

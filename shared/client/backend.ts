@@ -106,7 +106,7 @@ export async function openBackend(url: string, options: BackendOptions = {}): Pr
   const address = parseUrl(url)
   if (address.scheme === 'sqs') {
     // Loaded only here, so hubq:// clients never pay for the AWS SDK.
-    const { SqsClientBackend } = await import('../../broker/store/sqs/client-backend.js')
+    const { SqsClientBackend } = await import('./sqs-backend.js')
     try {
       return await SqsClientBackend.open(address.href)
     } catch (err) {

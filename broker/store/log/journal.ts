@@ -9,7 +9,7 @@
 import { join } from 'node:path'
 import { HubqError } from '../../../shared/errors.js'
 import { silentLogger, type Logger } from '../../../shared/logger.js'
-import type { FsyncPolicy } from '../../config.js'
+import type { FsyncPolicy } from './policy.js'
 import type { Journal, JournalRecord, LiveView, LogHandle, StoredBody } from '../journal.js'
 import { FILE_HEADER_BYTES, FORMAT_VERSION, encodeFileHeader } from './format.js'
 import { FrameBuffer } from './frame-buffer.js'

@@ -1,5 +1,8 @@
-// The fsync policy in words, for the start-up log: what is in force and what it risks.
-import type { FsyncPolicy } from '../../config.js'
+// The fsync policy (`--fsync`) and, for the start-up log, what is in force and what it risks.
+// Defined here, where it is obeyed: the broker's config parses into it, and the store never
+// imports the config.
+
+export type FsyncPolicy = { mode: 'always' } | { mode: 'interval'; ms: number } | { mode: 'off' }
 
 export function describePolicy(policy: FsyncPolicy): string {
   return policy.mode === 'interval' ? `interval:${policy.ms}` : policy.mode

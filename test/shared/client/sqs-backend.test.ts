@@ -3,7 +3,7 @@
 import t from 'tap'
 import { Producer } from '../../../producer/index.js'
 import { Consumer } from '../../../consumer/index.js'
-import { SqsClientBackend } from '../../../broker/store/sqs/client-backend.js'
+import { SqsClientBackend } from '../../../shared/client/sqs-backend.js'
 import { REGION, startFauxqs, uniquePrefix } from '../../helpers/fauxqs.js'
 
 const fauxqs = await startFauxqs()

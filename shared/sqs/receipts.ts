@@ -1,8 +1,8 @@
 // The receipts this process handed out: which queue each belongs to (an SQS call needs it), who
 // holds it (released when that connection closes), and when its visibility timeout runs out
 // (after which `ack` answers unknown_receipt, as on the local store).
-import type { Clock } from '../../../shared/clock.js'
-import type { Owner } from '../types.js'
+import type { Clock } from '../clock.js'
+import type { Owner } from '../protocol/store-types.js'
 import type { QueueRef } from './queues.js'
 
 export interface Holder {

@@ -1,7 +1,7 @@
 // hubq messages <-> SQS messages: the body travels as its JSON text, attrs as String message
 // attributes, the group as MessageGroupId.
 import type { Message, MessageAttributeValue } from '@aws-sdk/client-sqs'
-import type { Attrs, Delivery } from '../../../shared/protocol/types.js'
+import type { Attrs, Delivery } from '../protocol/types.js'
 
 export function toMessageAttributes(attrs: Attrs | undefined): Record<string, MessageAttributeValue> | undefined {
   if (!attrs) return undefined

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { formatSqsUrl, isSqsUrl, parseSqsUrl } from '../../../broker/store/sqs/url.js'
+import { formatSqsUrl, isSqsUrl, parseSqsUrl } from '../../../shared/sqs/url.js'
 
 t.test('parses region, endpoint and prefix', async (t) => {
   t.same(parseSqsUrl('sqs://?region=eu-west-1'), { region: 'eu-west-1', prefix: '' })

@@ -1,9 +1,9 @@
 // subscribe on SQS: a long-poll loop per subscription that keeps at most `prefetch` deliveries
 // unacked, asking SQS for no more than the free slots (and at most 10) per call. A paused
 // subscription delivers nothing, not even what a poll already out brings back.
-import type { Delivery } from '../../../shared/protocol/types.js'
-import type { HubqError } from '../../../shared/errors.js'
-import type { Subscription } from '../types.js'
+import type { Delivery } from '../protocol/types.js'
+import type { HubqError } from '../errors.js'
+import type { Subscription } from '../protocol/store-types.js'
 import type { Holder } from './receipts.js'
 import { SQS_BATCH } from './limits.js'
 

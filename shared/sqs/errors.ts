@@ -1,6 +1,6 @@
 // AWS failures as hubq wire errors: what the caller did wrong is its own code, everything else
 // (throttling that outlived the SDK's retries, network, 5xx) is `unavailable`.
-import { HubqError } from '../../../shared/errors.js'
+import { HubqError } from '../errors.js'
 
 interface AwsErrorLike {
   name?: string

@@ -1,8 +1,8 @@
 // What SQS and SNS cannot take, checked before any AWS call so a refusal costs nothing and says
 // exactly which limit it hit (PROTOCOL.md "Cloud mode differences").
-import { HubqError, badRequest } from '../../../shared/errors.js'
-import type { PublishInput } from '../../../shared/protocol/types.js'
-import { messageSize as sharedMessageSize } from '../../../shared/protocol/requests.js'
+import { HubqError, badRequest } from '../errors.js'
+import type { PublishInput } from '../protocol/types.js'
+import { messageSize as sharedMessageSize } from '../protocol/requests.js'
 
 /** SNS's limit, and SQS's for most of its life; counted the AWS way, attributes included. */
 export const SQS_MAX_MESSAGE_BYTES = 262_144

@@ -1,14 +1,14 @@
-// Cloud mode for the client libraries: the ClientBackend seam (shared/client/backend.ts) on the
-// same SqsStore the broker uses, so `--url sqs://…` needs no broker at all.
+// Cloud mode for the client libraries: the ClientBackend seam (./backend.ts) on the same SNS/SQS
+// core the broker's cloud backend runs (shared/sqs/), so `--url sqs://…` needs no broker at all.
 import type {
   BackendLimits, ClientBackend, DeclareOptions, Message, OutgoingMessage, PeekedMessage, PublishTarget, StatsResult, SubscriptionHandle,
-} from '../../../shared/client/backend.js'
-import { badRequest } from '../../../shared/errors.js'
-import type { Delivery, PeekState, PublishInput } from '../../../shared/protocol/types.js'
-import type { Owner } from '../types.js'
-import { SQS_MAX_MESSAGE_BYTES } from './limits.js'
-import { SqsStore } from './store.js'
-import { parseSqsUrl } from './url.js'
+} from './backend.js'
+import { badRequest } from '../errors.js'
+import type { Delivery, PeekState, PublishInput } from '../protocol/types.js'
+import type { Owner } from '../protocol/store-types.js'
+import { SQS_MAX_MESSAGE_BYTES } from '../sqs/limits.js'
+import { SqsCore } from '../sqs/core.js'
+import { parseSqsUrl } from '../sqs/url.js'
 
 let ownerSeq = 0
 
@@ -17,82 +17,82 @@ export class SqsClientBackend implements ClientBackend {
   /** Every subscription of this backend delivers as one owner (this process). */
   private readonly owner: Owner = { id: -1_000_000 - ++ownerSeq }
 
-  constructor(private readonly store: SqsStore) {}
+  constructor(private readonly core: SqsCore) {}
 
   /** Credentials come from the standard AWS environment variables and files. */
   static async open(href: string): Promise<SqsClientBackend> {
-    const store = new SqsStore({ url: parseSqsUrl(href) })
-    await store.open()
-    return new SqsClientBackend(store)
+    const core = new SqsCore({ url: parseSqsUrl(href) })
+    await core.open()
+    return new SqsClientBackend(core)
   }
 
   publish(target: PublishTarget, messages: OutgoingMessage[]): Promise<string[]> {
-    return this.store.publish(target, messages.map(toInput))
+    return this.core.publish(target, messages.map(toInput))
   }
 
   declare(options: DeclareOptions): Promise<{ created: boolean }> {
-    return this.store.declare(options)
+    return this.core.declare(options)
   }
 
   async subscribe(queue: string, prefetch: number, onDelivery: (message: Message) => void): Promise<SubscriptionHandle> {
-    const sub = await this.store.subscribe(queue, this.owner, prefetch, (d) => onDelivery(toMessage(d)))
+    const sub = await this.core.subscribe(queue, this.owner, prefetch, (d) => onDelivery(toMessage(d)))
     return { close: async () => sub.close() }
   }
 
   ack(receipts: string[]): Promise<number> {
-    return this.store.ack(receipts)
+    return this.core.ack(receipts)
   }
 
   /** SQS counts whole seconds: a fractional retry backoff waits the next whole second. */
   nack(receipt: string, delay: number): Promise<void> {
-    return this.store.nack(receipt, Math.ceil(delay))
+    return this.core.nack(receipt, Math.ceil(delay))
   }
 
   touch(receipt: string, timeout: number): Promise<void> {
-    return this.store.touch(receipt, Math.ceil(timeout))
+    return this.core.touch(receipt, Math.ceil(timeout))
   }
 
   async stats(queue?: string): Promise<StatsResult> {
-    const { queues, topics } = await this.store.stats(queue)
+    const { queues, topics } = await this.core.stats(queue)
     return { queues, topics }
   }
 
   topic(topic: string): Promise<{ created: boolean }> {
-    return this.store.topic(topic)
+    return this.core.topic(topic)
   }
 
   bind(topic: string, queue: string, filter?: Record<string, string[]>): Promise<void> {
-    return this.store.bind(topic, queue, filter)
+    return this.core.bind(topic, queue, filter)
   }
 
   unbind(topic: string, queue: string): Promise<void> {
-    return this.store.unbind(topic, queue)
+    return this.core.unbind(topic, queue)
   }
 
   /** The SQS store refuses with bad_request: SQS cannot show messages without receiving them (PROTOCOL.md §10). */
   async peek(queue: string, state: PeekState, max: number): Promise<PeekedMessage[]> {
-    return (await this.store.peek(queue, state, max)).map((d) => {
+    return (await this.core.peek(queue, state, max)).map((d) => {
       const { receipt: _receipt, ...rest } = toMessage(d)
       return rest
     })
   }
 
   purge(queue: string): Promise<number> {
-    return this.store.purge(queue)
+    return this.core.purge(queue)
   }
 
   drop(queue: string): Promise<void> {
-    return this.store.drop(queue)
+    return this.core.drop(queue)
   }
 
   redrive(queue: string): Promise<number> {
-    return this.store.redrive(queue)
+    return this.core.redrive(queue)
   }
 
   async close(): Promise<void> {
     // Deliveries not settled yet become visible again at once rather than after their timeout.
-    this.store.release(this.owner)
-    await this.store.close()
+    this.core.release(this.owner)
+    await this.core.close()
   }
 }
 

@@ -5,8 +5,8 @@
 // that queue in this process (a reader already waiting in a long poll is woken for it), and
 // forgotten when its visibility timeout runs out: then SQS shows the message again by itself
 // (PROTOCOL.md §10).
-import type { Clock } from '../../../shared/clock.js'
-import type { Delivery } from '../../../shared/protocol/types.js'
+import type { Clock } from '../clock.js'
+import type { Delivery } from '../protocol/types.js'
 
 interface Orphan {
   delivery: Delivery

@@ -5,8 +5,8 @@ import {
   CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ListQueuesCommand, SetQueueAttributesCommand,
   type QueueAttributeName, type SQSClient,
 } from '@aws-sdk/client-sqs'
-import { badRequest, notFound, tooManyQueues } from '../../../shared/errors.js'
-import type { DeclareInput } from '../types.js'
+import { badRequest, notFound, tooManyQueues } from '../errors.js'
+import type { DeclareInput } from '../protocol/store-types.js'
 import { fromAws, isNotFound } from './errors.js'
 import {
   SQS_MAX_VISIBILITY_SECONDS, SQS_MIN_RETENTION_SECONDS, checkDelay, wholeSeconds,
