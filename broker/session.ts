@@ -321,7 +321,7 @@ export class Session implements SessionContext, OutboxHost {
     this.stopAndEnd(new HubqError('unauthorized', `no hello with a valid token within ${this.auth?.helloTimeoutMs ?? 0} ms; closing`))
   }
 
-  // Silence counts from the last frame read or the last request answered; quiet is fine while
+  // Silence counts from the last bytes read or the last request answered; quiet is fine while
   // the connection waits for deliveries or for its own requests (PROTOCOL.md §2).
   private readonly onIdleTimeout = (): void => {
     if (this.closed) return
