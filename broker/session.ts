@@ -19,8 +19,6 @@ import { systemClock, type Clock } from '../shared/clock.js'
 import { Outbox, type OutboxHost } from './session/outbox.js'
 import { ReplyOrder } from './session/reply-order.js'
 
-export { PUSH_PAUSE_BYTES } from './session/outbox.js'
-
 let nextSessionId = 0
 
 /** Requests held behind an unsettled one before the session stops reading (see throttle). */
