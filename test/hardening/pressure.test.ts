@@ -36,6 +36,26 @@ t.test('past the memory watermark publishers wait while a consumer drains, then 
   t.equal(deliveries[1]?.body, 2)
 })
 
+t.test('memory is read every checkEveryMs on the broker\'s clock', async (t) => {
+  const clock = new ManualClock()
+  let rss = 10
+  let reads = 0
+  const broker = new Broker({
+    store: new LocalStore({ journal: new MemoryJournal(), clock }), clock,
+    memory: { highBytes: 100, read: () => (reads++, rss), checkEveryMs: 500 },
+  })
+  await broker.start(0)
+  t.teardown(() => broker.stop())
+  rss = 1000
+  clock.advance(499)
+  t.same([reads, broker.underPressure], [0, false], 'not read before the first period')
+  clock.advance(1)
+  t.same([reads, broker.underPressure], [1, true], 'read at 500 ms')
+  rss = 10
+  clock.advance(500)
+  t.same([reads, broker.underPressure], [2, false], 'and again 500 ms later')
+})
+
 t.test('the idle timeout closes a quiet connection, not a subscriber', async (t) => {
   const clock = new ManualClock()
   const broker = new Broker({ store: new LocalStore({ journal: new MemoryJournal(), clock }), idleTimeoutMs: 200, clock })
