@@ -9,6 +9,7 @@ import type { HttpServer } from './http/server.js'
 import { authSettings, describeAuth } from './auth/setup.js'
 import { readTlsFiles } from './net/tls-files.js'
 import { sqsFaceSettings } from './face/settings.js'
+import { systemClock } from '../shared/clock.js'
 
 export async function main(args: string[]): Promise<number> {
   let config
@@ -37,19 +38,21 @@ export async function main(args: string[]): Promise<number> {
   const http = config.httpPort === 0
     ? undefined
     : { ...(await import('./http/metrics.js')), ...(await import('./http/server.js')) }
-  const metrics = http ? new http.BrokerMetrics() : undefined
+  // One clock for every timer and timestamp of the broker, its connections and its HTTP side.
+  const clock = systemClock
+  const metrics = http ? new http.BrokerMetrics({ clock }) : undefined
   const store = await createStore(config, log, metrics ? { fsyncObserver: metrics } : {})
   metrics?.watchStore(store)
   log.info({ store: store.description, backend: config.backend, data: config.data }, `hubq store: ${store.description}`)
   if (config.backend === 'local' && config.data !== ':memory:') log.info({ fsync: describePolicy(config.fsync) }, fsyncRisk(config.fsync))
   log.info({ auth: auth !== undefined, tls: tls !== undefined }, describeAuth(config.auth, auth))
-  const broker = new Broker({ store, limits: config.limits, log, ...(metrics ? { metrics } : {}), ...(auth ? { auth } : {}), ...(tls ? { tls } : {}), writeTimeoutMs: config.writeTimeoutMs, idleTimeoutMs: config.idleTimeoutMs, memory: { highBytes: config.memoryHighBytes }, ...sqsFaceSettings(config) })
+  const broker = new Broker({ store, limits: config.limits, log, ...(metrics ? { metrics } : {}), ...(auth ? { auth } : {}), ...(tls ? { tls } : {}), writeTimeoutMs: config.writeTimeoutMs, idleTimeoutMs: config.idleTimeoutMs, memory: { highBytes: config.memoryHighBytes }, clock, ...sqsFaceSettings(config) })
   const address = await broker.start(config.port, config.host)
   log.info({ ...address, limits: config.limits }, `hubq broker listening on ${address.host}:${address.port}`)
   let httpServer: HttpServer | undefined
   if (http && metrics) {
     try {
-      httpServer = await http.startHttpServer({ broker, metrics, port: config.httpPort, host: config.host, log, protocolPort: address.port, ...(auth ? { tokens: auth.tokens } : {}) })
+      httpServer = await http.startHttpServer({ broker, metrics, port: config.httpPort, host: config.host, log, protocolPort: address.port, clock, ...(auth ? { tokens: auth.tokens } : {}) })
     } catch (err) {
       await broker.stop()
       throw new Error(`cannot serve HTTP on ${config.host}:${config.httpPort}: ${(err as Error).message} (--http-port 0 turns it off)`)

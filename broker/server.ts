@@ -13,6 +13,7 @@ import type { BrokerInfo } from './handlers/types.js'
 import type { AuthSettings } from './auth/settings.js'
 import { createListener, type TlsFiles } from './net/listener.js'
 import type { FaceServer } from './face/server.js'
+import { systemClock, type Clock } from '../shared/clock.js'
 
 export { VERSION }
 
@@ -34,6 +35,8 @@ export interface BrokerOptions {
   memory?: { highBytes: number; read?: () => number; checkEveryMs?: number }
   /** Serve the SQS/SNS face on this port too (PROTOCOL.md §12); `required` false: a taken port is a warning. */
   sqs?: SqsFaceSettings
+  /** Every timer and timestamp of the broker and its connections (the store takes its own). */
+  clock?: Clock
 }
 
 export interface SqsFaceSettings {
@@ -80,7 +83,9 @@ export class Broker {
   private readonly writeTimeoutMs: number | undefined
   private readonly idleTimeoutMs: number
   private readonly memory: { highBytes: number; read: () => number } | undefined
-  private memoryTimer: NodeJS.Timeout | undefined
+  private memoryTimer: unknown
+  private readonly memoryEveryMs: number
+  readonly clock: Clock
   /** RSS is past the high watermark: publishers wait, consumers drain. */
   underPressure = false
   private readonly sqs: SqsFaceSettings | undefined
@@ -91,7 +96,8 @@ export class Broker {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits }
     this.log = options.log ?? silentLogger
     this.metrics = options.metrics
-    this.info = { version: VERSION, startedAt: Date.now(), connections: () => this.sessions.size }
+    this.clock = options.clock ?? systemClock
+    this.info = { version: VERSION, startedAt: this.clock.now(), now: () => this.clock.now(), connections: () => this.sessions.size }
     if (this.metrics) this.info.publishConfirmed = this.metrics.publishConfirmed.bind(this.metrics)
     this.auth = options.auth
     this.writeTimeoutMs = options.writeTimeoutMs
@@ -99,10 +105,10 @@ export class Broker {
     this.sqs = options.sqs
     if (options.memory && options.memory.highBytes > 0) {
       this.memory = { highBytes: options.memory.highBytes, read: options.memory.read ?? (() => process.memoryUsage.rss()) }
-      this.memoryTimer = setInterval(() => this.checkMemory(), options.memory.checkEveryMs ?? 500)
-      this.memoryTimer.unref()
     }
-    this.server = createListener((socket) => this.handle(socket, `${socket.remoteAddress}:${socket.remotePort}`), options.tls, this.log)
+    this.memoryEveryMs = options.memory?.checkEveryMs ?? 500
+    if (this.memory) this.memoryTimer = this.clock.setTimeout(this.memoryTick, this.memoryEveryMs)
+    this.server = createListener((socket) => this.handle(socket, `${socket.remoteAddress}:${socket.remotePort}`), options.tls, this.log, this.clock)
   }
 
   /** Opens the store and listens; resolves with the bound address (port 0 picks a free one). */
@@ -134,7 +140,7 @@ export class Broker {
   private async startFace(settings: SqsFaceSettings, host: string): Promise<void> {
     const { startFace } = await import('./face/server.js')
     try {
-      this.face = await startFace({ store: this.store, limits: this.limits, log: this.log, port: settings.port, host: settings.host ?? host, ...(settings.stateFile !== undefined ? { stateFile: settings.stateFile } : {}), ...(this.auth ? { tokens: this.auth.tokens } : {}) })
+      this.face = await startFace({ store: this.store, limits: this.limits, log: this.log, now: () => this.clock.now(), port: settings.port, host: settings.host ?? host, ...(settings.stateFile !== undefined ? { stateFile: settings.stateFile } : {}), ...(this.auth ? { tokens: this.auth.tokens } : {}) })
     } catch (err) {
       if (settings.required !== false || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE') {
         await this.stop()
@@ -180,12 +186,12 @@ export class Broker {
         ? new HubqError('unavailable', 'broker is shutting down')
         : new HubqError('limit', `too many connections (max-connections ${this.limits.maxConnections})`)
       this.log.warn({ peer, code: error.code }, 'connection refused')
-      refuse(stream, JSON.stringify({ ok: false, error: error.toWire() }))
+      refuse(stream, JSON.stringify({ ok: false, error: error.toWire() }), this.clock)
       return
     }
-    const session = new Session(stream, { store: this.store, limits: this.limits, info: this.info, log: this.log, routes, ...(this.auth ? { auth: this.auth } : {}), ...(this.writeTimeoutMs !== undefined ? { writeTimeoutMs: this.writeTimeoutMs } : {}), idleTimeoutMs: this.idleTimeoutMs, underPressure: this.pressure })
+    const session = new Session(stream, { store: this.store, limits: this.limits, info: this.info, log: this.log, routes, clock: this.clock, ...(this.auth ? { auth: this.auth } : {}), ...(this.writeTimeoutMs !== undefined ? { writeTimeoutMs: this.writeTimeoutMs } : {}), idleTimeoutMs: this.idleTimeoutMs, underPressure: this.pressure })
     this.sessions.add(session)
-    this.peers.set(session, { address: peer, stream, openedAt: Date.now() })
+    this.peers.set(session, { address: peer, stream, openedAt: this.clock.now() })
     this.metrics?.connectionOpened(stream)
     session.log.info({ peer }, 'connection open')
     stream.on('close', () => {
@@ -197,6 +203,11 @@ export class Broker {
   }
 
   private readonly pressure = (): boolean => this.underPressure
+
+  private readonly memoryTick = (): void => {
+    this.checkMemory()
+    if (!this.stopping) this.memoryTimer = this.clock.setTimeout(this.memoryTick, this.memoryEveryMs)
+  }
 
   /** Reads RSS against the high watermark; on a change, every connection pauses or resumes reading. */
   checkMemory(): void {
@@ -213,7 +224,7 @@ export class Broker {
   /** Stops accepting, answers what was already read, closes every connection and the store. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      if (this.memoryTimer) clearInterval(this.memoryTimer)
+      this.clock.clearTimeout(this.memoryTimer)
       // The face first: its long polls answer at once, as the sessions' do.
       const faceClosed = this.face?.close()
       const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
@@ -234,19 +245,18 @@ export const REFUSAL_WAIT_MS = 100
  * Answers a connection that is not served, then closes it: in the client's frame mode when its
  * first bytes come within REFUSAL_WAIT_MS (clients speak first), as a text line otherwise.
  */
-function refuse(stream: Duplex, json: string): void {
+function refuse(stream: Duplex, json: string, clock: Clock): void {
   let done = false
   const answer = (chunk?: Buffer): void => {
     if (done) return
     done = true
-    clearTimeout(timer)
+    clock.clearTimeout(timer)
     // The stream keeps flowing (what else the client sends is dropped), so unread bytes cannot
     // turn the close into a reset that loses the refusal.
     stream.end(encodeFrame(chunk && chunk.length > 0 ? modeOf(chunk) : 'text', json))
   }
-  const timer = setTimeout(() => answer(), REFUSAL_WAIT_MS)
-  timer.unref()
+  const timer = clock.setTimeout(() => answer(), REFUSAL_WAIT_MS)
   stream.once('data', (chunk: Buffer) => answer(chunk))
-  stream.on('error', () => clearTimeout(timer))
-  stream.once('close', () => clearTimeout(timer))
+  stream.on('error', () => clock.clearTimeout(timer))
+  stream.once('close', () => clock.clearTimeout(timer))
 }

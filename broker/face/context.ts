@@ -22,6 +22,8 @@ export interface Face {
   polls: number
   /** With auth on: the tokens whose names are access key ids (PROTOCOL.md §12 "Auth"). */
   tokens?: TokenTable
+  /** The broker's clock, milliseconds since the epoch: timestamps, windows, signature dates. */
+  now(): number
 }
 
 export interface Call {

@@ -52,6 +52,7 @@ export function maxRequestBytes(limits: Limits): number {
 export async function startFace(options: FaceOptions): Promise<FaceServer> {
   const log = options.log ?? silentLogger
   const closing = new AbortController()
+  const now = options.now ?? Date.now
   const face: Face = {
     store: options.store,
     state: await FaceState.load(options.stateFile),
@@ -60,9 +61,9 @@ export async function startFace(options: FaceOptions): Promise<FaceServer> {
     owner: { id: -1 },
     memo: new Map(),
     polls: 0,
+    now,
     ...(options.tokens ? { tokens: options.tokens } : {}),
   }
-  const now = options.now ?? Date.now
   const keys = new SigningKeyCache()
   const maxBody = maxRequestBytes(options.limits)
   const server = http.createServer((request, response) => {

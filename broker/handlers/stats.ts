@@ -18,7 +18,7 @@ export const stats: Handler = (request, session) => {
     queues: s.queues,
     topics: principal === undefined ? s.topics : visibleTopics(s.topics, principal),
     connections: session.info.connections(),
-    uptime: Math.floor((Date.now() - session.info.startedAt) / 1000),
+    uptime: Math.floor((session.info.now() - session.info.startedAt) / 1000),
   })
   const result = session.store.stats(optionalName(request, 'queue'))
   return result instanceof Promise ? result.then(reply) : reply(result)

@@ -37,6 +37,8 @@ export class Later<T> implements PromiseLike<ReplyFields> {
 export interface BrokerInfo {
   version: string
   startedAt: number
+  /** The broker's clock: milliseconds since the epoch. */
+  now(): number
   connections(): number
   /** Observes a publish's request-to-confirm seconds; set only when metrics are on. */
   publishConfirmed?: (seconds: number) => void

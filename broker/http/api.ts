@@ -242,7 +242,7 @@ export class ConsoleApi {
     return {
       store: broker.store,
       limits: broker.limits ?? DEFAULT_LIMITS,
-      info: { version: VERSION, startedAt: this.startedAt, connections: () => broker.connections },
+      info: { version: VERSION, startedAt: this.startedAt, now: () => this.clock.now(), connections: () => broker.connections },
       log: this.log,
       owner: CONSOLE_OWNER,
       signal: new AbortController().signal,

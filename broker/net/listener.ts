@@ -2,6 +2,7 @@
 import net from 'node:net'
 import tls from 'node:tls'
 import type { Logger } from '../../shared/logger.js'
+import type { Clock } from '../../shared/clock.js'
 
 export interface TlsFiles {
   /** PEM certificate chain. */
@@ -14,7 +15,7 @@ export interface TlsFiles {
 const HANDSHAKE_TIMEOUT_MS = 10_000
 
 export function createListener(
-  onConnection: (socket: net.Socket) => void, tlsFiles: TlsFiles | undefined, log: Logger,
+  onConnection: (socket: net.Socket) => void, tlsFiles: TlsFiles | undefined, log: Logger, clock: Clock,
 ): net.Server {
   // allowHalfOpen: a client's end (FIN) closes only its side; the session answers every request
   // read before it, then ends the connection itself (PROTOCOL.md §2 "Closing").
@@ -22,7 +23,7 @@ export function createListener(
   // Node's handshakeTimeout starts only once a ClientHello is being read: a peer that sends a
   // partial record header and stops would hold its socket for ever. Every raw connection gets
   // its own deadline, cleared when the handshake completes (matched by the peer's address).
-  const handshaking = new Map<string, NodeJS.Timeout>()
+  const handshaking = new Map<string, unknown>()
   const server = tls.createServer({
     cert: tlsFiles.cert,
     key: tlsFiles.key,
@@ -31,7 +32,7 @@ export function createListener(
     noDelay: true,
   }, (socket) => {
     const key = `${socket.remoteAddress}:${socket.remotePort}`
-    clearTimeout(handshaking.get(key))
+    clock.clearTimeout(handshaking.get(key))
     handshaking.delete(key)
     // Half-open only once the handshake is done: a peer that ends its side during the handshake
     // (a client refusing the certificate) is closed at once, as before, not left to the deadline.
@@ -40,11 +41,10 @@ export function createListener(
   })
   server.on('connection', (raw: net.Socket) => {
     const key = `${raw.remoteAddress}:${raw.remotePort}`
-    const timer = setTimeout(() => raw.destroy(), HANDSHAKE_TIMEOUT_MS)
-    timer.unref()
+    const timer = clock.setTimeout(() => raw.destroy(), HANDSHAKE_TIMEOUT_MS)
     handshaking.set(key, timer)
     raw.once('close', () => {
-      clearTimeout(timer)
+      clock.clearTimeout(timer)
       if (handshaking.get(key) === timer) handshaking.delete(key)
     })
   })

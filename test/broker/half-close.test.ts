@@ -7,6 +7,7 @@ import { LogJournal } from '../../broker/store/log/journal.js'
 import { MemoryJournal } from '../../broker/store/journal.js'
 import { startBroker, tempDir, TestClient, type Frame } from '../helpers/broker.js'
 import { recordingLogger } from '../hardening/helpers.js'
+import { WatchedClock } from '../helpers/clock.js'
 
 /** Every reply the client read before the broker closed the connection (pushes are in `deliveries`). */
 async function repliesUntilClosed(c: TestClient): Promise<Frame[]> {
@@ -20,14 +21,24 @@ async function repliesUntilClosed(c: TestClient): Promise<Frame[]> {
   }
 }
 
+/** Until the broker has read the client's end (its log says so; there is no event to wait on). */
+async function endRead(recorded: { text(): string }): Promise<void> {
+  const deadline = Date.now() + 5000
+  while (!recorded.text().includes('client ended its side') && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
 for (const mode of ['binary', 'text'] as const) {
   t.test(`${mode}: requests read before the client's end are all answered, then the broker closes`, async (t) => {
     const dir = tempDir()
     t.teardown(() => dir.remove())
     // The log journal fsyncs every publish before its reply: those replies come after the end.
-    const b = await startBroker({ store: new LocalStore({ journal: new LogJournal({ dir: dir.path }) }) })
+    const clock = new WatchedClock()
+    const b = await startBroker({ store: new LocalStore({ journal: new LogJournal({ dir: dir.path }), clock }), clock })
     t.teardown(() => b.stop())
     const c = await TestClient.connect(b.port, mode)
+    const polling = clock.timerSet(1000)
     const publishes = 300
     c.send({ op: 'ping', id: 'ping' })
     c.send({ op: 'declare', id: 'declare', queue: 'jobs' })
@@ -36,6 +47,9 @@ for (const mode of ['binary', 'text'] as const) {
     c.send({ op: 'receive', id: 'poll', queue: 'empty', wait: 1 })
     c.send({ op: 'stats', id: 'stats', queue: 'jobs' })
     c.socket.end()
+    // The long poll runs after the publishes before it are on disk, then waits out its second.
+    await polling
+    clock.advance(1000)
     const replies = await repliesUntilClosed(c)
     t.same(replies.map((r) => r.id), ['ping', 'declare', ...Array.from({ length: publishes }, (_, i) => i), 'batch', 'poll', 'stats'], 'every reply, in request order')
     t.ok(replies.every((r) => r.ok === true), 'all successes')
@@ -47,7 +61,8 @@ for (const mode of ['binary', 'text'] as const) {
 
 t.test('a subscriber that ends its side gets no more pushes; what it was pushed is released at the close', async (t) => {
   const recorded = recordingLogger()
-  const b = await startBroker({ store: new LocalStore({ journal: new MemoryJournal() }), log: recorded.log })
+  const clock = new WatchedClock()
+  const b = await startBroker({ store: new LocalStore({ journal: new MemoryJournal(), clock }), clock, log: recorded.log })
   t.teardown(() => b.stop())
   const producer = await TestClient.connect(b.port)
   t.teardown(() => producer.close())
@@ -58,15 +73,15 @@ t.test('a subscriber that ends its side gets no more pushes; what it was pushed 
   const [first] = await sub.waitDeliveries(1)
   t.match(first, { op: 'deliver', body: 'm1' })
   // A long poll keeps the half-closed connection open for a while: pushes could still be made.
+  const polling = clock.timerSet(1000)
   sub.send({ op: 'receive', id: 2, queue: 'idle', wait: 1 })
   sub.socket.end()
-  const deadline = Date.now() + 5000
-  while (!recorded.text().includes('client ended its side') && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
+  await endRead(recorded)
   t.match(recorded.text(), 'client ended its side', 'the broker read the end')
   await producer.request({ op: 'publish', queue: 'mail', body: 'm2' })
   await producer.request({ op: 'publish', queue: 'mail', body: 'm3' })
+  await polling
+  clock.advance(1000)
 
   t.same((await repliesUntilClosed(sub)).map((r) => [r.id, r.messages]), [[2, []]], 'the long poll is answered, then the close')
   t.equal(sub.deliveries.length, 1, 'nothing was pushed after the end')
@@ -77,16 +92,22 @@ t.test('a subscriber that ends its side gets no more pushes; what it was pushed 
 })
 
 t.test('a subscribe answered after the client\'s end pushes nothing either', async (t) => {
-  const b = await startBroker()
+  const recorded = recordingLogger()
+  const clock = new WatchedClock()
+  const b = await startBroker({ store: new LocalStore({ journal: new MemoryJournal(), clock }), clock, log: recorded.log })
   t.teardown(() => b.stop())
   const producer = await TestClient.connect(b.port)
   t.teardown(() => producer.close())
   await producer.request({ op: 'publish', queue: 'mail', body: 'm1' })
   const sub = await TestClient.connect(b.port)
   // The long poll holds the subscribe back (it waits for what came before it) until after the end.
+  const polling = clock.timerSet(1000)
   sub.send({ op: 'receive', id: 1, queue: 'idle', wait: 1 })
   sub.send({ op: 'subscribe', id: 2, queue: 'mail' })
   sub.socket.end()
+  await polling
+  await endRead(recorded)
+  clock.advance(1000)
   const replies = await repliesUntilClosed(sub)
   t.match(replies, [{ id: 1, ok: true, messages: [] }, { id: 2, ok: true }])
   t.equal(sub.deliveries.length, 0, 'no push')

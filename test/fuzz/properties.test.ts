@@ -67,7 +67,7 @@ t.test('random bytes, in any chunks, never throw and never hold more than max-fr
 function fakeSession(store: LocalStore): SessionContext {
   return {
     store, limits: { ...DEFAULT_LIMITS, maxBatch: 10, maxMessage: 1000 }, log: silentLogger, owner: { id: 1 },
-    info: { version: 'test', startedAt: 0, connections: () => 1 },
+    info: { version: 'test', startedAt: 0, now: () => 0, connections: () => 1 },
     signal: new AbortController().signal, clientName: undefined, subscriptions: new Map(),
     authenticate: () => {}, push: () => {},
     subscribed(sub) {

@@ -8,6 +8,7 @@ import { TokenTable } from '../../broker/auth/tokens.js'
 import { ALL_POWERFUL } from '../../broker/auth/principal.js'
 import { parseAuthFile } from '../../broker/auth/file.js'
 import { authFrom, recordingLogger, startHardened } from './helpers.js'
+import { WatchedClock } from '../helpers/clock.js'
 import { PRE_AUTH_MAX_FRAME } from '../../broker/auth/settings.js'
 
 const ADMIN = 'admin-secret-token-1'
@@ -102,16 +103,22 @@ t.test('the frame_too_large before hello names the 16 KiB cap in force, not max-
 })
 
 t.test('a connection without a valid hello by the deadline is closed with unauthorized', async (t) => {
-  const b = await startHardened({ auth: authFrom(FILE, 150) })
+  const clock = new WatchedClock()
+  const b = await startHardened({ auth: authFrom(FILE, 150), clock })
   t.teardown(() => b.stop())
+  const armed = clock.timerSet(150)
   const idle = await TestClient.connect(b.port, 'text')
+  await armed
+  clock.advance(149)
+  t.same(await idle.request({ op: 'ping', id: 'early' }), { id: 'early', ok: true }, 'still open 1 ms before the deadline')
+  clock.advance(1)
   t.match(await idle.reply(), { ok: false, error: { code: 'unauthorized', message: /no hello with a valid token within 150 ms/ } })
   await idle.closed
   const good = await TestClient.connect(b.port)
   t.teardown(() => good.close())
   await good.request({ op: 'hello', token: WORKER })
   // Outlives the deadline: a ping after three deadlines still answers.
-  await new Promise((resolve) => setTimeout(resolve, 450))
+  clock.advance(450)
   t.match(await good.request({ op: 'ping', id: 'alive' }), { id: 'alive', ok: true })
   t.equal(good.socket.destroyed, false)
 })

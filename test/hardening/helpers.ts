@@ -15,7 +15,11 @@ export interface HardenedBroker {
 }
 
 export async function startHardened(options: Omit<BrokerOptions, 'store'> & { maxQueues?: number } = {}): Promise<HardenedBroker> {
-  const store = new LocalStore({ journal: new MemoryJournal(), ...(options.maxQueues !== undefined ? { maxQueues: options.maxQueues } : {}) })
+  const store = new LocalStore({
+    journal: new MemoryJournal(),
+    ...(options.maxQueues !== undefined ? { maxQueues: options.maxQueues } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  })
   const broker = new Broker({ ...options, store })
   const { port } = await broker.start(0)
   return { broker, store, port, stop: () => broker.stop() }

@@ -5,6 +5,7 @@ import { Broker } from '../../broker/server.js'
 import { LocalStore } from '../../broker/store/local/store.js'
 import { MemoryJournal } from '../../broker/store/journal.js'
 import { TestClient } from '../helpers/broker.js'
+import { ManualClock } from '../../shared/clock.js'
 
 t.test('past the memory watermark publishers wait while a consumer drains, then resume', async (t) => {
   let rss = 10
@@ -35,16 +36,47 @@ t.test('past the memory watermark publishers wait while a consumer drains, then 
   t.equal(deliveries[1]?.body, 2)
 })
 
+t.test('memory is read every checkEveryMs on the broker\'s clock', async (t) => {
+  const clock = new ManualClock()
+  let rss = 10
+  let reads = 0
+  const broker = new Broker({
+    store: new LocalStore({ journal: new MemoryJournal(), clock }), clock,
+    memory: { highBytes: 100, read: () => (reads++, rss), checkEveryMs: 500 },
+  })
+  await broker.start(0)
+  t.teardown(() => broker.stop())
+  rss = 1000
+  clock.advance(499)
+  t.same([reads, broker.underPressure], [0, false], 'not read before the first period')
+  clock.advance(1)
+  t.same([reads, broker.underPressure], [1, true], 'read at 500 ms')
+  rss = 10
+  clock.advance(500)
+  t.same([reads, broker.underPressure], [2, false], 'and again 500 ms later')
+})
+
 t.test('the idle timeout closes a quiet connection, not a subscriber', async (t) => {
-  const broker = new Broker({ store: new LocalStore({ journal: new MemoryJournal() }), idleTimeoutMs: 200 })
+  const clock = new ManualClock()
+  const broker = new Broker({ store: new LocalStore({ journal: new MemoryJournal(), clock }), idleTimeoutMs: 200, clock })
   const { port } = await broker.start(0)
   t.teardown(() => broker.stop())
   const quiet = await TestClient.connect(port, 'text')
+  const talker = await TestClient.connect(port, 'text')
   const subscriber = await TestClient.connect(port, 'text')
-  t.teardown(() => subscriber.close())
+  t.teardown(() => Promise.all([talker.close(), subscriber.close()]))
   t.match(await subscriber.request({ op: 'subscribe', queue: 'q' }), { ok: true })
   t.match(await quiet.request({ op: 'ping' }), { ok: true })
+  t.match(await talker.request({ op: 'ping' }), { ok: true })
+  clock.advance(150)
+  t.match(await talker.request({ op: 'ping', id: 'at 150' }), { id: 'at 150', ok: true })
+  clock.advance(50)
   t.match(await quiet.reply(), { ok: false, error: { code: 'limit', message: /no traffic for 200 ms/ } })
   await quiet.closed
   t.match(await subscriber.request({ op: 'ping', id: 1 }), { id: 1, ok: true }, 'the subscriber, just as quiet, is still served')
+  t.match(await talker.request({ op: 'ping', id: 'at 200' }), { id: 'at 200', ok: true }, 'silence counts from the last frame read')
+  clock.advance(200)
+  t.match(await talker.reply(), { ok: false, error: { code: 'limit' } }, 'closed 200 ms after its last frame')
+  await talker.closed
+  t.equal(subscriber.socket.destroyed, false)
 })

@@ -13,6 +13,7 @@ import { Consumer } from '../../consumer/index.js'
 import type { Message } from '../../shared/client/backend.js'
 import { readTlsFiles } from '../../broker/net/tls-files.js'
 import { startHardened } from './helpers.js'
+import { WatchedClock } from '../helpers/clock.js'
 import { Broker } from '../../broker/server.js'
 import { LocalStore } from '../../broker/store/local/store.js'
 import { LogJournal } from '../../broker/store/log/journal.js'
@@ -119,4 +120,23 @@ t.test('over TLS too, a client that ends its side after pipelined requests gets 
   const replies = out.trim().split('\n').map((line) => JSON.parse(line))
   t.same(replies.map((r) => [r.id, r.ok]), [[1, true], [2, true], [3, true], [4, true], [5, true]])
   t.match(replies[4], { queues: [{ queue: 'q', ready: 3 }] })
+})
+
+t.test('a peer that starts a TLS handshake and stalls is dropped at the handshake deadline', async (t) => {
+  const clock = new WatchedClock()
+  const b = await startHardened({ tls: files, clock })
+  t.teardown(() => b.stop())
+  const armed = clock.timerSet(10_000)
+  const stalled = net.connect({ port: b.port, host: '127.0.0.1' })
+  t.teardown(() => stalled.destroy())
+  stalled.on('error', () => {})
+  await once(stalled, 'connect')
+  // Half a record header: Node's own handshake timeout has not started, ours has.
+  stalled.write(Buffer.from([0x16, 0x03]))
+  await armed
+  // Dropped with its bytes unread, so the close may come as a reset.
+  const closed = new Promise((resolve) => stalled.once('close', resolve))
+  clock.advance(10_000)
+  await closed
+  t.equal(b.broker.connections, 0, 'it never became a connection')
 })

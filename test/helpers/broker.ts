@@ -34,7 +34,7 @@ export async function startBroker(options: {
     ...(options.clock ? { clock: options.clock } : {}),
   })
   const broker = new Broker({
-    store, ...(options.limits ? { limits: options.limits } : {}), ...(options.log ? { log: options.log } : {}), ...(options.auth ? { auth: options.auth } : {}),
+    store, ...(options.clock ? { clock: options.clock } : {}), ...(options.limits ? { limits: options.limits } : {}), ...(options.log ? { log: options.log } : {}), ...(options.auth ? { auth: options.auth } : {}),
   })
   const { port } = await broker.start(options.port ?? 0)
   return { broker, port, stop: () => broker.stop() }

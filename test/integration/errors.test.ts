@@ -5,6 +5,8 @@ import t, { type Test } from 'tap'
 import net from 'node:net'
 import { encodeFrame } from '../../shared/protocol/codec.js'
 import { startBroker, TestClient, type Frame } from '../helpers/broker.js'
+import { WatchedClock } from '../helpers/clock.js'
+import { REFUSAL_WAIT_MS } from '../../broker/server.js'
 
 function binaryFrame(text: string): Buffer {
   const body = Buffer.from(text, 'utf8')
@@ -132,11 +134,16 @@ t.test('a refused client that speaks first is refused in its own frame mode', as
 })
 
 t.test('max-connections refuses the next connection with limit', async (t) => {
-  const b = await startBroker({ limits: { maxConnections: 1 } })
+  const clock = new WatchedClock()
+  const b = await startBroker({ limits: { maxConnections: 1 }, clock })
   t.teardown(() => b.stop())
   const first = await TestClient.connect(b.port, 'text')
   t.same(await first.request({ op: 'ping', id: 1 }), { id: 1, ok: true })
+  // A refused client that says nothing is refused as text once it has had time to speak first.
+  const waiting = clock.timerSet(REFUSAL_WAIT_MS)
   const second = await TestClient.connect(b.port, 'text')
+  await waiting
+  clock.advance(REFUSAL_WAIT_MS)
   t.same(errorOf(t, await second.reply()), { id: undefined, code: 'limit' })
   await second.closed
   t.pass('the refused connection is closed')

@@ -146,7 +146,7 @@ async function deliver(call: Call, topic: string, meta: TopicMeta, messages: Pre
   const { face } = call
   const fifo = isFifoTopic(topic)
   const seen = memo(face, 'sns-dedup', () => new Map<string, { mid: string; at: number }>())
-  const now = Date.now()
+  const now = face.now()
   if (fifo) for (const [k, v] of seen) if (now - v.at >= DEDUP_MS) seen.delete(k)
   const sent: (Sent | undefined)[] = messages.map((p) => {
     const earlier = fifo && p.dedupId !== undefined ? seen.get(`${topic}\n${p.dedupId}`) : undefined

@@ -74,7 +74,7 @@ export const startMessageMoveTask: Action = async (input, call) => {
   const maxPerSecond = optInt(input, 'MaxNumberOfMessagesPerSecond', 1, 500)
   const list = tasks(call).get(queue) ?? []
   if (list.some((t) => t.status === 'RUNNING')) throw invalidParameterValue('There is already a task running. Only one active task is allowed for each source queue.')
-  const task: MoveTask = { id: randomUUID(), status: 'RUNNING', sourceArn, moved: 0, toMove: 0, started: Date.now() }
+  const task: MoveTask = { id: randomUUID(), status: 'RUNNING', sourceArn, moved: 0, toMove: 0, started: call.face.now() }
   if (destinationArn) task.destinationArn = destinationArn
   if (maxPerSecond !== undefined) task.maxPerSecond = maxPerSecond
   list.unshift(task)

@@ -51,7 +51,7 @@ export async function existingQueue(input: Input, call: Call): Promise<{ name: s
 export function metaOf(face: Face, name: string): QueueMeta {
   let meta = face.state.queues.get(name)
   if (!meta) {
-    const now = Math.floor(Date.now() / 1000)
+    const now = Math.floor(face.now() / 1000)
     meta = { attributes: {}, tags: {}, created: now, modified: now }
     face.state.queues.set(name, meta)
   }

@@ -28,7 +28,7 @@ export const createQueue: Action = async (input, call) => {
     return { QueueUrl: queueUrl(call.caller, name) }
   }
   await face.store.declare(declareInput(name, attributes, fifo))
-  const now = Math.floor(Date.now() / 1000)
+  const now = Math.floor(face.now() / 1000)
   delete attributes.FifoQueue
   face.state.queues.set(name, { attributes, tags, created: now, modified: now })
   await face.state.save()
@@ -86,7 +86,7 @@ export const setQueueAttributes: Action = async (input, call) => {
   const attributes = await checkAttributes(call.face, stringMap(input, 'Attributes'), isFifoName(name), false)
   await call.face.store.declare(declareInput(name, attributes, undefined))
   Object.assign(meta.attributes, attributes)
-  meta.modified = Math.floor(Date.now() / 1000)
+  meta.modified = Math.floor(call.face.now() / 1000)
   await call.face.state.save()
   return {}
 }

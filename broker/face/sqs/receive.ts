@@ -34,7 +34,7 @@ export const receiveMessage: Action = async (input, call) => {
   const attemptKey = attemptId === undefined ? undefined : `${name}\n${attemptId}`
   if (attemptKey !== undefined) {
     const earlier = attempts.get(attemptKey)
-    const now = Date.now()
+    const now = call.face.now()
     if (earlier && now - earlier.at < ATTEMPT_MS && earlier.receipts.every((r) => call.face.store.receiptQueue(r) === name)) return earlier.reply
     for (const [k, a] of attempts) if (now - a.at >= ATTEMPT_MS) attempts.delete(k)
   }
@@ -54,7 +54,7 @@ export const receiveMessage: Action = async (input, call) => {
     deliveries = taking
   }
   const reply: Output = deliveries.length === 0 ? {} : { Messages: deliveries.map((d) => messageOf(d, call, system, wanted)) }
-  if (attemptKey !== undefined && deliveries.length > 0) attempts.set(attemptKey, { at: Date.now(), receipts: deliveries.map((d) => d.receipt), reply })
+  if (attemptKey !== undefined && deliveries.length > 0) attempts.set(attemptKey, { at: call.face.now(), receipts: deliveries.map((d) => d.receipt), reply })
   return reply
 }
 
@@ -67,7 +67,7 @@ function messageOf(d: Delivery, call: Call, system: string[], wanted: string[]):
       SenderId: call.caller.accessKeyId ?? call.caller.account,
       SentTimestamp: String(d.publishedAt),
       ApproximateReceiveCount: String(d.receives),
-      ApproximateFirstReceiveTimestamp: String(d.receives === 1 ? Date.now() : d.publishedAt),
+      ApproximateFirstReceiveTimestamp: String(d.receives === 1 ? call.face.now() : d.publishedAt),
     }
     if (d.group !== undefined) values.MessageGroupId = d.group
     if (isFifoName(d.queue)) values.SequenceNumber = sequenceNumberOf(d.mid)
