@@ -8,8 +8,10 @@
 // cut() takes the durable image: every unsynced write, truncation and name change is dropped.
 // With `torn`, the file the last write went to keeps its unsynced writes in order and the last
 // one only in part: up to the last 512-byte boundary it reached (a disk that wrote the file's
-// sectors in order and lost power inside the last write). fromImage() is the disk after the
-// restart: everything in the image is durable.
+// sectors in order and lost power inside the last write). With `names`, the folders keep every
+// name change made, synced or not (as a file system may well commit them early), while file
+// bytes still count only once synced. fromImage() is the disk after the restart: everything in
+// the image is durable.
 //
 // Each call that changes the disk or makes something durable (mkdir, open for writing, write,
 // fdatasync, fsync, ftruncate, unlink, rename) is numbered from 0. A call takes effect when it
@@ -57,6 +59,11 @@ export interface PowerCutOptions {
   cutAt?: number
   /** Keep a torn tail of the last write when cutting. */
   torn?: boolean
+  /**
+   * Keep every name as it is now, synced or not: a file system that committed its folders'
+   * changes before the power went (nothing forbids it), while file bytes still count only once synced.
+   */
+  names?: boolean
 }
 
 function errno(code: string, path: string): Error {
@@ -88,8 +95,10 @@ export class PowerCutFs implements LogFs {
   private nextFd = 3
   /** The file the last write went to. */
   private lastWritten: File | undefined
+  private cutAt: number | undefined
 
   constructor(private readonly options: PowerCutOptions = {}, image?: DiskImage) {
+    this.cutAt = options.cutAt
     this.dead = new Promise((resolve) => (this.cutDone = resolve))
     if (image) this.load(image)
   }
@@ -103,11 +112,16 @@ export class PowerCutFs implements LogFs {
     return this.isDead
   }
 
+  /** The power stays on after all (a cut not reached yet is called off). */
+  disarm(): void {
+    this.cutAt = undefined
+  }
+
   /** What a power cut now would leave. */
-  image(torn = this.options.torn === true): DiskImage {
+  image(torn = this.options.torn === true, names = this.options.names === true): DiskImage {
     const image: DiskImage = { files: new Map(), dirs: new Set(['/']) }
     const walk = (dir: Dir, path: string): void => {
-      for (const [name, node] of dir.durable) {
+      for (const [name, node] of names ? dir.entries : dir.durable) {
         const full = path === '/' ? `/${name}` : `${path}/${name}`
         if (node.kind === 'dir') {
           image.dirs.add(full)
@@ -195,7 +209,7 @@ export class PowerCutFs implements LogFs {
   private numbered(op: string, path: string, inFlight?: () => void): boolean {
     const index = this.calls.length
     this.calls.push({ op, path })
-    if (this.options.cutAt !== index) return true
+    if (this.cutAt !== index) return true
     if (inFlight && this.options.torn) inFlight()
     this.isDead = true
     this.cutDone?.(this.image())

@@ -1,0 +1,256 @@
+// Crash safety at every file-system call: a scenario that declares a queue, publishes (one at a
+// time and in a batch), receives, acks, rolls segments, compacts the oldest one and deletes dead
+// ones is run once to count its calls; then, for each call k, it is run again with the power cut
+// at call k (test/helpers/power-cut-fs.ts keeps only what was durable), a store is restarted
+// over what the disk kept, and:
+// - every publish whose confirmation came is there, unless it was acked (an ack is answered at
+//   once, so a message whose ack reached the disk, fsynced or not, is rightly gone);
+// - no message whose ack's commit came returns, and none comes back twice;
+// - recovery reports no corruption (a torn tail it cuts is a warning, not corruption);
+// - the restarted store takes a publish and an ack.
+// The walk is generic: it cuts at whatever calls the log makes, so a new kind of file is covered
+// as soon as the log writes it. It runs in three variants: the unsynced writes and names
+// dropped whole; the last write torn at a sector boundary; and the folders' unsynced name changes
+// kept (a file created but not yet synced, a file removed before its folder was). And a cut can
+// come again while the restart recovers: after a torn tail, each call of that recovery is cut
+// too, and the store after that restart is checked the same way.
+import t from 'tap'
+import { LocalStore } from '../../../broker/store/local/store.js'
+import { LogJournal } from '../../../broker/store/log/journal.js'
+import { ManualClock } from '../../../shared/clock.js'
+import type { Delivery, PeekState } from '../../../shared/protocol/types.js'
+import { PowerCutFs, type DiskImage } from '../../helpers/power-cut-fs.js'
+import { silentLogger, type Logger } from '../../../shared/logger.js'
+import { captureLog } from './fixture.js'
+import type { Frame } from '../../helpers/broker.js'
+
+const DIR = '/srv/hubq/data'
+const SEGMENT_BYTES = 4096
+const owner = { id: 1 }
+
+/** What the scenario was told before the power went: what a restart owes it. */
+interface Outcome {
+  declared: boolean
+  /** Messages whose publish was confirmed. */
+  confirmed: Set<string>
+  /** Messages acked: the consumer was told so at once, the ack's record may yet be lost. */
+  ackTold: Set<string>
+  /** Messages whose ack's commit resolved. */
+  acked: Set<string>
+  /** How far it got, for a failure message. */
+  step: string
+}
+
+function body(n: number): string {
+  return JSON.stringify({ n, pad: 'x'.repeat(300) })
+}
+
+function open(fs: PowerCutFs, log = silentLogger): { store: LocalStore; journal: LogJournal } {
+  const journal = new LogJournal({ dir: DIR, fs, segmentBytes: SEGMENT_BYTES, log, retryMs: 60_000 })
+  // A clock that never moves: no visibility timeout or receive-count timer fires mid-run, so
+  // every run makes the same calls in the same order.
+  const store = new LocalStore({ journal, clock: new ManualClock() })
+  return { store, journal }
+}
+
+async function publish(store: LocalStore, outcome: Outcome, ns: number[]): Promise<void> {
+  const mids = await store.publish({ queue: 'q' }, ns.map((n) => ({ bodyJson: body(n) })))
+  for (const mid of mids) outcome.confirmed.add(mid)
+}
+
+async function receiveAll(store: LocalStore, max: number): Promise<Delivery[]> {
+  return store.receive('q', { max, wait: 0, owner, visibilityTimeout: 3600 })
+}
+
+async function ack(store: LocalStore, journal: LogJournal, outcome: Outcome, deliveries: Delivery[]): Promise<void> {
+  for (const d of deliveries) outcome.ackTold.add(d.mid)
+  store.ack(deliveries.map((d) => d.receipt))
+  await journal.commit()
+  for (const d of deliveries) outcome.acked.add(d.mid)
+}
+
+/**
+ * Declare; publish one by one into a second segment; a batch; ack all but one message of the
+ * first segment (so it is compacted: its one live message rewritten at the head, then deleted);
+ * publish on through another roll; ack a whole segment's worth (deleted outright); ack the last
+ * of the first ones; publish again so collection runs behind it; stop cleanly.
+ */
+async function scenario(fs: PowerCutFs, outcome: Outcome, log?: Logger): Promise<void> {
+  const { store, journal } = open(fs, log)
+  outcome.step = 'open'
+  await store.open()
+  outcome.step = 'declare'
+  await store.declare({ queue: 'q' })
+  outcome.declared = true
+  outcome.step = 'publish one by one'
+  for (let n = 0; n < 14; n++) await publish(store, outcome, [n])
+  outcome.step = 'publish a batch'
+  await publish(store, outcome, [14, 15, 16, 17, 18, 19])
+  outcome.step = 'ack the first ones but one'
+  const first = await receiveAll(store, 20)
+  const keep = first[2] as Delivery
+  await ack(store, journal, outcome, first.filter((d) => d !== keep))
+  outcome.step = 'publish through a roll'
+  for (let n = 20; n < 34; n++) await publish(store, outcome, [n])
+  outcome.step = 'ack a segment'
+  await ack(store, journal, outcome, await receiveAll(store, 14))
+  outcome.step = 'ack the kept one'
+  await ack(store, journal, outcome, [keep])
+  outcome.step = 'publish behind collection'
+  for (let n = 34; n < 40; n++) await publish(store, outcome, [n])
+  outcome.step = 'close'
+  await store.close()
+  outcome.step = 'closed'
+}
+
+function newOutcome(): Outcome {
+  return { declared: false, confirmed: new Set(), ackTold: new Set(), acked: new Set(), step: 'start' }
+}
+
+/** Lets what was answered before the cut reach the scenario (nothing is answered after it). */
+async function drain(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve))
+}
+
+/** Runs the scenario with the power cut at call `cutAt` (never, when undefined); the disk the restart finds, and what was told. */
+type Variant = { torn?: boolean; names?: boolean }
+
+async function runTo(
+  cutAt: number | undefined, variant: Variant, log?: Logger,
+): Promise<{ image: DiskImage; outcome: Outcome; fs: PowerCutFs; error?: unknown }> {
+  const fs = new PowerCutFs({ ...(cutAt !== undefined ? { cutAt } : {}), ...variant })
+  const outcome = newOutcome()
+  let error: unknown
+  const run = scenario(fs, outcome, log).catch((err: unknown) => {
+    error = err
+  })
+  await Promise.race([run, fs.dead])
+  if (fs.cut) {
+    const image = await fs.dead
+    await drain()
+    return { image, outcome, fs, error }
+  }
+  // The run ended before call `cutAt`: the power goes after a clean stop.
+  return { image: fs.image(), outcome, fs, error }
+}
+
+/** Every mid the store holds in `q`, in any state. */
+function held(store: LocalStore): string[] {
+  if (!store.queues.has('q')) return []
+  const states: PeekState[] = ['ready', 'inflight', 'delayed']
+  return states.flatMap((state) => store.peek('q', state, 1_000_000).map((d) => d.mid))
+}
+
+/**
+ * Restarts over `image` with the power cut at call `cutAt` of the restart: the disk it leaves
+ * then, or undefined when the restart was done before that call.
+ */
+async function cutDuringRestart(image: DiskImage, cutAt: number, variant: Variant): Promise<DiskImage | undefined> {
+  const fs = PowerCutFs.fromImage(image, { cutAt, ...variant })
+  const { store } = open(fs)
+  const opened = store.open().then(() => true, () => true)
+  const done = await Promise.race([opened, fs.dead.then(() => false)])
+  if (!done) return fs.dead
+  fs.disarm()
+  await store.close()
+  return undefined
+}
+
+/** Restarts over `image` and says what is wrong, if anything. */
+async function restartAndCheck(image: DiskImage, outcome: Outcome): Promise<string[]> {
+  const problems: string[] = []
+  const { log, lines } = captureLog()
+  const fs = PowerCutFs.fromImage(image)
+  const { store, journal } = open(fs, log)
+  try {
+    await store.open()
+  } catch (err) {
+    return [`the restart failed: ${(err as Error).message}`]
+  }
+  const errors = lines.filter((l: Frame) => l.level >= 50)
+  for (const line of errors) problems.push(`recovery logged an error: ${line.msg}`)
+  if (outcome.declared && !store.queues.has('q')) problems.push('the confirmed declare of q is lost')
+  const mids = held(store)
+  const present = new Set(mids)
+  if (present.size !== mids.length) problems.push(`a message is held twice: ${mids.filter((m, i) => mids.indexOf(m) !== i).join(' ')}`)
+  for (const mid of outcome.confirmed) {
+    if (!outcome.ackTold.has(mid) && !present.has(mid)) problems.push(`confirmed message ${mid} is lost`)
+  }
+  for (const mid of outcome.acked) {
+    if (present.has(mid)) problems.push(`acked message ${mid} came back`)
+  }
+  try {
+    const [mid] = await store.publish({ queue: 'q' }, [{ bodyJson: '"after"' }])
+    const got = (await receiveAll(store, 1_000_000)).find((d) => d.mid === mid)
+    if (!got) problems.push('the publish after the restart was not delivered')
+    else if (store.ack([got.receipt]) !== 1) problems.push('the ack after the restart was not taken')
+    await journal.commit()
+  } catch (err) {
+    problems.push(`the restarted store refused a publish or an ack: ${(err as Error).message}`)
+  }
+  await store.close()
+  return problems
+}
+
+/**
+ * Walks every call of the scenario; returns the failures, one line per bad cut. With
+ * `recoveryCuts`, each call of the first restart is cut as well, and the restart after that checked.
+ */
+async function walk(variant: Variant, counted: number, recoveryCuts = false): Promise<{ failures: string[]; cuts: number }> {
+  const failures: string[] = []
+  const name = [variant.torn ? 'torn' : '', variant.names ? 'names kept' : ''].filter((s) => s).join(', ')
+  let cuts = 0
+  for (let k = 0; k <= counted; k++) {
+    const { image, outcome, fs, error } = await runTo(k, variant)
+    const call = fs.calls[k]
+    const where = `${call ? `cut at call ${k} (${call.op} ${call.path}) during '${outcome.step}'` : `cut after the run (${fs.calls.length} calls)`}${name ? ` [${name}]` : ''}`
+    if (error !== undefined) failures.push(`${where}: the scenario failed: ${(error as Error).message}`)
+    cuts++
+    for (const problem of await restartAndCheck(image, outcome)) failures.push(`${where}: ${problem}`)
+    if (!recoveryCuts) continue
+    for (let j = 0; ; j++) {
+      const again = await cutDuringRestart(image, j, variant)
+      if (!again) break
+      cuts++
+      for (const problem of await restartAndCheck(again, outcome)) failures.push(`${where}, then at call ${j} of the restart: ${problem}`)
+    }
+  }
+  return { failures, cuts }
+}
+
+t.test('the scenario makes every kind of call the walk is meant to cut at', async (t) => {
+  const { log, lines } = captureLog()
+  const { fs, outcome, error } = await runTo(undefined, {}, log)
+  t.equal(error, undefined, 'the scenario runs')
+  t.equal(outcome.step, 'closed')
+  const segments = (op: string): number => fs.calls.filter((c) => c.op === op && /\.log$/.test(c.path)).length
+  t.ok(segments('open w') >= 3, `segments rolled (${segments('open w')} created)`)
+  t.ok(segments('unlink') >= 2, `dead segments deleted (${segments('unlink')})`)
+  t.ok(lines.some((l) => /^log: compacted/.test(l.msg)), 'a segment was compacted')
+  t.ok(fs.calls.some((c) => c.op === 'fsync'), 'the folder is fsynced')
+  t.ok(fs.calls.length > 100, `${fs.calls.length} calls to walk`)
+  t.same(await restartAndCheck(fs.image(), outcome), [], 'a clean stop restarts clean')
+})
+
+t.test('a folder the log made is still there after a power cut', async (t) => {
+  // The data folder and its parents did not exist: a confirmed publish must not vanish with
+  // the folder's own name, which is durable only once its parent is fsynced.
+  const fs = new PowerCutFs()
+  const { store } = open(fs)
+  await store.open()
+  const [mid] = await store.publish({ queue: 'q' }, [{ bodyJson: '"kept"' }])
+  const outcome = newOutcome()
+  outcome.declared = true
+  outcome.confirmed.add(mid as string)
+  t.same([...fs.image().dirs].sort(), ['/', '/srv', '/srv/hubq', DIR], 'the folders made are durable')
+  t.same(await restartAndCheck(fs.image(), outcome), [], 'the confirmed message survives the cut')
+})
+
+const variants: [string, Variant][] = [['', {}], [' (a torn last write)', { torn: true }], [' (unsynced names kept)', { names: true }]]
+for (const [label, variant] of variants) {
+  t.test(`a power cut at any call keeps every confirmed message and no acked one${label}`, async (t) => {
+    const counted = (await runTo(undefined, {})).fs.calls.length
+    const { failures, cuts } = await walk(variant, counted, variant.torn === true)
+    t.same(failures, [], `${cuts} cuts walked`)
+  })
+}
