@@ -7,8 +7,8 @@
 //   the folder's durable entries still name what they named at its last fsync).
 // cut() takes the durable image: every unsynced write, truncation and name change is dropped.
 // With `torn`, the file the last write went to keeps its unsynced writes in order and the last
-// one only in part: up to the last 512-byte boundary it reached (a disk that wrote the file's
-// sectors in order and lost power inside the last write). With `names`, the folders keep every
+// one only in part, cut at a 512-byte boundary inside it: the last one ('most') or the first one
+// ('least') (a disk that wrote the file's sectors in order and lost power inside the last write). With `names`, the folders keep every
 // name change made, synced or not (as a file system may well commit them early), while file
 // bytes still count only once synced. fromImage() is the disk after the restart: everything in
 // the image is durable.
@@ -57,8 +57,8 @@ export interface Call {
 export interface PowerCutOptions {
   /** Cut the power at this call (0-based); undefined: never. */
   cutAt?: number
-  /** Keep a torn tail of the last write when cutting. */
-  torn?: boolean
+  /** Keep a torn tail of the last write when cutting: as many whole sectors of it as can be torn, or as few. */
+  torn?: 'most' | 'least'
   /**
    * Keep every name as it is now, synced or not: a file system that committed its folders'
    * changes before the power went (nothing forbids it), while file bytes still count only once synced.
@@ -118,7 +118,7 @@ export class PowerCutFs implements LogFs {
   }
 
   /** What a power cut now would leave. */
-  image(torn = this.options.torn === true, names = this.options.names === true): DiskImage {
+  image(torn = this.options.torn, names = this.options.names === true): DiskImage {
     const image: DiskImage = { files: new Map(), dirs: new Set(['/']) }
     const walk = (dir: Dir, path: string): void => {
       for (const [name, node] of names ? dir.entries : dir.durable) {
@@ -127,7 +127,7 @@ export class PowerCutFs implements LogFs {
           image.dirs.add(full)
           walk(node, full)
         } else {
-          image.files.set(full, Buffer.from(torn && node === this.lastWritten ? this.tornTail(node) : node.durable))
+          image.files.set(full, Buffer.from(torn && node === this.lastWritten ? this.tornTail(node, torn) : node.durable))
         }
       }
     }
@@ -135,8 +135,8 @@ export class PowerCutFs implements LogFs {
     return image
   }
 
-  /** The file's durable bytes, its unsynced changes but the last write in order, and that write up to the last sector boundary it reached. */
-  private tornTail(file: File): Buffer {
+  /** The file's durable bytes, its unsynced changes but the last write in order, and that write up to a sector boundary inside it. */
+  private tornTail(file: File, torn: 'most' | 'least'): Buffer {
     let data = file.durable
     const changes = file.changes
     let last = changes.length - 1
@@ -144,8 +144,10 @@ export class PowerCutFs implements LogFs {
     if (last < 0) return data
     for (let i = 0; i < last; i++) data = apply(data, changes[i] as Change)
     const write = changes[last] as { write: Buffer; position: number }
-    const end = Math.floor((write.position + write.write.length - 1) / SECTOR_BYTES) * SECTOR_BYTES
-    if (end <= write.position) return data
+    const end = torn === 'most'
+      ? Math.floor((write.position + write.write.length - 1) / SECTOR_BYTES) * SECTOR_BYTES
+      : Math.floor(write.position / SECTOR_BYTES + 1) * SECTOR_BYTES
+    if (end <= write.position || end >= write.position + write.write.length) return data
     return apply(data, { write: write.write.subarray(0, end - write.position), position: write.position })
   }
 
@@ -210,7 +212,7 @@ export class PowerCutFs implements LogFs {
     const index = this.calls.length
     this.calls.push({ op, path })
     if (this.cutAt !== index) return true
-    if (inFlight && this.options.torn) inFlight()
+    if (inFlight && this.options.torn !== undefined) inFlight()
     this.isDead = true
     this.cutDone?.(this.image())
     return false

@@ -9,11 +9,11 @@
 // - recovery reports no corruption (a torn tail it cuts is a warning, not corruption);
 // - the restarted store takes a publish and an ack.
 // The walk is generic: it cuts at whatever calls the log makes, so a new kind of file is covered
-// as soon as the log writes it. It runs in three variants: the unsynced writes and names
-// dropped whole; the last write torn at a sector boundary; and the folders' unsynced name changes
-// kept (a file created but not yet synced, a file removed before its folder was). And a cut can
-// come again while the restart recovers: after a torn tail, each call of that recovery is cut
-// too, and the store after that restart is checked the same way.
+// as soon as the log writes it. It runs in four variants: the unsynced writes and names dropped
+// whole; the last write torn at its last or its first sector boundary; and the folders' unsynced
+// name changes kept (a file created but not yet synced, a file removed before its folder was).
+// And a cut can come again while the restart recovers: each call of that recovery is cut too,
+// and the store after that second restart is checked the same way.
 import t from 'tap'
 import { LocalStore } from '../../../broker/store/local/store.js'
 import { LogJournal } from '../../../broker/store/log/journal.js'
@@ -113,7 +113,7 @@ async function drain(): Promise<void> {
 }
 
 /** Runs the scenario with the power cut at call `cutAt` (never, when undefined); the disk the restart finds, and what was told. */
-type Variant = { torn?: boolean; names?: boolean }
+type Variant = { torn?: 'most' | 'least'; names?: boolean }
 
 async function runTo(
   cutAt: number | undefined, variant: Variant, log?: Logger,
@@ -156,8 +156,8 @@ async function cutDuringRestart(image: DiskImage, cutAt: number, variant: Varian
   return undefined
 }
 
-/** Restarts over `image` and says what is wrong, if anything. */
-async function restartAndCheck(image: DiskImage, outcome: Outcome): Promise<string[]> {
+/** Restarts over `image` and says what is wrong, if anything; `seen` counts the torn tails recovery cut. */
+async function restartAndCheck(image: DiskImage, outcome: Outcome, seen = { tornTails: 0 }): Promise<string[]> {
   const problems: string[] = []
   const { log, lines } = captureLog()
   const fs = PowerCutFs.fromImage(image)
@@ -167,6 +167,7 @@ async function restartAndCheck(image: DiskImage, outcome: Outcome): Promise<stri
   } catch (err) {
     return [`the restart failed: ${(err as Error).message}`]
   }
+  if (lines.some((l: Frame) => /^log: torn tail/.test(l.msg))) seen.tornTails++
   const errors = lines.filter((l: Frame) => l.level >= 50)
   for (const line of errors) problems.push(`recovery logged an error: ${line.msg}`)
   if (outcome.declared && !store.queues.has('q')) problems.push('the confirmed declare of q is lost')
@@ -193,12 +194,13 @@ async function restartAndCheck(image: DiskImage, outcome: Outcome): Promise<stri
 }
 
 /**
- * Walks every call of the scenario; returns the failures, one line per bad cut. With
- * `recoveryCuts`, each call of the first restart is cut as well, and the restart after that checked.
+ * Walks every call of the scenario, and every call of the first restart after each cut; returns
+ * the failures, one line per bad cut.
  */
-async function walk(variant: Variant, counted: number, recoveryCuts = false): Promise<{ failures: string[]; cuts: number }> {
+async function walk(variant: Variant, counted: number): Promise<{ failures: string[]; cuts: number; tornTails: number }> {
   const failures: string[] = []
-  const name = [variant.torn ? 'torn' : '', variant.names ? 'names kept' : ''].filter((s) => s).join(', ')
+  const seen = { tornTails: 0 }
+  const name = [variant.torn ? `torn (${variant.torn})` : '', variant.names ? 'names kept' : ''].filter((s) => s).join(', ')
   let cuts = 0
   for (let k = 0; k <= counted; k++) {
     const { image, outcome, fs, error } = await runTo(k, variant)
@@ -206,16 +208,15 @@ async function walk(variant: Variant, counted: number, recoveryCuts = false): Pr
     const where = `${call ? `cut at call ${k} (${call.op} ${call.path}) during '${outcome.step}'` : `cut after the run (${fs.calls.length} calls)`}${name ? ` [${name}]` : ''}`
     if (error !== undefined) failures.push(`${where}: the scenario failed: ${(error as Error).message}`)
     cuts++
-    for (const problem of await restartAndCheck(image, outcome)) failures.push(`${where}: ${problem}`)
-    if (!recoveryCuts) continue
+    for (const problem of await restartAndCheck(image, outcome, seen)) failures.push(`${where}: ${problem}`)
     for (let j = 0; ; j++) {
       const again = await cutDuringRestart(image, j, variant)
       if (!again) break
       cuts++
-      for (const problem of await restartAndCheck(again, outcome)) failures.push(`${where}, then at call ${j} of the restart: ${problem}`)
+      for (const problem of await restartAndCheck(again, outcome, seen)) failures.push(`${where}, then at call ${j} of the restart: ${problem}`)
     }
   }
-  return { failures, cuts }
+  return { failures, cuts, tornTails: seen.tornTails }
 }
 
 t.test('the scenario makes every kind of call the walk is meant to cut at', async (t) => {
@@ -246,11 +247,17 @@ t.test('a folder the log made is still there after a power cut', async (t) => {
   t.same(await restartAndCheck(fs.image(), outcome), [], 'the confirmed message survives the cut')
 })
 
-const variants: [string, Variant][] = [['', {}], [' (a torn last write)', { torn: true }], [' (unsynced names kept)', { names: true }]]
+const variants: [string, Variant][] = [
+  ['', {}],
+  [' (the last write torn at its last sector)', { torn: 'most' }],
+  [' (the last write torn at its first sector)', { torn: 'least' }],
+  [' (unsynced names kept)', { names: true }],
+]
 for (const [label, variant] of variants) {
-  t.test(`a power cut at any call keeps every confirmed message and no acked one${label}`, async (t) => {
+  t.test(`a power cut at any call, and again in the recovery after it, keeps every confirmed message and no acked one${label}`, async (t) => {
     const counted = (await runTo(undefined, {})).fs.calls.length
-    const { failures, cuts } = await walk(variant, counted, variant.torn === true)
+    const { failures, cuts, tornTails } = await walk(variant, counted)
     t.same(failures, [], `${cuts} cuts walked`)
+    if (variant.torn) t.ok(tornTails > 0, `recovery cut a torn tail after ${tornTails} of them`)
   })
 }
