@@ -1,11 +1,11 @@
 // Crash safety at every file-system call: a scenario that declares a queue, publishes (one at a
-// time and in a batch), receives, acks, rolls segments, compacts the oldest one and deletes dead
+// time and in a batch), receives, nacks, acks, rolls segments, compacts the oldest one and deletes dead
 // ones is run once to count its calls; then, for each call k, it is run again with the power cut
 // at call k (test/helpers/power-cut-fs.ts keeps only what was durable), a store is restarted
 // over what the disk kept, and:
 // - every publish whose confirmation came is there, unless it was acked (an ack is answered at
 //   once, so a message whose ack reached the disk, fsynced or not, is rightly gone);
-// - no message whose ack's commit came returns, and none comes back twice;
+// - no message whose ack's commit came returns, none comes back twice, and each has its body;
 // - recovery reports no corruption (a torn tail it cuts is a warning, not corruption);
 // - the restarted store takes a publish and an ack.
 // The walk is generic: it cuts at whatever calls the log makes, so a new kind of file is covered
@@ -33,6 +33,10 @@ interface Outcome {
   declared: boolean
   /** Messages whose publish was confirmed. */
   confirmed: Set<string>
+  /** Every confirmed message's body, by mid. */
+  bodies: Map<string, string>
+  /** Every body sent, confirmed or not. */
+  sent: Set<string>
   /** Messages acked: the consumer was told so at once, the ack's record may yet be lost. */
   ackTold: Set<string>
   /** Messages whose ack's commit resolved. */
@@ -48,13 +52,16 @@ function body(n: number): string {
 function open(fs: PowerCutFs, log = silentLogger): { store: LocalStore; journal: LogJournal } {
   const journal = new LogJournal({ dir: DIR, fs, segmentBytes: SEGMENT_BYTES, log, retryMs: 60_000 })
   // A clock that never moves: no visibility timeout or receive-count timer fires mid-run, so
-  // every run makes the same calls in the same order.
-  const store = new LocalStore({ journal, clock: new ManualClock() })
+  // every run makes the same calls in the same order. Few bodies in memory: the rest are read
+  // back from the segments (by compaction, and after the restart).
+  const store = new LocalStore({ journal, clock: new ManualClock(), bodiesInMemory: 4 })
   return { store, journal }
 }
 
 async function publish(store: LocalStore, outcome: Outcome, ns: number[]): Promise<void> {
+  for (const n of ns) outcome.sent.add(body(n))
   const mids = await store.publish({ queue: 'q' }, ns.map((n) => ({ bodyJson: body(n) })))
+  mids.forEach((mid, i) => outcome.bodies.set(mid, body(ns[i] as number)))
   for (const mid of mids) outcome.confirmed.add(mid)
 }
 
@@ -70,17 +77,19 @@ async function ack(store: LocalStore, journal: LogJournal, outcome: Outcome, del
 }
 
 /**
- * Declare; publish one by one into a second segment; a batch; ack all but one message of the
- * first segment (so it is compacted: its one live message rewritten at the head, then deleted);
- * publish on through another roll; ack a whole segment's worth (deleted outright); ack the last
- * of the first ones; publish again so collection runs behind it; stop cleanly.
+ * Declare (with maxReceives, so each delivery's receive count is committed before it leaves);
+ * publish one by one into a second segment; a batch; ack all but one message of the first
+ * segment (so it is compacted: its one live message rewritten at the head, then deleted);
+ * publish on through another roll; nack one message with a delay and ack the rest of a
+ * segment's worth (deleted outright); ack the last of the first ones; publish again so
+ * collection runs behind it; stop cleanly.
  */
 async function scenario(fs: PowerCutFs, outcome: Outcome, log?: Logger): Promise<void> {
   const { store, journal } = open(fs, log)
   outcome.step = 'open'
   await store.open()
   outcome.step = 'declare'
-  await store.declare({ queue: 'q' })
+  await store.declare({ queue: 'q', maxReceives: 5 })
   outcome.declared = true
   outcome.step = 'publish one by one'
   for (let n = 0; n < 14; n++) await publish(store, outcome, [n])
@@ -92,8 +101,12 @@ async function scenario(fs: PowerCutFs, outcome: Outcome, log?: Logger): Promise
   await ack(store, journal, outcome, first.filter((d) => d !== keep))
   outcome.step = 'publish through a roll'
   for (let n = 20; n < 34; n++) await publish(store, outcome, [n])
+  outcome.step = 'nack one'
+  const second = await receiveAll(store, 14)
+  const delayed = second[0] as Delivery
+  await store.nack(delayed.receipt, 60)
   outcome.step = 'ack a segment'
-  await ack(store, journal, outcome, await receiveAll(store, 14))
+  await ack(store, journal, outcome, second.slice(1))
   outcome.step = 'ack the kept one'
   await ack(store, journal, outcome, [keep])
   outcome.step = 'publish behind collection'
@@ -104,7 +117,7 @@ async function scenario(fs: PowerCutFs, outcome: Outcome, log?: Logger): Promise
 }
 
 function newOutcome(): Outcome {
-  return { declared: false, confirmed: new Set(), ackTold: new Set(), acked: new Set(), step: 'start' }
+  return { declared: false, confirmed: new Set(), bodies: new Map(), sent: new Set(), ackTold: new Set(), acked: new Set(), step: 'start' }
 }
 
 /** Lets what was answered before the cut reach the scenario (nothing is answered after it). */
@@ -134,11 +147,11 @@ async function runTo(
   return { image: fs.image(), outcome, fs, error }
 }
 
-/** Every mid the store holds in `q`, in any state. */
-function held(store: LocalStore): string[] {
+/** Every message the store holds in `q`, in any state. */
+function held(store: LocalStore): Delivery[] {
   if (!store.queues.has('q')) return []
   const states: PeekState[] = ['ready', 'inflight', 'delayed']
-  return states.flatMap((state) => store.peek('q', state, 1_000_000).map((d) => d.mid))
+  return states.flatMap((state) => store.peek('q', state, 1_000_000))
 }
 
 /**
@@ -171,8 +184,14 @@ async function restartAndCheck(image: DiskImage, outcome: Outcome, seen = { torn
   const errors = lines.filter((l: Frame) => l.level >= 50)
   for (const line of errors) problems.push(`recovery logged an error: ${line.msg}`)
   if (outcome.declared && !store.queues.has('q')) problems.push('the confirmed declare of q is lost')
-  const mids = held(store)
+  const messages = held(store)
+  const mids = messages.map((m) => m.mid)
   const present = new Set(mids)
+  for (const m of messages) {
+    // A message whose publish was not confirmed may still be there, with a body that was sent.
+    const ok = outcome.bodies.has(m.mid) ? m.bodyJson === outcome.bodies.get(m.mid) : outcome.sent.has(m.bodyJson)
+    if (!ok) problems.push(`message ${m.mid} came back with a body never sent for it: ${m.bodyJson.slice(0, 40)}`)
+  }
   if (present.size !== mids.length) problems.push(`a message is held twice: ${mids.filter((m, i) => mids.indexOf(m) !== i).join(' ')}`)
   for (const mid of outcome.confirmed) {
     if (!outcome.ackTold.has(mid) && !present.has(mid)) problems.push(`confirmed message ${mid} is lost`)
@@ -243,6 +262,7 @@ t.test('a folder the log made is still there after a power cut', async (t) => {
   const outcome = newOutcome()
   outcome.declared = true
   outcome.confirmed.add(mid as string)
+  outcome.bodies.set(mid as string, '"kept"')
   t.same([...fs.image().dirs].sort(), ['/', '/srv', '/srv/hubq', DIR], 'the folders made are durable')
   t.same(await restartAndCheck(fs.image(), outcome), [], 'the confirmed message survives the cut')
 })
