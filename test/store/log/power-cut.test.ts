@@ -22,7 +22,7 @@ import type { Delivery, PeekState } from '../../../shared/protocol/types.js'
 import { PowerCutFs, type DiskImage } from '../../helpers/power-cut-fs.js'
 import { silentLogger, type Logger } from '../../../shared/logger.js'
 import { captureLog } from './fixture.js'
-import type { Frame } from '../../helpers/broker.js'
+import { startBroker, TestClient, type Frame } from '../../helpers/broker.js'
 
 const DIR = '/srv/hubq/data'
 const SEGMENT_BYTES = 4096
@@ -256,15 +256,21 @@ t.test('a folder the log made is still there after a power cut', async (t) => {
   // The data folder and its parents did not exist: a confirmed publish must not vanish with
   // the folder's own name, which is durable only once its parent is fsynced.
   const fs = new PowerCutFs()
-  const { store } = open(fs)
-  await store.open()
-  const [mid] = await store.publish({ queue: 'q' }, [{ bodyJson: '"kept"' }])
-  const outcome = newOutcome()
-  outcome.declared = true
-  outcome.confirmed.add(mid as string)
-  outcome.bodies.set(mid as string, '"kept"')
-  t.same([...fs.image().dirs].sort(), ['/', '/srv', '/srv/hubq', DIR], 'the folders made are durable')
-  t.same(await restartAndCheck(fs.image(), outcome), [], 'the confirmed message survives the cut')
+  const b = await startBroker({ store: open(fs).store })
+  const client = await TestClient.connect(b.port)
+  const published = await client.request({ op: 'publish', queue: 'q', body: 'kept' })
+  t.equal(published.ok, true, 'the publish is confirmed')
+  // The power goes now: the restart finds what the disk kept.
+  const image = fs.image()
+  await client.close()
+  await b.stop()
+  t.same([...image.dirs].sort(), ['/', '/srv', '/srv/hubq', DIR], 'the folders made are durable')
+  const b2 = await startBroker({ store: open(PowerCutFs.fromImage(image)).store })
+  t.teardown(() => b2.stop())
+  const c2 = await TestClient.connect(b2.port)
+  t.teardown(() => c2.close())
+  const got = await c2.request({ op: 'receive', queue: 'q', max: 10 })
+  t.same(got.messages.map((m: Frame) => [m.mid, m.body]), [[published.mid, 'kept']], 'the confirmed message survives the cut')
 })
 
 const variants: [string, Variant][] = [
