@@ -7,6 +7,7 @@
 //   once, so a message whose ack reached the disk, fsynced or not, is rightly gone);
 // - no message whose ack's commit came returns, none comes back twice, and each has its body;
 // - recovery reports no corruption (a torn tail it cuts is a warning, not corruption);
+// - the queue keeps its settings, and its published and acked counters count nothing twice;
 // - the restarted store takes a publish and an ack.
 // The walk is generic: it cuts at whatever calls the log makes, so a new kind of file is covered
 // as soon as the log writes it. It runs in four variants: the unsynced writes and names dropped
@@ -183,7 +184,18 @@ async function restartAndCheck(image: DiskImage, outcome: Outcome, seen = { torn
   if (lines.some((l: Frame) => /^log: torn tail/.test(l.msg))) seen.tornTails++
   const errors = lines.filter((l: Frame) => l.level >= 50)
   for (const line of errors) problems.push(`recovery logged an error: ${line.msg}`)
-  if (outcome.declared && !store.queues.has('q')) problems.push('the confirmed declare of q is lost')
+  const queue = store.queues.get('q')
+  if (outcome.declared && queue?.config.maxReceives !== 5) problems.push(`the confirmed declare of q is lost (${JSON.stringify(queue?.config)})`)
+  const counted = queue ? store.stats('q').queues[0] : undefined
+  if (counted) {
+    // The counters survive the segments their records were in, and no record is counted twice.
+    if (counted.published < outcome.confirmed.size || counted.published > outcome.sent.size) {
+      problems.push(`published counts ${counted.published}, not between ${outcome.confirmed.size} confirmed and ${outcome.sent.size} sent`)
+    }
+    if (counted.acked < outcome.acked.size || counted.acked > outcome.ackTold.size) {
+      problems.push(`acked counts ${counted.acked}, not between ${outcome.acked.size} committed and ${outcome.ackTold.size} told`)
+    }
+  }
   const messages = held(store)
   const mids = messages.map((m) => m.mid)
   const present = new Set(mids)
