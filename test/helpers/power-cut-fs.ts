@@ -8,9 +8,10 @@
 // cut() takes the durable image: every unsynced write, truncation and name change is dropped.
 // With `torn`, the file the last write went to keeps its unsynced writes in order and the last
 // one only in part, cut at a 512-byte boundary inside it: the last one ('most') or the first one
-// ('least') (a disk that wrote the file's sectors in order and lost power inside the last write). With `names`, the folders keep every
-// name change made, synced or not (as a file system may well commit them early), while file
-// bytes still count only once synced. fromImage() is the disk after the restart: everything in
+// ('least') (a disk that wrote the file's sectors in order and lost power inside the last write).
+// With `names`, unsynced name changes land anyway (a file system may well commit them early):
+// all of them, or all but each folder's first (out of order), while file bytes still count
+// only once synced. fromImage() is the disk after the restart: everything in
 // the image is durable.
 //
 // Each call that changes the disk or makes something durable (mkdir, open for writing, write,
@@ -40,10 +41,17 @@ interface File {
   changes: Change[]
 }
 
+/** A name change since the folder's last sync: a name set (created, renamed to) and one removed (unlinked, renamed from), together for a rename within the folder. */
+interface NameChange {
+  set?: [string, Node]
+  remove?: string
+}
+
 interface Dir {
   kind: 'dir'
   entries: Map<string, Node>
   durable: Map<string, Node>
+  changes: NameChange[]
 }
 
 type Node = File | Dir
@@ -60,10 +68,11 @@ export interface PowerCutOptions {
   /** Keep a torn tail of the last write when cutting: as many whole sectors of it as can be torn, or as few. */
   torn?: 'most' | 'least'
   /**
-   * Keep every name as it is now, synced or not: a file system that committed its folders'
-   * changes before the power went (nothing forbids it), while file bytes still count only once synced.
+   * Unsynced name changes that land anyway (nothing forbids a file system to commit them early),
+   * while file bytes still count only once synced: 'all' of them, or all but each folder's
+   * first ('reordered': a later change landed, an earlier one did not).
    */
-  names?: boolean
+  names?: 'all' | 'reordered'
 }
 
 function errno(code: string, path: string): Error {
@@ -90,7 +99,7 @@ export class PowerCutFs implements LogFs {
   readonly dead: Promise<DiskImage>
   private cutDone: ((image: DiskImage) => void) | undefined
   private isDead = false
-  private readonly root: Dir = { kind: 'dir', entries: new Map(), durable: new Map() }
+  private readonly root: Dir = { kind: 'dir', entries: new Map(), durable: new Map(), changes: [] }
   private readonly fds = new Map<number, { node: Node; path: string }>()
   private nextFd = 3
   /** The file the last write went to. */
@@ -118,10 +127,10 @@ export class PowerCutFs implements LogFs {
   }
 
   /** What a power cut now would leave. */
-  image(torn = this.options.torn, names = this.options.names === true): DiskImage {
+  image(torn = this.options.torn, names = this.options.names): DiskImage {
     const image: DiskImage = { files: new Map(), dirs: new Set(['/']) }
     const walk = (dir: Dir, path: string): void => {
-      for (const [name, node] of names ? dir.entries : dir.durable) {
+      for (const [name, node] of this.namesKept(dir, names)) {
         const full = path === '/' ? `/${name}` : `${path}/${name}`
         if (node.kind === 'dir') {
           image.dirs.add(full)
@@ -133,6 +142,18 @@ export class PowerCutFs implements LogFs {
     }
     walk(this.root, '/')
     return image
+  }
+
+  /** The names a folder keeps through a cut. */
+  private namesKept(dir: Dir, names: 'all' | 'reordered' | undefined): Map<string, Node> {
+    if (names === undefined) return dir.durable
+    if (names === 'all') return dir.entries
+    const kept = new Map(dir.durable)
+    for (const change of dir.changes.slice(1)) {
+      if (change.remove !== undefined) kept.delete(change.remove)
+      if (change.set) kept.set(change.set[0], change.set[1])
+    }
+    return kept
   }
 
   /** The file's durable bytes, its unsynced changes but the last write in order, and that write up to a sector boundary inside it. */
@@ -188,9 +209,10 @@ export class PowerCutFs implements LogFs {
       let next = dir.entries.get(part)
       if (!next) {
         first ??= at
-        next = { kind: 'dir', entries: new Map(), durable: new Map() }
+        next = { kind: 'dir', entries: new Map(), durable: new Map(), changes: [] }
         dir.entries.set(part, next)
         if (durable) dir.durable.set(part, next)
+        else dir.changes.push({ set: [part, next] })
       }
       if (next.kind !== 'dir') throw errno('ENOTDIR', path)
       dir = next
@@ -284,6 +306,7 @@ export class PowerCutFs implements LogFs {
         } else {
           file = { kind: 'file', data: Buffer.alloc(0), durable: Buffer.alloc(0), changes: [] }
           parent.entries.set(basename(path), file)
+          parent.changes.push({ set: [basename(path), file] })
         }
         return this.fdFor(file, path)
       })
@@ -345,6 +368,7 @@ export class PowerCutFs implements LogFs {
       const node = open.node
       if (node.kind === 'dir') {
         node.durable = new Map(node.entries)
+        node.changes = []
       } else {
         node.durable = Buffer.from(node.data)
         node.changes = []
@@ -372,6 +396,7 @@ export class PowerCutFs implements LogFs {
       if (!node) throw errno('ENOENT', path)
       if (node.kind === 'dir') throw errno('EISDIR', path)
       parent.entries.delete(basename(path))
+      parent.changes.push({ remove: basename(path) })
     })
   }
 
@@ -385,6 +410,12 @@ export class PowerCutFs implements LogFs {
       if (!node) throw errno('ENOENT', from)
       source.entries.delete(basename(from))
       target.entries.set(basename(to), node)
+      if (source === target) {
+        source.changes.push({ remove: basename(from), set: [basename(to), node] })
+      } else {
+        source.changes.push({ remove: basename(from) })
+        target.changes.push({ set: [basename(to), node] })
+      }
     })
   }
 

@@ -10,9 +10,10 @@
 // - the queue keeps its settings, and its published and acked counters count nothing twice;
 // - the restarted store takes a publish and an ack.
 // The walk is generic: it cuts at whatever calls the log makes, so a new kind of file is covered
-// as soon as the log writes it. It runs in four variants: the unsynced writes and names dropped
+// as soon as the log writes it. It runs in five variants: the unsynced writes and names dropped
 // whole; the last write torn at its last or its first sector boundary; and the folders' unsynced
-// name changes kept (a file created but not yet synced, a file removed before its folder was).
+// name changes landed (a file created but not yet synced, a file removed before its folder was),
+// all of them or all but the first (out of order).
 // And a cut can come again while the restart recovers: each call of that recovery is cut too,
 // and the store after that second restart is checked the same way.
 import t from 'tap'
@@ -127,7 +128,7 @@ async function drain(): Promise<void> {
 }
 
 /** Runs the scenario with the power cut at call `cutAt` (never, when undefined); the disk the restart finds, and what was told. */
-type Variant = { torn?: 'most' | 'least'; names?: boolean }
+type Variant = { torn?: 'most' | 'least'; names?: 'all' | 'reordered' }
 
 async function runTo(
   cutAt: number | undefined, variant: Variant, log?: Logger,
@@ -231,7 +232,7 @@ async function restartAndCheck(image: DiskImage, outcome: Outcome, seen = { torn
 async function walk(variant: Variant, counted: number): Promise<{ failures: string[]; cuts: number; tornTails: number }> {
   const failures: string[] = []
   const seen = { tornTails: 0 }
-  const name = [variant.torn ? `torn (${variant.torn})` : '', variant.names ? 'names kept' : ''].filter((s) => s).join(', ')
+  const name = [variant.torn ? `torn (${variant.torn})` : '', variant.names ? `names (${variant.names})` : ''].filter((s) => s).join(', ')
   let cuts = 0
   for (let k = 0; k <= counted; k++) {
     const { image, outcome, fs, error } = await runTo(k, variant)
@@ -289,7 +290,8 @@ const variants: [string, Variant][] = [
   ['', {}],
   [' (the last write torn at its last sector)', { torn: 'most' }],
   [' (the last write torn at its first sector)', { torn: 'least' }],
-  [' (unsynced names kept)', { names: true }],
+  [' (unsynced name changes landed)', { names: 'all' }],
+  [' (unsynced name changes landed but the first)', { names: 'reordered' }],
 ]
 for (const [label, variant] of variants) {
   t.test(`a power cut at any call, and again in the recovery after it, keeps every confirmed message and no acked one${label}`, async (t) => {
