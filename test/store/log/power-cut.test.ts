@@ -84,7 +84,8 @@ async function ack(store: LocalStore, journal: LogJournal, outcome: Outcome, del
  * segment (so it is compacted: its one live message rewritten at the head, then deleted);
  * publish on through another roll; nack one message with a delay and ack the rest of a
  * segment's worth (deleted outright); ack the last of the first ones; publish again so
- * collection runs behind it; stop cleanly.
+ * collection runs behind it; ack all but a few of a segment's worth, publish on, ack the rest
+ * (several segments deleted in one go); stop cleanly.
  */
 async function scenario(fs: PowerCutFs, outcome: Outcome, log?: Logger): Promise<void> {
   const { store, journal } = open(fs, log)
@@ -113,6 +114,16 @@ async function scenario(fs: PowerCutFs, outcome: Outcome, log?: Logger): Promise
   await ack(store, journal, outcome, [keep])
   outcome.step = 'publish behind collection'
   for (let n = 34; n < 40; n++) await publish(store, outcome, [n])
+  outcome.step = 'ack all but a few, their deletes in the next segment'
+  for (let n = 40; n < 52; n++) await publish(store, outcome, [n])
+  const third = (await receiveAll(store, 100)).filter((d) => d.mid !== delayed.mid)
+  const few = third.slice(0, 5)
+  await ack(store, journal, outcome, third.slice(5))
+  outcome.step = 'publish on'
+  for (let n = 52; n < 66; n++) await publish(store, outcome, [n])
+  outcome.step = 'ack the rest: two segments go at once'
+  await ack(store, journal, outcome, [...few, ...(await receiveAll(store, 100))])
+  for (let n = 66; n < 70; n++) await publish(store, outcome, [n])
   outcome.step = 'close'
   await store.close()
   outcome.step = 'closed'
@@ -259,6 +270,8 @@ t.test('the scenario makes every kind of call the walk is meant to cut at', asyn
   const segments = (op: string): number => fs.calls.filter((c) => c.op === op && /\.log$/.test(c.path)).length
   t.ok(segments('open w') >= 3, `segments rolled (${segments('open w')} created)`)
   t.ok(segments('unlink') >= 2, `dead segments deleted (${segments('unlink')})`)
+  const together = fs.calls.some((c, i) => c.op === 'unlink' && fs.calls[i + 2]?.op === 'unlink' && /\.log$/.test(c.path))
+  t.ok(together, 'several segments deleted in one go')
   t.ok(lines.some((l) => /^log: compacted/.test(l.msg)), 'a segment was compacted')
   t.ok(fs.calls.some((c) => c.op === 'fsync'), 'the folder is fsynced')
   t.ok(fs.calls.length > 100, `${fs.calls.length} calls to walk`)
