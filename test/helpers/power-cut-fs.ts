@@ -11,8 +11,8 @@
 // ('least') (a disk that wrote the file's sectors in order and lost power inside the last write).
 // With `names`, unsynced name changes land anyway (a file system may well commit them early):
 // all of them, or all but each folder's first (out of order), while file bytes still count
-// only once synced. fromImage() is the disk after the restart: everything in
-// the image is durable.
+// only once synced. With `kill`, only the process dies: everything written is kept. fromImage()
+// is the disk after the restart: everything in the image is durable.
 //
 // Each call that changes the disk or makes something durable (mkdir, open for writing, write,
 // fdatasync, fsync, ftruncate, unlink, rename) is numbered from 0. A call takes effect when it
@@ -73,6 +73,11 @@ export interface PowerCutOptions {
    * first ('reordered': a later change landed, an earlier one did not).
    */
   names?: 'all' | 'reordered'
+  /**
+   * Not the power: only the process dies (kill -9) and the machine keeps everything written,
+   * synced or not; the call cut at does not happen.
+   */
+  kill?: boolean
 }
 
 function errno(code: string, path: string): Error {
@@ -127,16 +132,17 @@ export class PowerCutFs implements LogFs {
   }
 
   /** What a power cut now would leave. */
-  image(torn = this.options.torn, names = this.options.names): DiskImage {
+  image(torn = this.options.torn, names = this.options.names, kill = this.options.kill === true): DiskImage {
     const image: DiskImage = { files: new Map(), dirs: new Set(['/']) }
     const walk = (dir: Dir, path: string): void => {
-      for (const [name, node] of this.namesKept(dir, names)) {
+      for (const [name, node] of kill ? dir.entries : this.namesKept(dir, names)) {
         const full = path === '/' ? `/${name}` : `${path}/${name}`
         if (node.kind === 'dir') {
           image.dirs.add(full)
           walk(node, full)
         } else {
-          image.files.set(full, Buffer.from(torn && node === this.lastWritten ? this.tornTail(node, torn) : node.durable))
+          const kept = kill ? node.data : torn && node === this.lastWritten ? this.tornTail(node, torn) : node.durable
+          image.files.set(full, Buffer.from(kept))
         }
       }
     }

@@ -10,10 +10,11 @@
 // - the queue keeps its settings, and its published and acked counters count nothing twice;
 // - the restarted store takes a publish and an ack.
 // The walk is generic: it cuts at whatever calls the log makes, so a new kind of file is covered
-// as soon as the log writes it. It runs in five variants: the unsynced writes and names dropped
+// as soon as the log writes it. It runs in five power-cut variants: the unsynced writes and names dropped
 // whole; the last write torn at its last or its first sector boundary; and the folders' unsynced
 // name changes landed (a file created but not yet synced, a file removed before its folder was),
-// all of them or all but the first (out of order).
+// all of them or all but the first (out of order). And a kill -9 at each call (the machine keeps
+// everything written) under the fsync policies that confirm before the fsync, interval and off.
 // And a cut can come again while the restart recovers: each call of that recovery is cut too,
 // and the store after that second restart is checked the same way.
 import t from 'tap'
@@ -23,6 +24,7 @@ import { ManualClock } from '../../../shared/clock.js'
 import type { Delivery, PeekState } from '../../../shared/protocol/types.js'
 import { PowerCutFs, type DiskImage } from '../../helpers/power-cut-fs.js'
 import { silentLogger, type Logger } from '../../../shared/logger.js'
+import type { FsyncPolicy } from '../../../broker/config.js'
 import { captureLog } from './fixture.js'
 import { startBroker, TestClient, type Frame } from '../../helpers/broker.js'
 
@@ -51,8 +53,8 @@ function body(n: number): string {
   return JSON.stringify({ n, pad: 'x'.repeat(300) })
 }
 
-function open(fs: PowerCutFs, log = silentLogger): { store: LocalStore; journal: LogJournal } {
-  const journal = new LogJournal({ dir: DIR, fs, segmentBytes: SEGMENT_BYTES, log, retryMs: 60_000 })
+function open(fs: PowerCutFs, log = silentLogger, fsync: FsyncPolicy = { mode: 'always' }): { store: LocalStore; journal: LogJournal } {
+  const journal = new LogJournal({ dir: DIR, fs, segmentBytes: SEGMENT_BYTES, log, retryMs: 60_000, fsync })
   // A clock that never moves: no visibility timeout or receive-count timer fires mid-run, so
   // every run makes the same calls in the same order. Few bodies in memory: the rest are read
   // back from the segments (by compaction, and after the restart).
@@ -87,8 +89,8 @@ async function ack(store: LocalStore, journal: LogJournal, outcome: Outcome, del
  * collection runs behind it; ack all but a few of a segment's worth, publish on, ack the rest
  * (several segments deleted in one go); stop cleanly.
  */
-async function scenario(fs: PowerCutFs, outcome: Outcome, log?: Logger): Promise<void> {
-  const { store, journal } = open(fs, log)
+async function scenario(fs: PowerCutFs, outcome: Outcome, log?: Logger, fsync?: FsyncPolicy): Promise<void> {
+  const { store, journal } = open(fs, log, fsync)
   outcome.step = 'open'
   await store.open()
   outcome.step = 'declare'
@@ -139,15 +141,16 @@ async function drain(): Promise<void> {
 }
 
 /** Runs the scenario with the power cut at call `cutAt` (never, when undefined); the disk the restart finds, and what was told. */
-type Variant = { torn?: 'most' | 'least'; names?: 'all' | 'reordered' }
+type Variant = { torn?: 'most' | 'least'; names?: 'all' | 'reordered'; kill?: boolean; fsync?: FsyncPolicy }
 
 async function runTo(
   cutAt: number | undefined, variant: Variant, log?: Logger,
 ): Promise<{ image: DiskImage; outcome: Outcome; fs: PowerCutFs; error?: unknown }> {
-  const fs = new PowerCutFs({ ...(cutAt !== undefined ? { cutAt } : {}), ...variant })
+  const { fsync, ...disk } = variant
+  const fs = new PowerCutFs({ ...(cutAt !== undefined ? { cutAt } : {}), ...disk })
   const outcome = newOutcome()
   let error: unknown
-  const run = scenario(fs, outcome, log).catch((err: unknown) => {
+  const run = scenario(fs, outcome, log, fsync).catch((err: unknown) => {
     error = err
   })
   await Promise.race([run, fs.dead])
@@ -172,7 +175,8 @@ function held(store: LocalStore): Delivery[] {
  * then, or undefined when the restart was done before that call.
  */
 async function cutDuringRestart(image: DiskImage, cutAt: number, variant: Variant): Promise<DiskImage | undefined> {
-  const fs = PowerCutFs.fromImage(image, { cutAt, ...variant })
+  const { fsync: _policy, ...disk } = variant
+  const fs = PowerCutFs.fromImage(image, { cutAt, ...disk })
   const { store } = open(fs)
   const opened = store.open().then(() => true, () => true)
   const done = await Promise.race([opened, fs.dead.then(() => false)])
@@ -243,7 +247,7 @@ async function restartAndCheck(image: DiskImage, outcome: Outcome, seen = { torn
 async function walk(variant: Variant, counted: number): Promise<{ failures: string[]; cuts: number; tornTails: number }> {
   const failures: string[] = []
   const seen = { tornTails: 0 }
-  const name = [variant.torn ? `torn (${variant.torn})` : '', variant.names ? `names (${variant.names})` : ''].filter((s) => s).join(', ')
+  const name = [variant.torn ? `torn (${variant.torn})` : '', variant.names ? `names (${variant.names})` : '', variant.kill ? 'kill -9' : '', variant.fsync ? `fsync ${variant.fsync.mode}` : ''].filter((s) => s).join(', ')
   let cuts = 0
   for (let k = 0; k <= counted; k++) {
     const { image, outcome, fs, error } = await runTo(k, variant)
@@ -305,10 +309,14 @@ const variants: [string, Variant][] = [
   [' (the last write torn at its first sector)', { torn: 'least' }],
   [' (unsynced name changes landed)', { names: 'all' }],
   [' (unsynced name changes landed but the first)', { names: 'reordered' }],
+  // Only the process dies: under any policy a confirmed publish is kept (PROTOCOL.md §9).
+  [' (fsync interval)', { kill: true, fsync: { mode: 'interval', ms: 60_000 } }],
+  [' (fsync off)', { kill: true, fsync: { mode: 'off' } }],
 ]
 for (const [label, variant] of variants) {
-  t.test(`a power cut at any call, and again in the recovery after it, keeps every confirmed message and no acked one${label}`, async (t) => {
-    const counted = (await runTo(undefined, {})).fs.calls.length
+  const what = variant.kill ? 'a kill -9 at any call, and again in the recovery after it,' : 'a power cut at any call, and again in the recovery after it,'
+  t.test(`${what} keeps every confirmed message and no acked one${label}`, async (t) => {
+    const counted = (await runTo(undefined, variant)).fs.calls.length
     const { failures, cuts, tornTails } = await walk(variant, counted)
     t.same(failures, [], `${cuts} cuts walked`)
     if (variant.torn) t.ok(tornTails > 0, `recovery cut a torn tail after ${tornTails} of them`)
