@@ -1,8 +1,8 @@
 // Crash safety at every file-system call: a scenario that declares a queue, publishes (one at a
-// time and in a batch), receives, nacks, acks, rolls segments, compacts the oldest one and deletes dead
-// ones is run once to count its calls; then, for each call k, it is run again with the power cut
-// at call k (test/helpers/power-cut-fs.ts keeps only what was durable), a store is restarted
-// over what the disk kept, and:
+// time and in a batch), receives, nacks, acks, rolls segments, compacts the oldest one and
+// deletes dead ones is run once to count its calls; then, for each call k, it is run again with
+// the power cut at call k (test/helpers/power-cut-fs.ts keeps only what was durable), a store is
+// restarted over what the disk kept, and:
 // - every publish whose confirmation came is there, unless it was acked (an ack is answered at
 //   once, so a message whose ack reached the disk, fsynced or not, is rightly gone);
 // - no message whose ack's commit came returns, none comes back twice, and each has its body;
@@ -10,13 +10,13 @@
 // - the queue keeps its settings, and its published and acked counters count nothing twice;
 // - the restarted store takes a publish and an ack.
 // The walk is generic: it cuts at whatever calls the log makes, so a new kind of file is covered
-// as soon as the log writes it. It runs in five power-cut variants: the unsynced writes and names dropped
-// whole; the last write torn at its last or its first sector boundary; and the folders' unsynced
-// name changes landed (a file created but not yet synced, a file removed before its folder was),
-// all of them or all but the first (out of order). And a kill -9 at each call (the machine keeps
-// everything written) under the fsync policies that confirm before the fsync, interval and off.
-// And a cut can come again while the restart recovers: each call of that recovery is cut too,
-// and the store after that second restart is checked the same way.
+// as soon as the log writes it. It runs in five power-cut variants: the unsynced writes and
+// names dropped whole; the last write torn at its last or its first sector boundary; and the
+// folders' unsynced name changes landed (a file created but not yet synced, a file removed
+// before its folder was), all of them or all but the first (out of order). And a kill -9 at each
+// call (the machine keeps everything written) under the fsync policies that confirm before the
+// fsync, interval and off. In every variant a cut comes again while the restart recovers: each
+// call of that recovery is cut too, and the store after the second restart is checked the same way.
 import t from 'tap'
 import { LocalStore } from '../../../broker/store/local/store.js'
 import { LogJournal } from '../../../broker/store/log/journal.js'
@@ -140,9 +140,10 @@ async function drain(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve))
 }
 
-/** Runs the scenario with the power cut at call `cutAt` (never, when undefined); the disk the restart finds, and what was told. */
+/** How the disk fails (see PowerCutOptions) and the policy the scenario runs under. */
 type Variant = { torn?: 'most' | 'least'; names?: 'all' | 'reordered'; kill?: boolean; fsync?: FsyncPolicy }
 
+/** Runs the scenario with the power cut at call `cutAt` (never, when undefined); the disk the restart finds, and what was told. */
 async function runTo(
   cutAt: number | undefined, variant: Variant, log?: Logger,
 ): Promise<{ image: DiskImage; outcome: Outcome; fs: PowerCutFs; error?: unknown }> {
