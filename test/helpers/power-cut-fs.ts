@@ -5,7 +5,7 @@
 // - a file's bytes (and its length) as they were at its last fsync or fdatasync;
 // - a name created, renamed or removed in a folder only once that folder is fsynced (until then
 //   the folder's durable entries still name what they named at its last fsync).
-// cut() takes the durable image: every unsynced write, truncation and name change is dropped.
+// image() is what a cut keeps: every unsynced write, truncation and name change is dropped.
 // With `torn`, the file the last write went to keeps its unsynced writes in order and the last
 // one only in part, cut at a 512-byte boundary inside it: the last one ('most') or the first one
 // ('least') (a disk that wrote the file's sectors in order and lost power inside the last write).
