@@ -1,9 +1,14 @@
 // The file-system calls the log makes, behind one interface so a test can make the disk full
-// (ENOSPC on write) or fail an fsync without monkey-patching node:fs.
+// (ENOSPC on write), fail an fsync, or cut the power at any call (test/helpers/power-cut-fs.ts)
+// without monkey-patching node:fs. The log touches files through nothing else.
 import fs from 'node:fs'
 
 export interface LogFs {
-  mkdir(path: string): Promise<void>
+  /**
+   * Makes the folder and any missing parents; resolves with the first folder it made, undefined
+   * when the folder was there. A made folder's name is durable only once its parent is fsynced.
+   */
+  mkdir(path: string): Promise<string | undefined>
   readdir(path: string): Promise<string[]>
   readFile(path: string): Promise<Buffer>
   /** flags as in fs.open: 'r+' (existing file), 'w' (create or truncate), 'r' (a directory). */
@@ -20,6 +25,11 @@ export interface LogFs {
   ftruncate(fd: number, length: number): Promise<void>
   unlink(path: string): Promise<void>
   /**
+   * Replaces `to` with `from` in one step. The new name is durable only once its folder is
+   * fsynced, as for a created or removed file.
+   */
+  rename(from: string, to: string): Promise<void>
+  /**
    * Synchronous reads of what was written, for bodies kept on disk only (a delivery cannot wait
    * a turn for its body). Without them the log does not read bodies back, and the store keeps
    * every body in memory.
@@ -35,9 +45,7 @@ function call<T>(fn: (cb: (err: NodeJS.ErrnoException | null, value: T) => void)
 }
 
 export const nodeFs: LogFs = {
-  mkdir: async (path) => {
-    await fs.promises.mkdir(path, { recursive: true })
-  },
+  mkdir: (path) => fs.promises.mkdir(path, { recursive: true }),
   readdir: (path) => fs.promises.readdir(path),
   readFile: (path) => fs.promises.readFile(path),
   open: (path, flags) => call<number>((cb) => fs.open(path, flags, 0o644, cb)),
@@ -58,6 +66,7 @@ export const nodeFs: LogFs = {
   fsync: (fd) => call<void>((cb) => fs.fsync(fd, (err) => cb(err, undefined))),
   ftruncate: (fd, length) => call<void>((cb) => fs.ftruncate(fd, length, (err) => cb(err, undefined))),
   unlink: (path) => fs.promises.unlink(path),
+  rename: (from, to) => fs.promises.rename(from, to),
   openRead: (path) => fs.openSync(path, 'r'),
   readAt: (fd, into, length, position) => {
     let done = 0

@@ -57,6 +57,7 @@ export class FaultyFs implements LogFs {
   close = nodeFs.close
   ftruncate = nodeFs.ftruncate
   unlink = nodeFs.unlink
+  rename = nodeFs.rename
   fsync = nodeFs.fsync
   open = async (path: string, flags: string): Promise<number> => {
     if (this.full && flags === 'w') throw this.fail()
@@ -91,7 +92,9 @@ export class MemoryFs implements LogFs {
   private readonly fds = new Map<number, string>()
   private nextFd = 100
 
-  async mkdir(): Promise<void> {}
+  async mkdir(): Promise<string | undefined> {
+    return undefined
+  }
   async readdir(dir: string): Promise<string[]> {
     return [...this.files.keys()].filter((p) => p.startsWith(`${dir}/`)).map((p) => p.slice(dir.length + 1))
   }
@@ -131,6 +134,13 @@ export class MemoryFs implements LogFs {
 
   async unlink(path: string): Promise<void> {
     this.files.delete(path)
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    const data = this.files.get(from)
+    if (!data) throw Object.assign(new Error(`ENOENT: ${from}`), { code: 'ENOENT' })
+    this.files.delete(from)
+    this.files.set(to, data)
   }
 }
 
@@ -209,5 +219,12 @@ export class SmallDiskFs implements LogFs {
   unlink = async (path: string): Promise<void> => {
     await nodeFs.unlink(path)
     this.sizes.delete(path)
+  }
+
+  rename = async (from: string, to: string): Promise<void> => {
+    await nodeFs.rename(from, to)
+    const size = this.sizes.get(from)
+    this.sizes.delete(from)
+    if (size !== undefined) this.sizes.set(to, size)
   }
 }
