@@ -2,8 +2,8 @@
 // attributes as set, tags, creation times, SNS topic attributes and subscriptions. One small JSON
 // file beside the log (`sqs-face.json` in the data folder), replaced atomically on each change;
 // in memory only with `--data :memory:`. Messages never go here: they live in the store's log.
-import { mkdir, open, readFile, rename } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { makeFolder, nodeFs, syncFolder, type LogFs } from '../store/log/fs.js'
 
 export interface QueueMeta {
   /** SQS attributes as last set by CreateQueue or SetQueueAttributes. */
@@ -47,14 +47,15 @@ export class FaceState {
   readonly subscriptions = new Map<string, SubscriptionMeta>()
   private writing: Promise<void> = Promise.resolve()
 
-  private constructor(private readonly file: string | undefined) {}
+  private constructor(private readonly file: string | undefined, private readonly fs: LogFs) {}
 
-  static async load(file: string | undefined): Promise<FaceState> {
-    const state = new FaceState(file)
+  /** `fs`: the file calls (the log's port, so a test can cut the power between them). */
+  static async load(file: string | undefined, fs: LogFs = nodeFs): Promise<FaceState> {
+    const state = new FaceState(file, fs)
     if (file === undefined) return state
     let text: string
     try {
-      text = await readFile(file, 'utf8')
+      text = (await fs.readFile(file)).toString('utf8')
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return state
       throw err
@@ -66,10 +67,15 @@ export class FaceState {
     return state
   }
 
-  /** Writes the whole state (temp file, fsync, rename); changes are rare, admin-paced. */
+  /**
+   * Writes the whole state: a temp file, fsynced, renamed over the old one, then its folder
+   * fsynced so the rename itself is durable (and any folder made for it, in its parent); changes
+   * are rare, admin-paced.
+   */
   save(): Promise<void> {
     if (this.file === undefined) return Promise.resolve()
     const file = this.file
+    const fs = this.fs
     const text = JSON.stringify({
       version: 1,
       queues: Object.fromEntries(this.queues),
@@ -77,16 +83,18 @@ export class FaceState {
       subscriptions: Object.fromEntries(this.subscriptions),
     } satisfies StateFile)
     const run = async (): Promise<void> => {
-      await mkdir(dirname(file), { recursive: true })
+      const folder = dirname(file)
+      await makeFolder(fs, folder)
       const temp = `${file}.tmp`
-      const handle = await open(temp, 'w')
+      const fd = await fs.open(temp, 'w')
       try {
-        await handle.writeFile(text)
-        await handle.sync()
+        await fs.write(fd, Buffer.from(text, 'utf8'), 0)
+        await fs.fsync(fd)
       } finally {
-        await handle.close()
+        await fs.close(fd)
       }
-      await rename(temp, file)
+      await fs.rename(temp, file)
+      await syncFolder(fs, folder)
     }
     this.writing = this.writing.then(run, run)
     return this.writing

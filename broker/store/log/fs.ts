@@ -2,6 +2,7 @@
 // (ENOSPC on write), fail an fsync, or cut the power at any call (test/helpers/power-cut-fs.ts)
 // without monkey-patching node:fs. The log touches files through nothing else.
 import fs from 'node:fs'
+import { dirname, resolve } from 'node:path'
 
 export interface LogFs {
   /**
@@ -117,4 +118,30 @@ export function batchFs(logFs: LogFs): BatchFs {
       logFs.fdatasync(fd).then(() => done(null), done)
     },
   }
+}
+
+/** Makes the names created, renamed or removed in a folder durable (fsync on the folder). */
+export async function syncFolder(fs: LogFs, folder: string): Promise<void> {
+  const fd = await fs.open(folder, 'r')
+  try {
+    await fs.fsync(fd)
+  } finally {
+    await fs.close(fd)
+  }
+}
+
+/**
+ * Makes `dir` (and any folder above it) and makes each folder it had to make durable in its
+ * parent: without that, a power cut could take the folder and every file in it.
+ */
+export async function makeFolder(fs: LogFs, dir: string): Promise<void> {
+  const made = await fs.mkdir(dir)
+  if (made === undefined) return
+  const top = resolve(made)
+  const chain: string[] = []
+  for (let path = resolve(dir); ; path = dirname(path)) {
+    chain.push(path)
+    if (path === top || dirname(path) === path) break
+  }
+  for (const folder of chain.reverse()) await syncFolder(fs, dirname(folder))
 }

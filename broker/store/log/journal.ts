@@ -6,14 +6,14 @@
 // segments are collected: deleted once nothing in them is live, or compacted first (their few
 // live messages rewritten at the head) — in the crash-safe order write, fsync, unlink, fsync dir.
 // A reserve file keeps room for the records a full disk would otherwise leave unwritten (reserve.ts).
-import { dirname, join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { HubqError } from '../../../shared/errors.js'
 import { silentLogger, type Logger } from '../../../shared/logger.js'
 import type { FsyncPolicy } from './policy.js'
 import type { Journal, JournalRecord, LiveView, LogHandle, StoredBody } from '../journal.js'
 import { FILE_HEADER_BYTES, FORMAT_VERSION, encodeFileHeader } from './format.js'
 import { FrameBuffer } from './frame-buffer.js'
-import { batchFs, nodeFs, type BatchFs, type LogFs } from './fs.js'
+import { batchFs, makeFolder, nodeFs, syncFolder, type BatchFs, type LogFs } from './fs.js'
 import { LiveIndex, type Segment } from './live-index.js'
 import { lockFolder } from './lock.js'
 import { recover } from './recovery.js'
@@ -141,8 +141,7 @@ export class LogJournal implements Journal {
     replay: (record: JournalRecord, where?: unknown, at?: number) => void, live: LiveView, options: { bodiesLater?: boolean } = {},
   ): Promise<void> {
     this.live = live
-    const made = await this.fs.mkdir(this.dir)
-    if (made !== undefined) await this.syncMade(made)
+    await makeFolder(this.fs, this.dir)
     this.unlock = await lockFolder(this.fs, this.dir)
     const started = Date.now()
     const bodiesLater = options.bodiesLater === true && this.readBody !== undefined
@@ -553,28 +552,9 @@ export class LogJournal implements Journal {
     this.segments.push({ id, path, size: FILE_HEADER_BYTES, entries: 0, live: 0, metadata: false })
   }
 
-  /**
-   * The folders from `made` down to the log's own were just made: each one's name is made
-   * durable in its parent, or a power cut could take the folder and every record in it.
-   */
-  private async syncMade(made: string): Promise<void> {
-    const top = resolve(made)
-    const chain: string[] = []
-    for (let path = resolve(this.dir); ; path = dirname(path)) {
-      chain.push(path)
-      if (path === top || dirname(path) === path) break
-    }
-    for (const folder of chain.reverse()) await this.syncDir(dirname(folder))
-  }
-
   /** Makes the names created, renamed or removed in a folder (the log's own by default) durable. */
-  private async syncDir(dir = this.dir): Promise<void> {
-    const fd = await this.fs.open(dir, 'r')
-    try {
-      await this.fs.fsync(fd)
-    } finally {
-      await this.fs.close(fd)
-    }
+  private syncDir(dir = this.dir): Promise<void> {
+    return syncFolder(this.fs, dir)
   }
 
   // ---- space: delete dead segments, compact nearly dead ones -----------------------------
