@@ -10,8 +10,8 @@ import { join } from 'node:path'
 import { HubqError } from '../../../shared/errors.js'
 import { silentLogger, type Logger } from '../../../shared/logger.js'
 import type { FsyncPolicy } from '../../config.js'
-import type { Journal, JournalRecord, LiveView, LogHandle, StoredBody } from '../journal.js'
-import { FILE_HEADER_BYTES, FORMAT_VERSION, encodeFileHeader } from './format.js'
+import type { Journal, JournalRecord, LiveView, LogHandle, LogPosition, PublishRecord, StoredBody } from '../journal.js'
+import { FILE_HEADER_BYTES, FORMAT_VERSION, MAX_PAYLOAD_BYTES, RECORD_HEADER_BYTES, decodeRecordAt, encodeFileHeader } from './format.js'
 import { FrameBuffer } from './frame-buffer.js'
 import { batchFs, nodeFs, type BatchFs, type LogFs } from './fs.js'
 import { LiveIndex, type Segment } from './live-index.js'
@@ -25,6 +25,8 @@ import { describePolicy } from './policy.js'
 import { segmentName } from './segments.js'
 
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024
+/** Bytes read at once when a queue reads ahead from its backlog (Journal.scan). */
+const SCAN_CHUNK_BYTES = 1024 * 1024
 /**
  * Under `always`, a batch nobody waits on (acks, receive counts, releases: nothing confirmed
  * depends on it) is written at once but fsynced with the next batch that is waited on, or
@@ -114,7 +116,10 @@ export class LogJournal implements Journal {
   private compactAfter = 0
   /** Set when the file system can read synchronously (see Journal.readBody). */
   readonly readBody: ((handle: LogHandle) => StoredBody | undefined) | undefined
+  readonly scan: Journal['scan']
+  readonly position: Journal['position']
   private readonly bodies: BodyReader | undefined
+  private scanBuffer: Buffer | undefined
 
   constructor(options: LogJournalOptions) {
     this.dir = options.dir
@@ -131,6 +136,66 @@ export class LogJournal implements Journal {
     const bodies = BodyReader.canRead(fs) ? new BodyReader(fs, this.log) : undefined
     this.bodies = bodies
     this.readBody = bodies ? (handle) => (this.closed ? undefined : bodies.bodyAt(handle)) : undefined
+    this.scan = bodies ? (from, until, visit) => this.scanFrom(bodies, from, until, visit) : undefined
+    this.position = bodies ? (handle) => ({ segment: (handle.where as Segment).id, at: handle.at }) : undefined
+  }
+
+  /**
+   * Journal.scan: reads forward from `from` (a segment that is gone since is passed by: the
+   * next one still here goes on) in chunks, stepping over bytes that hold no valid record as
+   * start-up does.
+   */
+  private scanFrom(
+    bodies: BodyReader, from: LogHandle, until: LogPosition | undefined, visit: (record: PublishRecord, where: unknown, at: number) => boolean,
+  ): LogHandle {
+    if (this.closed) throw new HubqError('unavailable', 'the log is closed')
+    const segments = this.segments
+    const first = from.where as Segment
+    let index = 0
+    while (index < segments.length && (segments[index] as Segment).id < first.id) index++
+    let segment = segments[index]
+    if (segment === undefined) return from
+    let at = segment === first ? from.at : FILE_HEADER_BYTES
+    for (;;) {
+      let limit = segment.size
+      if (until !== undefined) {
+        if (segment.id > until.segment) return { where: segment, at }
+        if (segment.id === until.segment) limit = Math.min(limit, until.at)
+      }
+      if (at >= limit) {
+        const next = segments[index + 1]
+        if (next === undefined || (until !== undefined && segment.id === until.segment)) return { where: segment, at }
+        segment = next
+        index++
+        at = FILE_HEADER_BYTES
+        continue
+      }
+      let data = (this.scanBuffer ??= Buffer.allocUnsafeSlow(SCAN_CHUNK_BYTES))
+      let length = bodies.read(segment, at, data, Math.min(data.length, limit - at))
+      if (length >= RECORD_HEADER_BYTES) {
+        const size = RECORD_HEADER_BYTES + data.readUInt32BE(0)
+        if (size > length && size <= limit - at && size <= MAX_PAYLOAD_BYTES + RECORD_HEADER_BYTES) {
+          data = Buffer.allocUnsafe(size)
+          length = bodies.read(segment, at, data, size)
+        }
+      }
+      if (length === 0) return { where: segment, at }
+      let offset = 0
+      while (offset + RECORD_HEADER_BYTES <= length) {
+        const size = RECORD_HEADER_BYTES + data.readUInt32BE(offset)
+        if (offset + size > length && offset > 0) break
+        const record = offset + size <= length ? decodeRecordAt(data.subarray(0, length), offset, true) : undefined
+        if (record === undefined) {
+          // No valid record here (damage start-up reported): look for the next one byte by byte.
+          offset++
+          continue
+        }
+        offset += size
+        if (record.type === 'publish' && !visit(record, segment, at + offset - size)) return { where: segment, at: at + offset }
+      }
+      if (offset === 0) offset = length
+      at += offset
+    }
   }
 
   private get active(): Segment {
@@ -145,7 +210,7 @@ export class LogJournal implements Journal {
     this.unlock = await lockFolder(this.fs, this.dir)
     const started = Date.now()
     const bodiesLater = options.bodiesLater === true && this.readBody !== undefined
-    const recovered = await recover(this.fs, this.dir, this.log, replay, this.index, bodiesLater)
+    const recovered = await recover(this.fs, this.dir, this.log, replay, this.index, bodiesLater, this.segments)
     this.index.handOver(live)
     this.segments = recovered.segments
     this.nextId = recovered.lastId + 1

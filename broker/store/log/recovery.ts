@@ -20,10 +20,9 @@ export interface Recovered {
 
 export async function recover(
   fs: LogFs, dir: string, log: Logger, replay: (record: JournalRecord, segment?: Segment, at?: number) => void, index: LiveIndex,
-  bodiesLater = false,
+  bodiesLater = false, segments: Segment[] = [],
 ): Promise<Recovered> {
   const files = await listSegments(fs, dir)
-  const segments: Segment[] = []
   let records = 0
   let lastVersion: number | undefined
   for (let i = 0; i < files.length; i++) {
@@ -48,6 +47,8 @@ export async function recover(
       throw new Error(`${file.path} is log format version ${header.version}; this hubq reads up to version ${FORMAT_VERSION}: upgrade hubq`)
     }
     const segment = newSegment(file, data.length)
+    // Listed before its records are replayed: replay may read back what it has replayed (Journal.scan).
+    segments.push(segment)
     // Version 1 files keep bodies in records the log does not read back one by one (kind 2).
     const readable = header.version >= 2
     const gaps = scanRecords(data, (record, offset) => {
@@ -69,7 +70,6 @@ export async function recover(
           (gap.resumed ? '; the records after them are kept' : ''))
       }
     }
-    segments.push(segment)
     lastVersion = header.version
   }
   return { segments, lastId: files.length > 0 ? (files[files.length - 1] as { id: number }).id : 0, lastVersion, records }
