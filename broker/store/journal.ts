@@ -143,6 +143,19 @@ export interface LiveView {
   metadata(): JournalRecord[]
   /** Calls `each` with the backlog messages of every queue, by file: where they are and how many (once, after replay). */
   eachBacklog?(each: (where: unknown, count: number) => void): void
+  /**
+   * A checkpoint of the store's state (log/checkpoint.ts), taken as a batch is about to be
+   * written: everything appended so far is in that batch or before it. The function returned
+   * runs once the batch is written, with where its handles landed, and gives the state as
+   * JSON-able data, or undefined when it cannot be told in positions.
+   */
+  checkpoint?(): (position: (handle: LogHandle) => LogPosition | undefined) => unknown
+  /**
+   * Start-up from a checkpoint: the store takes back the state `checkpoint` gave, before the
+   * records after it are replayed. `handle` turns a position back into a handle: undefined when
+   * its file is gone; with `forward`, a gone file's place is the start of the next one still there.
+   */
+  restore?(data: unknown, handle: (position: LogPosition, forward?: boolean) => LogHandle | undefined): void
 }
 
 export interface Journal {

@@ -53,6 +53,11 @@ export class Backlog {
     return this.count + this.pendingCount
   }
 
+  /** The messages appended and not yet written, in log order. */
+  waiting(): BacklogSlot[] {
+    return [...this.pending]
+  }
+
   /** A new backlog message, appended now: the log places it once written. */
   append(publishedAt: number): BacklogSlot {
     const slot = new BacklogSlot(this, publishedAt)

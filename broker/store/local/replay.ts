@@ -3,6 +3,7 @@
 import { QUEUE_DEFAULTS } from '../../../shared/protocol/types.js'
 import { HELD, type Journal, type JournalRecord, type LiveView, type PublishRecord, type StoredBody } from '../journal.js'
 import { backlogIndex } from './backlog.js'
+import { takeCheckpoint } from './checkpoint.js'
 import { Queue, State, publishOrder, splitKey, type StoredMessage } from './queue.js'
 
 export type Bindings = Map<string, Record<string, string[]> | undefined>
@@ -228,6 +229,7 @@ export function liveView(
         for (const message of queue.held()) each(queue.name, message.key, message)
       }
     },
+    checkpoint: () => takeCheckpoint(queues, topics),
     eachBacklog: (each) => {
       for (const queue of queues.values()) {
         for (const [where, count] of queue.backlog.bySegment) each(where, count)

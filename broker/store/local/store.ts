@@ -19,6 +19,7 @@ import { matchesFilter } from './filter.js'
 import { nextMessageId } from './message-ids.js'
 import { inPublishOrder, liveView, replayRecord, replayState, toRecord, type Bindings } from './replay.js'
 import { Undo } from './undo.js'
+import { restoreCheckpoint, type StoreCheckpoint } from './checkpoint.js'
 import { backlogIndex, mayJoinBacklog, type Backlog, type BacklogSlot } from './backlog.js'
 import { BODIES_IN_MEMORY, bodyOf, loadFront, readableBody, spill } from './bodies.js'
 import { copyKey, deleteRecord, publishRecord, toDelivery, unknownReceipt } from './records.js'
@@ -49,6 +50,7 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
   async open(): Promise<void> {
     const state = replayState(this.queues, this.topics, (queue, record, index) => this.materialize(queue, record, index), this.journal.scan)
     const live = liveView(this.queues, this.topics, () => this.clock.now() - DEDUP_WINDOW_MS, (message) => bodyOf(message, this.journal))
+    live.restore = (data, handle) => restoreCheckpoint(state, data as StoreCheckpoint, handle)
     // Bodies are not replayed: the first ones of each queue are read back below, the rest as they are taken.
     await this.journal.open((record, where, at) => replayRecord(state, record, where, at), live, { bodiesLater: true })
     const now = this.clock.now()

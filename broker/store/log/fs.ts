@@ -19,6 +19,8 @@ export interface LogFs {
   fsync(fd: number): Promise<void>
   ftruncate(fd: number, length: number): Promise<void>
   unlink(path: string): Promise<void>
+  /** Replaces `to` with `from` in one step (a checkpoint written beside the segments goes in this way). */
+  rename(from: string, to: string): Promise<void>
   /**
    * Synchronous reads of what was written, for bodies kept on disk only (a delivery cannot wait
    * a turn for its body). Without them the log does not read bodies back, and the store keeps
@@ -58,6 +60,7 @@ export const nodeFs: LogFs = {
   fsync: (fd) => call<void>((cb) => fs.fsync(fd, (err) => cb(err, undefined))),
   ftruncate: (fd, length) => call<void>((cb) => fs.ftruncate(fd, length, (err) => cb(err, undefined))),
   unlink: (path) => fs.promises.unlink(path),
+  rename: (from, to) => fs.promises.rename(from, to),
   openRead: (path) => fs.openSync(path, 'r'),
   readAt: (fd, into, length, position) => {
     let done = 0

@@ -23,6 +23,7 @@ import { BodyReader } from './body-reader.js'
 import { collectable, deadPrefix } from './collection.js'
 import { describePolicy } from './policy.js'
 import { segmentName } from './segments.js'
+import { readCheckpoint, writeCheckpoint, type CheckpointFile } from './checkpoint.js'
 
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024
 /** Bytes read at once when a queue reads ahead from its backlog (Journal.scan). */
@@ -120,6 +121,8 @@ export class LogJournal implements Journal {
   readonly position: Journal['position']
   private readonly bodies: BodyReader | undefined
   private scanBuffer: Buffer | undefined
+  /** A segment rolled (or the log was replayed whole) since the last checkpoint: the next batch writes one. */
+  private checkpointDue = false
 
   constructor(options: LogJournalOptions) {
     this.dir = options.dir
@@ -198,6 +201,56 @@ export class LogJournal implements Journal {
     }
   }
 
+  /** The handle of a position (LiveView.restore): undefined when its segment is gone, unless `forward`. */
+  private handleAt(position: LogPosition, forward: boolean): LogHandle | undefined {
+    for (const segment of this.segments) {
+      if (segment.id === position.segment) return { where: segment, at: position.at }
+      if (segment.id > position.segment) return forward ? { where: segment, at: FILE_HEADER_BYTES } : undefined
+    }
+    return undefined
+  }
+
+  private readonly positionOf = (handle: LogHandle): LogPosition | undefined => {
+    const segment = handle.where as Segment | undefined
+    return segment === undefined ? undefined : { segment: segment.id, at: handle.at }
+  }
+
+  /** Checkpoints need the store's part and segments whose bodies can be read back one by one (version 2 on). */
+  private canCheckpoint(): boolean {
+    if (this.live?.checkpoint === undefined || this.bodies === undefined) return false
+    for (const segment of this.segments) if (segment.version !== undefined && segment.version < 2) return false
+    return true
+  }
+
+  /** The store's state, as `finish` tells it now, with the log's end as its position; undefined when it cannot be told. */
+  private checkpointFile(finish: (position: (handle: LogHandle) => LogPosition | undefined) => unknown): CheckpointFile | undefined {
+    const store = finish(this.positionOf)
+    if (store === undefined) return undefined
+    const active = this.active
+    return {
+      position: { segment: active.id, at: active.size },
+      segments: this.segments.map(({ id, size, entries, metadata, version }) => ({ id, size, entries, metadata, ...(version !== undefined ? { version } : {}) })),
+      store,
+    }
+  }
+
+  /** The batch taken with the checkpoint's state is written and fsynced: the checkpoint goes beside it. */
+  private afterCheckpointBatch(ok: boolean, finish: (position: (handle: LogHandle) => LogPosition | undefined) => unknown): void {
+    if (!ok) {
+      this.checkpointDue = true
+      return this.afterStep(false)
+    }
+    const file = this.checkpointFile(finish)
+    if (file === undefined) return this.afterStep(true)
+    writeCheckpoint(this.fs, this.dir, file).then(
+      () => this.afterStep(true),
+      (err: unknown) => {
+        this.log.error({ err, dir: this.dir }, 'log: could not write a checkpoint; the next segment will try again')
+        this.afterStep(true)
+      },
+    )
+  }
+
   private get active(): Segment {
     return this.segments[this.segments.length - 1] as Segment
   }
@@ -210,7 +263,18 @@ export class LogJournal implements Journal {
     this.unlock = await lockFolder(this.fs, this.dir)
     const started = Date.now()
     const bodiesLater = options.bodiesLater === true && this.readBody !== undefined
-    const recovered = await recover(this.fs, this.dir, this.log, replay, this.index, bodiesLater, this.segments)
+    const checkpoint = this.bodies !== undefined && live.restore !== undefined ? await readCheckpoint(this.fs, this.dir, this.log) : undefined
+    let loaded = false
+    const startFrom = checkpoint && {
+      file: checkpoint,
+      load: () => {
+        loaded = true
+        live.restore?.(checkpoint.store, (position, forward) => this.handleAt(position, forward === true))
+      },
+    }
+    const recovered = await recover(this.fs, this.dir, this.log, replay, this.index, bodiesLater, this.segments, startFrom)
+    // A log replayed whole writes a checkpoint with its next batch.
+    this.checkpointDue = !loaded
     this.index.handOver(live)
     this.segments = recovered.segments
     this.nextId = recovered.lastId + 1
@@ -221,8 +285,9 @@ export class LogJournal implements Journal {
     } else {
       await this.startSegment()
     }
-    this.log.info({ segments: this.segments.length, records: recovered.records, ms: Date.now() - started },
-      `log: replayed ${recovered.records} records from ${this.segments.length} segments in ${this.dir}`)
+    this.log.info({ segments: this.segments.length, records: recovered.records, ms: Date.now() - started, checkpoint: loaded },
+      `log: replayed ${recovered.records} records from ${this.segments.length} segments in ${this.dir}` +
+      (loaded ? ` after the checkpoint at segment ${checkpoint?.position.segment}` : ''))
     try {
       await this.reserve.hold(this.owed(0))
     } catch (err) {
@@ -273,15 +338,26 @@ export class LogJournal implements Journal {
       this.pump()
       await this.whenIdle()
     }
+    let synced = this.failure === undefined
+    if (this.fd >= 0) {
+      try {
+        if (this.dirty) await this.fs.fdatasync(this.fd)
+        this.dirty = false
+      } catch (err) {
+        synced = false
+        this.log.error({ err }, 'log: final fsync failed')
+      }
+    }
+    // Everything is written: a checkpoint at the end, so that the next start replays nothing.
+    if (synced && this.fd >= 0 && this.canCheckpoint()) {
+      const finish = (this.live as LiveView).checkpoint?.()
+      const file = finish && this.checkpointFile(finish)
+      if (file) await writeCheckpoint(this.fs, this.dir, file).catch((err: unknown) => this.log.error({ err }, 'log: could not write the last checkpoint'))
+    }
     this.closed = true
     this.bodies?.forgetAll()
     await this.reserve.close()
     if (this.fd < 0) return
-    try {
-      if (this.dirty) await this.fs.fdatasync(this.fd)
-    } catch (err) {
-      this.log.error({ err }, 'log: final fsync failed')
-    }
     await this.fs.close(this.fd)
     this.fd = -1
     await this.unlock?.()
@@ -349,6 +425,13 @@ export class LogJournal implements Journal {
             this.afterStep(false)
           },
         )
+        return
+      }
+      if (this.checkpointDue && this.canCheckpoint()) {
+        // The state now is the log's once this batch is written: fsynced, a checkpoint goes beside it.
+        this.checkpointDue = false
+        const finish = (this.live as LiveView).checkpoint?.() as (position: (handle: LogHandle) => LogPosition | undefined) => unknown
+        this.writeBatch(batch, true, (ok) => this.afterCheckpointBatch(ok, finish))
         return
       }
       this.writeBatch(batch, false, this.afterStep)
@@ -596,6 +679,7 @@ export class LogJournal implements Journal {
     const previous = this.fd
     await this.fs.fdatasync(previous)
     await this.startSegment()
+    this.checkpointDue = true
     this.dirty = false
     await this.fs.close(previous).catch(() => undefined)
   }
@@ -614,7 +698,7 @@ export class LogJournal implements Journal {
     }
     this.nextId = id + 1
     this.fd = fd
-    this.segments.push({ id, path, size: FILE_HEADER_BYTES, entries: 0, live: 0, metadata: false })
+    this.segments.push({ id, path, size: FILE_HEADER_BYTES, entries: 0, live: 0, metadata: false, version: FORMAT_VERSION })
   }
 
   private async syncDir(): Promise<void> {

@@ -21,6 +21,8 @@ export interface Segment {
   live: number
   /** Holds declare/topic/bind records: they must be rewritten before the file goes. */
   metadata: boolean
+  /** Its format version, when not the current one (format.ts). */
+  version?: number
 }
 
 export class LiveIndex {
