@@ -19,6 +19,11 @@ export interface LogFs {
   fsync(fd: number): Promise<void>
   ftruncate(fd: number, length: number): Promise<void>
   unlink(path: string): Promise<void>
+  /**
+   * The size of an open file, when the file system can tell: the reserve kept from the last run
+   * is then taken as it is instead of written again (a deep backlog's is hundreds of MiB).
+   */
+  fileSize?(fd: number): Promise<number>
   /** Replaces `to` with `from` in one step (a checkpoint written beside the segments goes in this way). */
   rename(from: string, to: string): Promise<void>
   /**
@@ -61,6 +66,7 @@ export const nodeFs: LogFs = {
   ftruncate: (fd, length) => call<void>((cb) => fs.ftruncate(fd, length, (err) => cb(err, undefined))),
   unlink: (path) => fs.promises.unlink(path),
   rename: (from, to) => fs.promises.rename(from, to),
+  fileSize: (fd) => call<number>((cb) => fs.fstat(fd, (err, stats) => cb(err, stats?.size ?? 0))),
   openRead: (path) => fs.openSync(path, 'r'),
   readAt: (fd, into, length, position) => {
     let done = 0

@@ -57,6 +57,7 @@ export class FaultyFs implements LogFs {
   close = nodeFs.close
   ftruncate = nodeFs.ftruncate
   unlink = nodeFs.unlink
+  rename = nodeFs.rename
   fsync = nodeFs.fsync
   open = async (path: string, flags: string): Promise<number> => {
     if (this.full && flags === 'w') throw this.fail()
@@ -131,6 +132,13 @@ export class MemoryFs implements LogFs {
 
   async unlink(path: string): Promise<void> {
     this.files.delete(path)
+  }
+
+  async rename(from: string, to: string): Promise<void> {
+    const data = this.files.get(from)
+    if (!data) throw Object.assign(new Error(`ENOENT: ${from}`), { code: 'ENOENT' })
+    this.files.delete(from)
+    this.files.set(to, data)
   }
 }
 
@@ -209,5 +217,11 @@ export class SmallDiskFs implements LogFs {
   unlink = async (path: string): Promise<void> => {
     await nodeFs.unlink(path)
     this.sizes.delete(path)
+  }
+
+  rename = async (from: string, to: string): Promise<void> => {
+    await nodeFs.rename(from, to)
+    this.sizes.set(to, this.sizes.get(from) ?? 0)
+    this.sizes.delete(from)
   }
 }
