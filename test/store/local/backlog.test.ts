@@ -153,3 +153,24 @@ for (const how of ['SIGTERM', 'SIGKILL'] as const) {
     await c.close()
   })
 }
+
+t.test('a topic fans out into a deep queue\'s backlog and a shallow queue\'s objects alike, in order, across a restart', async (t) => {
+  const dir = tempDir()
+  t.teardown(() => dir.remove())
+  const first = await inProcess(t, dir.path)
+  await first.c.request({ op: 'topic', topic: 'news' })
+  await first.c.request({ op: 'bind', topic: 'news', queue: 'deep' })
+  await first.c.request({ op: 'bind', topic: 'news', queue: 'shallow' })
+  const early = await publish(first.c, 'deep', 200)
+  const fanned: string[] = []
+  for (let i = 0; i < 3; i++) {
+    const reply = await first.c.request({ op: 'publish', topic: 'news', messages: Array.from({ length: 20 }, (_, k) => ({ body: { i: i * 20 + k } })) })
+    fanned.push(...(reply.mids as string[]))
+  }
+  t.ok((first.store.queues.get('deep')?.backlog.size ?? 0) >= 60, 'the deep queue takes the fan-out into its backlog')
+  t.equal(first.store.queues.get('shallow')?.backlog.size, 0, 'the shallow one holds objects')
+  await first.stop()
+  const second = await inProcess(t, dir.path)
+  t.same(await drain(second.c, 'deep'), [...early, ...fanned], 'the deep queue: its own, then the fan-out, once each')
+  t.same(await drain(second.c, 'shallow'), fanned, 'the shallow queue: the fan-out')
+})
