@@ -4,7 +4,8 @@
 // "listening" log line; then RSS again after the replay, and (DRAIN=1, the default) drains the
 // backlog through a Consumer (prefetch DRAIN_PREFETCH, 1000 as W2) and times it. The producer sends
 // its publishes in `messages` batches of up to 100 (the broker's max batch), one per event-loop
-// turn's worth. Prints one JSON object.
+// turn's worth. KILL=1 kills the first broker (SIGKILL) instead of stopping it. Prints one JSON
+// object.
 //   N=10000000 node test/bench/restart.mjs
 import { randomBytes } from 'node:crypto'
 import { rmSync } from 'node:fs'
@@ -43,6 +44,9 @@ await new Promise((resolve, reject) => {
 const publishSecs = (performance.now() - t0) / 1000
 await producer.close()
 const holding = first.usage()
+// KILL=1: the first broker is killed (SIGKILL) instead of stopped, so the restart replays what
+// came after the last checkpoint instead of starting from the one a clean stop writes.
+if (process.env.KILL === '1') process.kill(first.pid, 'SIGKILL')
 await first.stop({ keep: true })
 
 const second = await startBroker({ data: dir, args: ['--fsync', fsync] })
