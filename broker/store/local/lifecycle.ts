@@ -239,29 +239,31 @@ export abstract class MessageLifecycle {
     const start = backlog.start
     if (backlog.count === 0 || start === undefined || journal.scan === undefined || journal.position === undefined) return 0
     const want = Math.min(this.readAheadBatch, backlog.count)
-    const found: { record: PublishRecord; index: number; where: unknown; at: number }[] = []
+    const found: StoredMessage[] = []
     let end: LogHandle
     try {
       end = journal.scan(start, undefined, (record, where, at) => {
         const index = backlogIndex(record, queue.name)
-        if (index >= 0) found.push({ record, index, where, at })
-        return found.length < want
+        if (index < 0) return true
+        const message = messageOf(queue, record, index)
+        message.where = where
+        message.at = at
+        return found.push(message) < want
       })
       if (found.length === 0) return 0
       journal.append({ type: 'advance', queue: queue.name, to: journal.position(end) })
     } catch {
-      // The log reports its own failure; the backlog is read again on the next take.
+      // The log reports its own failure; the backlog is read again on the next take (the
+      // messages made so far are not held by anything).
       return 0
     }
     backlog.start = end
-    for (const { record, index, where, at } of found) {
-      const message = this.materialize(queue, record, index)
-      message.where = where
-      message.at = at
-      backlog.taken(where)
+    for (const message of found) {
+      queue.hold(message)
+      backlog.taken(message.where)
       queue.pushReady(message, false)
     }
-    backlog.oldestAt = (found[found.length - 1] as { record: PublishRecord }).record.publishedAt
+    backlog.oldestAt = (found[found.length - 1] as StoredMessage).publishedAt
     return found.length
   }
 

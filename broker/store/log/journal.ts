@@ -26,8 +26,13 @@ import { segmentName } from './segments.js'
 import { readCheckpoint, writeCheckpoint, type CheckpointFile } from './checkpoint.js'
 
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024
+/**
+ * Besides one as each segment starts, a checkpoint is written once this much (or a quarter of a
+ * segment, when more) is written since the last: a restart after a crash replays no more.
+ */
+const CHECKPOINT_MIN_BYTES = 4 * 1024 * 1024
 /** Bytes read at once when a queue reads ahead from its backlog (Journal.scan). */
-const SCAN_CHUNK_BYTES = 1024 * 1024
+const SCAN_CHUNK_BYTES = 256 * 1024
 /**
  * Under `always`, a batch nobody waits on (acks, receive counts, releases: nothing confirmed
  * depends on it) is written at once but fsynced with the next batch that is waited on, or
@@ -121,8 +126,12 @@ export class LogJournal implements Journal {
   readonly position: Journal['position']
   private readonly bodies: BodyReader | undefined
   private scanBuffer: Buffer | undefined
-  /** A segment rolled (or the log was replayed whole) since the last checkpoint: the next batch writes one. */
+  /**
+   * A segment rolled, a quarter of a segment (CHECKPOINT_MIN_BYTES at least) was written, or the
+   * log was replayed whole since the last checkpoint: the next batch writes one (a restart after a crash replays at most that much).
+   */
   private checkpointDue = false
+  private sinceCheckpoint = 0
 
   constructor(options: LogJournalOptions) {
     this.dir = options.dir
@@ -183,11 +192,12 @@ export class LogJournal implements Journal {
         }
       }
       if (length === 0) return { where: segment, at }
+      const read = length === data.length ? data : data.subarray(0, length)
       let offset = 0
       while (offset + RECORD_HEADER_BYTES <= length) {
         const size = RECORD_HEADER_BYTES + data.readUInt32BE(offset)
         if (offset + size > length && offset > 0) break
-        const record = offset + size <= length ? decodeRecordAt(data.subarray(0, length), offset, true) : undefined
+        const record = offset + size <= length ? decodeRecordAt(read, offset, true) : undefined
         if (record === undefined) {
           // No valid record here (damage start-up reported): look for the next one byte by byte.
           offset++
@@ -430,6 +440,7 @@ export class LogJournal implements Journal {
       if (this.checkpointDue && this.canCheckpoint()) {
         // The state now is the log's once this batch is written: fsynced, a checkpoint goes beside it.
         this.checkpointDue = false
+        this.sinceCheckpoint = 0
         const finish = (this.live as LiveView).checkpoint?.() as (position: (handle: LogHandle) => LogPosition | undefined) => unknown
         this.writeBatch(batch, true, (ok) => this.afterCheckpointBatch(ok, finish))
         return
@@ -521,6 +532,8 @@ export class LogJournal implements Journal {
     const active = this.active
     active.size = this.writeStart + batch.bytes
     this.index.applyAll(batch.records, active, batch.data(), this.writeStart)
+    this.sinceCheckpoint += batch.bytes
+    if (this.sinceCheckpoint >= Math.max(this.segmentBytes / 4, CHECKPOINT_MIN_BYTES)) this.checkpointDue = true
     this.spare = batch.release() ?? this.spare
     this.recovered()
     batch.settle()
