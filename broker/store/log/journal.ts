@@ -244,6 +244,14 @@ export class LogJournal implements Journal {
     }
   }
 
+  /** The store's state as the pending batch is taken, when a checkpoint is due and can be written. */
+  private takeCheckpoint(): ((position: (handle: LogHandle) => LogPosition | undefined) => unknown) | undefined {
+    if (!this.checkpointDue || this.failure !== undefined || this.tight || !this.canCheckpoint()) return undefined
+    this.checkpointDue = false
+    this.sinceCheckpoint = 0
+    return (this.live as LiveView).checkpoint?.()
+  }
+
   /** The batch taken with the checkpoint's state is written and fsynced: the checkpoint goes beside it. */
   private afterCheckpointBatch(ok: boolean, finish: (position: (handle: LogHandle) => LogPosition | undefined) => unknown): void {
     if (!ok) {
@@ -422,30 +430,30 @@ export class LogJournal implements Journal {
       if (this.tight && batch.confirmed > 0) {
         batch = this.refuseConfirmed(batch)
         if (batch.size === 0) return this.step()
-      } else if (!this.tight && batch.publishes > 0 && this.reserve.size < this.owed(batch.publishes)) {
+        this.writeBatch(batch, false, this.afterStep)
+        return
+      }
+      // A checkpoint is taken with the batch: the state now is the log's once it is written, and
+      // fsynced, the checkpoint goes beside it.
+      const finish = this.takeCheckpoint()
+      const write = (): void => {
+        if (finish === undefined) this.writeBatch(batch, false, this.afterStep)
+        else this.writeBatch(batch, true, (ok) => this.afterCheckpointBatch(ok, finish))
+      }
+      if (!this.tight && batch.publishes > 0 && this.reserve.size < this.owed(batch.publishes)) {
         // In flight already, so that a commit() meanwhile waits for it.
         this.inFlight = batch
-        this.reserve.hold(this.owed(batch.publishes)).then(
-          () => this.writeBatch(batch, false, this.afterStep),
-          (err: unknown) => {
-            // No room to keep for these messages' deletes: they are refused, nothing was written.
-            this.fail(err, batch)
-            this.inFlight = undefined
-            this.spare = batch.release() ?? this.spare
-            this.afterStep(false)
-          },
-        )
+        this.reserve.hold(this.owed(batch.publishes)).then(write, (err: unknown) => {
+          // No room to keep for these messages' deletes: they are refused, nothing was written.
+          if (finish !== undefined) this.checkpointDue = true
+          this.fail(err, batch)
+          this.inFlight = undefined
+          this.spare = batch.release() ?? this.spare
+          this.afterStep(false)
+        })
         return
       }
-      if (this.checkpointDue && this.canCheckpoint()) {
-        // The state now is the log's once this batch is written: fsynced, a checkpoint goes beside it.
-        this.checkpointDue = false
-        this.sinceCheckpoint = 0
-        const finish = (this.live as LiveView).checkpoint?.() as (position: (handle: LogHandle) => LogPosition | undefined) => unknown
-        this.writeBatch(batch, true, (ok) => this.afterCheckpointBatch(ok, finish))
-        return
-      }
-      this.writeBatch(batch, false, this.afterStep)
+      write()
       return
     }
     if (this.syncDue) {

@@ -98,3 +98,36 @@ t.test('a restart from a checkpoint with records after it comes back as a replay
     await c.close()
   }
 })
+
+t.test('kill -9 while a deep backlog is being published: the restart starts from a checkpoint written on the way', async (t) => {
+  const dir = tempDir()
+  t.teardown(() => dir.remove())
+  const first = await spawnBroker(dir.path, ARGS)
+  const c = await TestClient.connect(first.port)
+  // 24 MB of publishes, pipelined as producers do: more than a checkpoint's stretch (a quarter of
+  // a 64 MiB segment), each of the log's batches thousands of publishes that grow the reserve.
+  const body = 'x'.repeat(200)
+  const total = 900
+  let sent = 0
+  await new Promise<void>((resolve, reject) => {
+    let done = 0
+    const send = (): void => {
+      sent++
+      c.request({ op: 'publish', queue: 'q', messages: Array.from({ length: 100 }, () => ({ body })) }).then(() => {
+        if (++done === total) resolve()
+        else if (sent < total) send()
+      }, reject)
+    }
+    for (let k = 0; k < 50; k++) send()
+  })
+  await c.close()
+  await stop(first, 'SIGKILL')
+  const second = await spawnBroker(dir.path, ARGS)
+  t.teardown(() => stop(second, 'SIGTERM'))
+  const seen = startUp(second)
+  t.equal(seen.checkpoint, true, 'started from a checkpoint')
+  t.ok(seen.records < 40_000, `${seen.records} records replayed after it, of 90,001`)
+  const d = await TestClient.connect(second.port)
+  t.equal(await ready(d, 'q'), 90_000, 'every message is there')
+  await d.close()
+})
