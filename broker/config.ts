@@ -65,8 +65,8 @@ Every flag can be set in the environment instead: HUBQ_ and the flag's name in c
   --write-timeout MS     HUBQ_WRITE_TIMEOUT    disconnect a peer that reads nothing of a full buffer this long (default 30000)
   --idle-timeout MS      HUBQ_IDLE_TIMEOUT     close a connection silent this long, unless it subscribes (default 600000, 0 = never)
   --memory-high MB       HUBQ_MEMORY_HIGH      past this RSS, stop reading publishers until consumers drain (default 2048, 0 = off)
-  --bodies-in-memory N   HUBQ_BODIES_IN_MEMORY ready messages per queue whose bodies stay in memory; the rest are
-                                               read back from the log as they are taken (default 10000)
+  --bodies-in-memory N   HUBQ_BODIES_IN_MEMORY ready messages per queue held in memory; the rest stay in the log (the
+                                               queue's backlog), read back in order as it runs low (default 10000)
   --log-level LEVEL      HUBQ_LOG_LEVEL        fatal|error|warn|info|debug|trace|silent (default info)
   -h, --help                                   this text
 `

@@ -10,6 +10,22 @@ export interface LogHandle {
   where: unknown
   /** The byte offset of its publish record in that file. */
   at: number
+  /**
+   * How many messages the handle stands for, when not one: a queue's backlog in one file, handed
+   * to a purge or drop (which ends them all) or counted at start-up.
+   */
+  count?: number
+  /**
+   * A handle that stands for a message the store holds no object for (one of its queue's backlog,
+   * see PublishRecord.backlog) is told once its record is written and `where`/`at` say where.
+   */
+  placed?(): void
+}
+
+/** A place in the log that outlives the process: a segment's number and a byte offset in it. */
+export interface LogPosition {
+  segment: number
+  at: number
 }
 
 /** What a message keeps on disk only in a deep queue: its body and its attrs, read back together. */
@@ -51,6 +67,11 @@ export interface PublishRecord {
   visibleAts?: readonly number[]
   /** Written by older versions instead of visibleAts: resolved against the queue's delay at replay. */
   queueDelay?: boolean
+  /**
+   * In the order of `queues`: true where the message joins that queue's backlog, a range of the
+   * log its queue reads ahead from instead of holding an object per message (backlog.ts).
+   */
+  backlog?: readonly boolean[]
   [HELD]?: LogHandle[]
 }
 
@@ -77,6 +98,11 @@ export type JournalRecord =
    * they are, then counts the records after them, so the files that went take nothing away.
    */
   | { type: 'counts'; queue: string; published: number; acked: number; deadLettered: number }
+  /**
+   * The queue read ahead from its backlog: every backlog message of the queue before `to` is held
+   * as an object from here on (replay reads them back), and the backlog starts at `to`.
+   */
+  | { type: 'advance'; queue: string; to: LogPosition }
 
 /**
  * The record of an op whose reply waits for it (PROTOCOL.md §9): a publish, declare, drop, purge,
@@ -95,6 +121,7 @@ export function isConfirmed(record: JournalRecord): boolean {
     case 'release':
     case 'counts':
     case 'dedup':
+    case 'advance':
       return false
     default:
       return true
@@ -114,6 +141,21 @@ export interface LiveView {
   snapshot(handle: LogHandle): PublishRecord | undefined
   /** Queue configs, topics and bindings as they stand now. */
   metadata(): JournalRecord[]
+  /** Calls `each` with the backlog messages of every queue, by file: where they are and how many (once, after replay). */
+  eachBacklog?(each: (where: unknown, count: number) => void): void
+  /**
+   * A checkpoint of the store's state (log/checkpoint.ts), taken as a batch is about to be
+   * written: everything appended so far is in that batch or before it. The function returned
+   * runs once the batch is written, with where its handles landed, and gives the state as
+   * JSON-able data, or undefined when it cannot be told in positions.
+   */
+  checkpoint?(): (position: (handle: LogHandle) => LogPosition | undefined) => unknown
+  /**
+   * Start-up from a checkpoint: the store takes back the state `checkpoint` gave, before the
+   * records after it are replayed. `handle` turns a position back into a handle: undefined when
+   * its file is gone; with `forward`, a gone file's place is the start of the next one still there.
+   */
+  restore?(data: unknown, handle: (position: LogPosition, forward?: boolean) => LogHandle | undefined): void
 }
 
 export interface Journal {
@@ -142,6 +184,18 @@ export interface Journal {
    * `where` and `at`, or undefined when it cannot be read (the error is logged).
    */
   readBody?(handle: LogHandle): StoredBody | undefined
+  /**
+   * A log that can read its records back lets a queue keep a backlog (PublishRecord.backlog):
+   * visits the publish records written from `from` on, in log order, with their bodies, until
+   * `visit` returns false, the log's written end, or `until` when given; returns where the next
+   * record starts. Throws when the log cannot be read (nothing is visited twice: the caller keeps
+   * its place). Also called during open's replay, for what it has replayed so far.
+   */
+  scan?(
+    from: LogHandle, until: LogPosition | undefined, visit: (record: PublishRecord, where: unknown, at: number) => boolean,
+  ): LogHandle
+  /** Where a handle's file and offset are, in numbers that outlive the process (for `advance` records). */
+  position?(handle: LogHandle): LogPosition
 }
 
 export class MemoryJournal implements Journal {

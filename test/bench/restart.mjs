@@ -1,16 +1,24 @@
 // `node test/bench/restart.mjs` (after `npm run build`): fills a broker with N messages (default
 // 1,000,000 of SIZE=128 random bytes, base64) through a batching Producer, reads the server's RSS
 // while it holds them, stops it (SIGTERM), and times a restart on the same data dir until the
-// "listening" log line; then RSS again after the replay. Prints one JSON object.
+// "listening" log line; then RSS again after the replay, and (DRAIN=1, the default) drains the
+// backlog through a Consumer (prefetch DRAIN_PREFETCH, 1000 as W2) and times it. The producer sends
+// its publishes in `messages` batches of up to 100 (the broker's max batch), one per event-loop
+// turn's worth. KILL=1 kills the first broker (SIGKILL) instead of stopping it. Prints one JSON
+// object.
+//   N=10000000 node test/bench/restart.mjs
 import { randomBytes } from 'node:crypto'
 import { rmSync } from 'node:fs'
 import { Producer } from '../../dist/producer/index.js'
+import { Consumer } from '../../dist/consumer/index.js'
 import { startBroker } from './broker-process.mjs'
 
 const n = Number(process.env.N ?? 1_000_000)
 const size = Number(process.env.SIZE ?? 128)
 const window = Number(process.env.WINDOW ?? 10_000)
 const fsync = process.env.FSYNC ?? 'always'
+const drain = process.env.DRAIN !== '0'
+const prefetch = Number(process.env.DRAIN_PREFETCH ?? 1000)
 const pool = randomBytes(1 << 20)
 
 const first = await startBroker({ args: ['--fsync', fsync] })
@@ -36,12 +44,36 @@ await new Promise((resolve, reject) => {
 const publishSecs = (performance.now() - t0) / 1000
 await producer.close()
 const holding = first.usage()
+// KILL=1: the first broker is killed (SIGKILL) instead of stopped, so the restart replays what
+// came after the last checkpoint instead of starting from the one a clean stop writes.
+if (process.env.KILL === '1') process.kill(first.pid, 'SIGKILL')
 await first.stop({ keep: true })
 
 const second = await startBroker({ data: dir, args: ['--fsync', fsync] })
 // Give the collector a moment after replay, so RSS is what the broker keeps, not its peak.
 await new Promise((resolve) => setTimeout(resolve, 2000))
 const replayed = second.usage()
+let drainRate
+if (drain) {
+  let got = 0
+  let resolveDone
+  const done = new Promise((resolve) => (resolveDone = resolve))
+  const d0 = performance.now()
+  const consumer = await Consumer.start({
+    url: `hubq://127.0.0.1:${second.port}`,
+    queue: 'bench',
+    prefetch,
+    heartbeatInterval: 0,
+    declare: { visibilityTimeout: 600 },
+    handler: () => {
+      if (++got === n) resolveDone()
+    },
+  })
+  await done
+  await consumer.stop({ timeout: 5 })
+  drainRate = Math.round(n / ((performance.now() - d0) / 1000))
+}
+const drained = second.usage()
 await second.stop({ keep: true })
 rmSync(dir, { recursive: true, force: true })
 
@@ -56,4 +88,5 @@ console.log(JSON.stringify({
   afterRestartRssMb: +replayed.rssMb.toFixed(1),
   afterRestartPeakRssMb: +replayed.peakRssMb.toFixed(1),
   bytesPerQueuedMessageAfterRestart: Math.round(((replayed.rssMb - idle.rssMb) * 1024 * 1024) / n),
+  ...(drain ? { drainRate, afterDrainPeakRssMb: +drained.peakRssMb.toFixed(1) } : {}),
 }))

@@ -5,10 +5,12 @@ import type { QueueInspection } from '../types.js'
 import type { Queue } from './queue.js'
 
 export function inspectQueue(queue: Queue): QueueInspection {
-  const oldest = queue.oldestReady()
+  // With none in memory, the backlog's front (publish order: no ready object is older than it).
+  const backlog = queue.backlog
+  const oldestAt = queue.oldestReady()?.publishedAt ?? (backlog.count > 0 ? backlog.oldestAt : undefined)
   return {
     config: { ...queue.config },
-    ...(oldest ? { oldestReadyAt: oldest.publishedAt } : {}),
+    ...(oldestAt !== undefined ? { oldestReadyAt: oldestAt } : {}),
     consumers: queue.subscriptions.map((sub) => ({ subscription: sub.id, owner: sub.owner.id, prefetch: sub.prefetch, unacked: sub.unacked })),
   }
 }

@@ -5,14 +5,15 @@
 import { notFound } from '../../../shared/errors.js'
 import { systemClock, type Clock } from '../../../shared/clock.js'
 import type { DeclareInput, Owner } from '../types.js'
-import { HELD, type Journal, type JournalRecord, type PublishRecord } from '../journal.js'
+import { HELD, type Journal, type JournalRecord, type LogHandle, type PublishRecord } from '../journal.js'
 import { Queue, State, StoredMessage, holdsGroup, splitKey, type LocalSubscription } from './queue.js'
 import { TimerHeap } from './timer-heap.js'
 import type { Undo } from './undo.js'
 import { nextReceipt } from './message-ids.js'
 import { toRecord } from './replay.js'
-import { unspill } from './bodies.js'
+import { BODIES_IN_MEMORY, unspill } from './bodies.js'
 import { copyKey, expireRecord } from './records.js'
+import { backlogIndex, mayJoinBacklog, type BacklogSlot } from './backlog.js'
 
 export const DEDUP_WINDOW_MS = 5 * 60 * 1000
 
@@ -32,9 +33,29 @@ export interface LocalStoreOptions {
   clock?: Clock
   /** Queues at most (`--max-queues`); a client creating one more gets `limit` (PROTOCOL.md §3). */
   maxQueues?: number
-  /** Ready messages per queue whose bodies stay in memory (default BODIES_IN_MEMORY). */
+  /**
+   * Ready messages per queue held in memory, bodies and all (default BODIES_IN_MEMORY): on a
+   * standard queue, a publish behind them joins the queue's backlog, kept in the log only and
+   * read back as the queue runs low (backlog.ts).
+   */
   bodiesInMemory?: number
 }
+
+/** The copy of `record` for the queue at `index` of its queues, not yet held by it. */
+export function messageOf(queue: Queue, record: PublishRecord, index: number): StoredMessage {
+  const visibleAt = record.visibleAts !== undefined
+    ? (record.visibleAts[index] as number)
+    : record.queueDelay ? record.publishedAt + queue.config.delay * 1000 : record.visibleAt
+  // Only a copy (a rewritten dead-letter move or redrive) has a '/' in its key.
+  const { mid, copy } = record.mid.length > 36 ? splitKey(record.mid) : { mid: record.mid, copy: undefined }
+  return new StoredMessage(
+    mid, queue, record.bodyJson, record.publishedAt, record.receives ?? 0, visibleAt,
+    record.attrs, record.group, record.dedupId, record.origin, copy,
+  )
+}
+
+/** The most messages one read-ahead from a backlog makes objects of. */
+const READ_AHEAD_MAX = 2048
 
 /**
  * The state every operation shares (queues, receipts, timers) and the steps above. LocalStore
@@ -51,10 +72,18 @@ export abstract class MessageLifecycle {
   /** Deliveries whose receive count is not written yet, oldest first. */
   private unlogged: StoredMessage[] = []
   private unloggedHandle: unknown
+  /** A standard queue with this many ready objects sends new publishes to its backlog. */
+  protected readonly highWater: number
+  /** Below this many ready objects, a queue reads ahead from its backlog. */
+  private readonly lowWater: number
+  private readonly readAheadBatch: number
 
   constructor(options: LocalStoreOptions) {
     this.journal = options.journal
     this.clock = options.clock ?? systemClock
+    this.highWater = options.bodiesInMemory ?? BODIES_IN_MEMORY
+    this.lowWater = Math.max(1, Math.floor(this.highWater / 2))
+    this.readAheadBatch = Math.min(READ_AHEAD_MAX, Math.max(1, this.highWater - this.lowWater))
     this.timers = new TimerHeap(
       this.clock,
       (message, generation) => this.onTimer(message, generation),
@@ -89,15 +118,7 @@ export abstract class MessageLifecycle {
 
   /** The copy of `record` for the queue at `index` of its queues, held by that queue. */
   protected materialize(queue: Queue, record: PublishRecord, index = 0): StoredMessage {
-    const visibleAt = record.visibleAts !== undefined
-      ? (record.visibleAts[index] as number)
-      : record.queueDelay ? record.publishedAt + queue.config.delay * 1000 : record.visibleAt
-    // Only a copy (a rewritten dead-letter move or redrive) has a '/' in its key.
-    const { mid, copy } = record.mid.length > 36 ? splitKey(record.mid) : { mid: record.mid, copy: undefined }
-    const message = new StoredMessage(
-      mid, queue, record.bodyJson, record.publishedAt, record.receives ?? 0, visibleAt,
-      record.attrs, record.group, record.dedupId, record.origin, copy,
-    )
+    const message = messageOf(queue, record, index)
     queue.hold(message)
     return message
   }
@@ -108,16 +129,44 @@ export abstract class MessageLifecycle {
     this.withdraw(copies)
   }
 
-  /** Puts freshly published messages into their queues and hands them to waiting consumers. */
-  protected placeNew(records: PublishRecord[], now: number): StoredMessage[] {
+  /**
+   * Marks the copies of a new publish record that join their queue's backlog (before the record
+   * is appended): those the log can read back, of a standard queue as deep as the high-water mark
+   * in ready objects, or whose backlog is not empty (it stays in publish order).
+   */
+  protected markBacklog(record: PublishRecord, queues: readonly Queue[]): void {
+    if (this.journal.scan === undefined) return
+    let marks: boolean[] | undefined
+    for (let index = 0; index < queues.length; index++) {
+      const queue = queues[index] as Queue
+      if (queue.config.fifo || (queue.backlog.size === 0 && queue.readyLength < this.highWater)) continue
+      if (!mayJoinBacklog(record, index)) continue
+      marks ??= new Array<boolean>(queues.length).fill(false)
+      marks[index] = true
+    }
+    if (marks) record.backlog = marks
+  }
+
+  /**
+   * Puts freshly published messages into their queues and hands them to waiting consumers; a
+   * copy that joins its queue's backlog becomes a slot in `slots` instead.
+   */
+  protected placeNew(records: PublishRecord[], now: number, slots: BacklogSlot[]): StoredMessage[] {
     const placed: StoredMessage[] = []
     let only: Queue | undefined
     let touched: Set<Queue> | undefined
     for (const record of records) {
-      const held: StoredMessage[] = []
+      const held: (StoredMessage | BacklogSlot)[] = []
       record[HELD] = held
       for (let index = 0; index < record.queues.length; index++) {
         const queue = this.queueOrDeclare(record.queues[index] as string, false)
+        if (record.backlog?.[index] === true) {
+          const slot = queue.backlog.append(record.publishedAt)
+          held.push(slot)
+          slots.push(slot)
+          queue.published++
+          continue
+        }
         const message = this.materialize(queue, record, index)
         held.push(message)
         this.place(message, now)
@@ -157,6 +206,14 @@ export abstract class MessageLifecycle {
     }
   }
 
+  /** The log refused these backlog messages: they never join (their publisher got `unavailable`). */
+  protected withdrawSlots(slots: BacklogSlot[]): void {
+    for (const slot of slots) {
+      if (slot.dead || slot.where !== undefined) continue
+      if (slot.backlog.refuse(slot)) slot.backlog.owner.published--
+    }
+  }
+
   /** Puts a new or recovered message where it belongs: delayed until `until`, or ready. */
   protected place(message: StoredMessage, now: number): void {
     if (message.until > now) {
@@ -170,10 +227,56 @@ export abstract class MessageLifecycle {
     }
   }
 
+  /**
+   * Reads the next messages of the queue's backlog back from the log, in order, and makes them
+   * ready objects behind the others; the `advance` record goes first, so that what is written
+   * about them next finds them after a restart. Returns how many; none when the log cannot be
+   * read or written now (the backlog stays as it was).
+   */
+  protected readAhead(queue: Queue): number {
+    const backlog = queue.backlog
+    const journal = this.journal
+    const start = backlog.start
+    if (backlog.count === 0 || start === undefined || journal.scan === undefined || journal.position === undefined) return 0
+    const want = Math.min(this.readAheadBatch, backlog.count)
+    const found: StoredMessage[] = []
+    let end: LogHandle
+    try {
+      end = journal.scan(start, undefined, (record, where, at) => {
+        const index = backlogIndex(record, queue.name)
+        if (index < 0) return true
+        const message = messageOf(queue, record, index)
+        message.where = where
+        message.at = at
+        return found.push(message) < want
+      })
+      if (found.length === 0) return 0
+      journal.append({ type: 'advance', queue: queue.name, to: journal.position(end) })
+    } catch {
+      // The log reports its own failure; the backlog is read again on the next take (the
+      // messages made so far are not held by anything).
+      return 0
+    }
+    backlog.start = end
+    for (const message of found) {
+      queue.hold(message)
+      backlog.taken(message.where)
+      queue.pushReady(message, false)
+    }
+    backlog.oldestAt = (found[found.length - 1] as StoredMessage).publishedAt
+    return found.length
+  }
+
+  /** Tops the queue's ready objects up from its backlog once they run low. */
+  protected refill(queue: Queue): void {
+    if (queue.backlog.count > 0 && queue.readyLength < this.lowWater) this.readAhead(queue)
+  }
+
   /** The next ready message, skipping (and deleting) those past their retention. */
   protected take(queue: Queue): StoredMessage | undefined {
     const cutoff = this.clock.now() - queue.config.retention * 1000
     for (;;) {
+      this.refill(queue)
       const message = queue.takeReady()
       if (!message) return undefined
       if (message.publishedAt <= cutoff) {
@@ -323,6 +426,12 @@ export abstract class MessageLifecycle {
   /** Expires the queue's ready messages past its retention, wherever they stand (PROTOCOL.md §6.8). */
   protected expireDue(queue: Queue, now = this.clock.now()): void {
     queue.expire(now, (message) => this.expire(message))
+    // The backlog is in publish order: its expired messages are at its front, read ahead to go.
+    const backlog = queue.backlog
+    const cutoff = now - queue.config.retention * 1000
+    while (backlog.count > 0 && backlog.oldestAt <= cutoff && this.readAhead(queue) > 0) {
+      queue.expire(now, (message) => this.expire(message))
+    }
   }
 
   private expire(message: StoredMessage): void {
@@ -377,7 +486,10 @@ export abstract class MessageLifecycle {
   }
 
   protected dispatch(queue: Queue): void {
-    while (queue.hasDeliverable()) {
+    for (;;) {
+      // Topped up from the backlog first, as each take does.
+      this.refill(queue)
+      if (!queue.hasDeliverable()) return
       const waiter = queue.waiters.peekFront()
       if (waiter) {
         const taken: StoredMessage[] = []

@@ -4,6 +4,7 @@ import type { Attrs, QueueConfig, QueueStats } from '../../../shared/protocol/ty
 import type { Owner } from '../types.js'
 import type { LogHandle } from '../journal.js'
 import { Deque } from './deque.js'
+import { Backlog } from './backlog.js'
 
 export const enum State {
   Ready,
@@ -223,6 +224,8 @@ export class Queue {
   private oldest: StoredMessage | undefined
   private newest: StoredMessage | undefined
   private heldCount = 0
+  /** Ready messages kept in the log, not as objects (standard queues only; backlog.ts). */
+  readonly backlog = new Backlog(this)
   /** Fifo deduplication: dedupId -> first mid and when it was seen, oldest first. */
   readonly dedup = new Map<string, { mid: string; at: number }>()
   private roundRobin = 0
@@ -239,13 +242,14 @@ export class Queue {
     this.config = config
   }
 
+  /** Ready messages held as objects (the backlog's are not). */
   get readyLength(): number {
     return this.readyCount
   }
 
-  /** How many messages the queue holds, in any state. */
+  /** How many messages the queue holds, in any state, its backlog's too. */
   get size(): number {
-    return this.heldCount
+    return this.heldCount + this.backlog.size
   }
 
   /**
@@ -519,7 +523,7 @@ export class Queue {
   stats(): QueueStats {
     return {
       queue: this.name,
-      ready: this.readyCount,
+      ready: this.readyCount + this.backlog.size,
       inflight: this.inflight,
       delayed: this.delayed,
       published: this.published,

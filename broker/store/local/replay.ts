@@ -1,7 +1,9 @@
 // Rebuilding the local store from its journal after a restart, and the store's current view
 // that log compaction writes back (PROTOCOL.md §9).
 import { QUEUE_DEFAULTS } from '../../../shared/protocol/types.js'
-import { HELD, type JournalRecord, type LiveView, type PublishRecord, type StoredBody } from '../journal.js'
+import { HELD, type Journal, type JournalRecord, type LiveView, type PublishRecord, type StoredBody } from '../journal.js'
+import { backlogIndex } from './backlog.js'
+import { takeCheckpoint } from './checkpoint.js'
 import { Queue, State, publishOrder, splitKey, type StoredMessage } from './queue.js'
 
 export type Bindings = Map<string, Record<string, string[]> | undefined>
@@ -21,13 +23,15 @@ export interface ReplayState {
   byId: Map<string, Map<string, StoredMessage>>
   /** Queues a `counts` record was replayed for. */
   counted: Set<string>
+  /** The log's reading back, for `advance` records (Journal.scan). */
+  scan: Journal['scan']
 }
 
 /** A fresh state for replaying into these maps. */
 export function replayState(
-  queues: Map<string, Queue>, topics: Map<string, Bindings>, materialize: ReplayState['materialize'],
+  queues: Map<string, Queue>, topics: Map<string, Bindings>, materialize: ReplayState['materialize'], scan?: Journal['scan'],
 ): ReplayState {
-  return { queues, topics, materialize, byId: new Map(), counted: new Set() }
+  return { queues, topics, materialize, byId: new Map(), counted: new Set(), scan }
 }
 
 /**
@@ -52,12 +56,19 @@ export function replayRecord(state: ReplayState, record: JournalRecord, where?: 
       return
     case 'purge':
       queues.get(record.queue)?.letGoAll()
+      queues.get(record.queue)?.backlog.clear()
       state.byId.delete(record.queue)
       return
     case 'publish':
       for (let index = 0; index < record.queues.length; index++) {
         const name = record.queues[index] as string
         const queue = replayQueue(queues, name)
+        if (record.backlog?.[index] === true && where !== undefined && at !== undefined) {
+          // Its queue's backlog: counted where it is, read back by a later `advance` or at run time.
+          queue.published++
+          queue.backlog.add(where, at, record.publishedAt)
+          continue
+        }
         const mids = idsOf(state, name)
         // A second copy of a message (rewritten by log compaction, `receives` set) replaces the
         // first. It was counted when first published, or in a `counts` record since; a log
@@ -144,7 +155,37 @@ export function replayRecord(state: ReplayState, record: JournalRecord, where?: 
       if (queue) rememberDedup(queue, record.dedupId, record.mid, record.at)
       return
     }
+    case 'advance': {
+      const queue = queues.get(record.queue)
+      if (queue) replayAdvance(state, queue, record.to)
+      return
+    }
   }
+}
+
+/**
+ * What a read-ahead did at run time: the queue's backlog messages before `to` become objects
+ * (read back now), so that the records after it that name them find them.
+ */
+function replayAdvance(state: ReplayState, queue: Queue, to: { segment: number; at: number }): void {
+  const backlog = queue.backlog
+  const start = backlog.start
+  if (backlog.count === 0 || start === undefined || state.scan === undefined) return
+  const mids = idsOf(state, queue.name)
+  backlog.start = state.scan(start, to, (record, where, at) => {
+    const index = backlogIndex(record, queue.name)
+    if (index < 0) return true
+    const message = state.materialize(queue, record, index)
+    message.where = where
+    message.at = at
+    // As every replayed message: its body is read back when wanted (bodies.ts, loadFront).
+    message.bodyJson = undefined
+    message.attrs = undefined
+    mids.set(record.mid, message)
+    backlog.taken(where)
+    backlog.oldestAt = record.publishedAt
+    return backlog.count > 0
+  })
 }
 
 function idsOf(state: ReplayState, queue: string): Map<string, StoredMessage> {
@@ -186,6 +227,12 @@ export function liveView(
     eachHeld: (each) => {
       for (const queue of queues.values()) {
         for (const message of queue.held()) each(queue.name, message.key, message)
+      }
+    },
+    checkpoint: () => takeCheckpoint(queues, topics),
+    eachBacklog: (each) => {
+      for (const queue of queues.values()) {
+        for (const [where, count] of queue.backlog.bySegment) each(where, count)
       }
     },
     heldAt: (where) => {

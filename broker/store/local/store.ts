@@ -2,7 +2,7 @@
 // default, or nothing) so that a restart rebuilds the same state (PROTOCOL.md §6 "Semantics").
 // Each operation of the protocol is here; the steps of a message's life they share are in
 // lifecycle.ts, bodies kept on disk only in bodies.ts.
-import { badRequest, notFound, tooManyQueues } from '../../../shared/errors.js'
+import { HubqError, badRequest, notFound, tooManyQueues } from '../../../shared/errors.js'
 import {
   QUEUE_DEFAULTS,
   type Delivery, type PeekState, type PublishInput, type QueueConfig, type TopicStats,
@@ -13,18 +13,23 @@ import {
 } from '../types.js'
 import type { QueueInspection } from '../types.js'
 import { inspectQueue } from './inspect.js'
-import { HELD, type JournalRecord, type PublishRecord } from '../journal.js'
+import { HELD, type JournalRecord, type LogHandle, type PublishRecord } from '../journal.js'
 import { Queue, State, StoredMessage, holdsGroup, type LocalSubscription } from './queue.js'
 import { matchesFilter } from './filter.js'
 import { nextMessageId } from './message-ids.js'
 import { inPublishOrder, liveView, replayRecord, replayState, toRecord, type Bindings } from './replay.js'
 import { Undo } from './undo.js'
+import { restoreCheckpoint, type StoreCheckpoint } from './checkpoint.js'
+import { backlogIndex, mayJoinBacklog, type Backlog, type BacklogSlot } from './backlog.js'
 import { BODIES_IN_MEMORY, bodyOf, loadFront, readableBody, spill } from './bodies.js'
 import { copyKey, deleteRecord, publishRecord, toDelivery, unknownReceipt } from './records.js'
-import { DEDUP_WINDOW_MS, MessageLifecycle, type LocalStoreOptions } from './lifecycle.js'
+import { DEDUP_WINDOW_MS, MessageLifecycle, messageOf, type LocalStoreOptions } from './lifecycle.js'
 
 export { BODIES_IN_MEMORY } from './bodies.js'
 export { RECEIVE_LOG_MS, type LocalStoreOptions } from './lifecycle.js'
+
+/** The backlog marks of a record to one queue whose message joins its backlog (never changed). */
+const JOINS: readonly boolean[] = Object.freeze([true])
 
 export class LocalStore extends MessageLifecycle implements MessageStore {
   private readonly topics = new Map<string, Bindings>()
@@ -43,8 +48,9 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
   }
 
   async open(): Promise<void> {
-    const state = replayState(this.queues, this.topics, (queue, record, index) => this.materialize(queue, record, index))
+    const state = replayState(this.queues, this.topics, (queue, record, index) => this.materialize(queue, record, index), this.journal.scan)
     const live = liveView(this.queues, this.topics, () => this.clock.now() - DEDUP_WINDOW_MS, (message) => bodyOf(message, this.journal))
+    live.restore = (data, handle) => restoreCheckpoint(state, data as StoreCheckpoint, handle)
     // Bodies are not replayed: the first ones of each queue are read back below, the rest as they are taken.
     await this.journal.open((record, where, at) => replayRecord(state, record, where, at), live, { bodiesLater: true })
     const now = this.clock.now()
@@ -236,6 +242,7 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
           }
         }
         if (queues.length === 0) continue
+        this.markBacklog(record, queues)
         this.journal.append(record)
         records.push(record)
       }
@@ -246,15 +253,18 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
     }
     // Consumers get the message now; the publisher's confirm waits for the fsync (PROTOCOL.md §9).
     // A crash before the fsync loses only messages nobody was told were kept, as in RabbitMQ.
-    const placed = records.length === 0 ? [] : this.placeNew(records, now)
+    const slots: BacklogSlot[] = []
+    const placed = records.length === 0 ? [] : this.placeNew(records, now, slots)
     return this.journal.commit().then(
       () => {
         for (const message of placed) spill(message, this.journal, this.bodiesInMemory)
+        if (slots.length > 0) this.backlogWritten(slots)
         return mids
       },
       (err: unknown) => {
         for (const [queue, dedupId] of dedupAdded) queue.dedup.delete(dedupId)
         this.withdraw(placed)
+        this.withdrawSlots(slots)
         undo.run()
         throw err
       },
@@ -269,6 +279,9 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
     const now = this.clock.now()
     const mid = nextMessageId()
     const record = publishRecord(queue.nameList, mid, input, now, input.delay ?? queue.config.delay)
+    if ((queue.backlog.size > 0 || queue.readyLength >= this.highWater) && this.journal.scan !== undefined && mayJoinBacklog(record, 0)) {
+      return this.publishToBacklog(queue, record, undo)
+    }
     this.journal.append(record)
     const message = this.materialize(queue, record)
     record[HELD] = [message]
@@ -287,6 +300,38 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
         throw err
       },
     )
+  }
+
+  /** publishOne, for a message that joins the queue's backlog: it is counted, not held. */
+  private publishToBacklog(queue: Queue, record: PublishRecord, undo: Undo | undefined): Promise<string[]> {
+    record.backlog = JOINS
+    this.journal.append(record)
+    const slot = queue.backlog.append(record.publishedAt)
+    record[HELD] = [slot]
+    queue.published++
+    const mids = [record.mid]
+    return this.journal.commit().then(
+      () => {
+        this.backlogWritten([slot])
+        return mids
+      },
+      (err: unknown) => {
+        this.withdrawSlots([slot])
+        undo?.run()
+        throw err
+      },
+    )
+  }
+
+  /** Backlog messages are written: a queue whose ready objects ran out meanwhile reads them ahead for its consumers. */
+  private backlogWritten(slots: BacklogSlot[]): void {
+    let last: Backlog | undefined
+    for (const slot of slots) {
+      if (slot.backlog === last) continue
+      last = slot.backlog
+      const queue = this.queues.get((last.owner as Queue).name)
+      if (queue !== undefined && queue.backlog === last) this.dispatch(queue)
+    }
   }
 
   private targets(target: PublishTarget, input: PublishInput, undo: Undo): Queue[] {
@@ -448,16 +493,26 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
   purge(name: string): Promise<number> {
     const queue = this.existing(name)
     const held = this.snapshotHeld(queue)
-    this.journal.append({ type: 'purge', queue: name, [HELD]: held.map((h) => h.message) })
-    const purged = this.removeAll(queue)
-    return this.afterCommit(new Undo(() => this.restore(queue, held)), purged)
+    const handles: LogHandle[] = held.map((h) => h.message)
+    for (const handle of queue.backlog.handles()) handles.push(handle)
+    this.journal.append({ type: 'purge', queue: name, [HELD]: handles })
+    const backlogged = queue.backlog.size
+    const backlog = queue.backlog.clear()
+    const purged = this.removeAll(queue) + backlogged
+    return this.afterCommit(new Undo(() => {
+      this.restore(queue, held)
+      queue.backlog.restore(backlog)
+    }), purged)
   }
 
   /** Subscriptions end once the drop is durable: a refused one leaves them as they were. */
   drop(name: string): Promise<void> {
     const queue = this.existing(name)
     const held = this.snapshotHeld(queue)
-    this.journal.append({ type: 'drop', queue: name, [HELD]: held.map((h) => h.message) })
+    const handles: LogHandle[] = held.map((h) => h.message)
+    for (const handle of queue.backlog.handles()) handles.push(handle)
+    this.journal.append({ type: 'drop', queue: name, [HELD]: handles })
+    const backlog = queue.backlog.clear()
     this.removeAll(queue)
     this.cancelWaiters(queue)
     this.queues.delete(name)
@@ -477,6 +532,7 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
           this.queues.set(name, queue)
           for (const [bindings, filter] of unbound) if (!bindings.has(name)) bindings.set(name, filter)
           this.restore(queue, held)
+          queue.backlog.restore(backlog)
         }
         throw err
       },
@@ -492,6 +548,7 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
         if (out.length >= max) break
         out.push(toDelivery(message, readableBody(message, this.journal)))
       }
+      this.peekBacklog(queue, max, out)
       return out
     }
     const wanted = state === 'inflight' ? State.Inflight : State.Delayed
@@ -500,6 +557,28 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
       if (message.state === wanted) out.push(toDelivery(message, readableBody(message, this.journal)))
     }
     return out
+  }
+
+  /** Peek's ready messages past the objects: the front of the backlog, read from the log and left there. */
+  private peekBacklog(queue: Queue, max: number, out: Delivery[]): void {
+    const backlog = queue.backlog
+    const scan = this.journal.scan
+    if (out.length >= max || backlog.count === 0 || backlog.start === undefined || scan === undefined) return
+    let seen = 0
+    try {
+      scan(backlog.start, undefined, (record, where, at) => {
+        const index = backlogIndex(record, queue.name)
+        if (index < 0) return true
+        seen++
+        const message = messageOf(queue, record, index)
+        message.where = where
+        message.at = at
+        out.push(toDelivery(message, { bodyJson: record.bodyJson, attrs: record.attrs }))
+        return out.length < max && seen < backlog.count
+      })
+    } catch (err) {
+      throw new HubqError('unavailable', 'messages kept in the log could not be read', { cause: err })
+    }
   }
 
   /**

@@ -73,6 +73,16 @@ export class BodyReader {
     for (const segment of [...this.readers.keys()]) this.forget(segment)
   }
 
+  /** Fills `into` with up to `length` bytes of `segment` from `at` on (never past what was written); returns the bytes read. */
+  read(segment: Segment, at: number, into: Buffer, length: number): number {
+    let fd = this.readers.get(segment)
+    if (fd === undefined) {
+      fd = this.fs.openRead(segment.path)
+      this.readers.set(segment, fd)
+    }
+    return this.fs.readAt(fd, into, Math.min(length, segment.size - at), at)
+  }
+
   /** Reads from `at` on: a chunk's worth, or the whole record when it is longer. */
   private readChunk(segment: Segment, at: number): Chunk {
     const fs = this.fs

@@ -1,4 +1,4 @@
-// The on-disk format of one segment file (version 3; versions 1 and 2 are still read):
+// The on-disk format of one segment file (version 4; versions 1 to 3 are still read):
 //
 //   file header, 16 bytes: "HUBQLOG\0" | version u16 BE | reserved u16 | CRC-32 of the 12 bytes before
 //   then records, each: payload length u32 BE | CRC-32 u32 BE | kind u8 | payload
@@ -13,14 +13,17 @@
 // instead), so an older hubq never meets kinds 3-5 in a file it can read. A reader meeting a
 // newer version refuses to start rather than guess. Version 3 adds a publish flag (per-queue
 // visible times of a fan-out) and the `expire` record (kind 1): a version 2 reader would misread
-// the one and count the other as damage, so it refuses a version 3 file instead.
+// the one and count the other as damage, so it refuses a version 3 file instead. Version 4 adds a
+// publish flag (which queues' backlogs the message joins, publish-binary.ts) and the `advance`
+// record (kind 1): a version 3 reader would take the flag's bytes for the body's, so it refuses a
+// version 4 file.
 import type { JournalRecord, PublishRecord, StoredBody } from '../journal.js'
 import { crc32, frameCrc } from './crc32.js'
 import { FrameBuffer, putText, putU32, textRoom } from './frame-buffer.js'
 import { publishRoom, readPublish, readPublishBody, writePublish } from './publish-binary.js'
 import { readSettle, settleRoom, writeSettle, type SettleRecord } from './settle-binary.js'
 
-export const FORMAT_VERSION = 3
+export const FORMAT_VERSION = 4
 export const FILE_HEADER_BYTES = 16
 export const RECORD_HEADER_BYTES = 9
 /** Larger lengths are garbage: no record comes near it (a frame is at most 16 MiB). */

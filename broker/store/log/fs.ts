@@ -26,8 +26,13 @@ export interface LogFs {
   ftruncate(fd: number, length: number): Promise<void>
   unlink(path: string): Promise<void>
   /**
-   * Replaces `to` with `from` in one step. The new name is durable only once its folder is
-   * fsynced, as for a created or removed file.
+   * The size of an open file, when the file system can tell: the reserve kept from the last run
+   * is then taken as it is instead of written again (a deep backlog's is hundreds of MiB).
+   */
+  fileSize?(fd: number): Promise<number>
+  /**
+   * Replaces `to` with `from` in one step (a checkpoint written beside the segments goes in this
+   * way). The new name is durable only once its folder is fsynced, as for a created or removed file.
    */
   rename(from: string, to: string): Promise<void>
   /**
@@ -68,6 +73,7 @@ export const nodeFs: LogFs = {
   ftruncate: (fd, length) => call<void>((cb) => fs.ftruncate(fd, length, (err) => cb(err, undefined))),
   unlink: (path) => fs.promises.unlink(path),
   rename: (from, to) => fs.promises.rename(from, to),
+  fileSize: (fd) => call<number>((cb) => fs.fstat(fd, (err, stats) => cb(err, stats?.size ?? 0))),
   openRead: (path) => fs.openSync(path, 'r'),
   readAt: (fd, into, length, position) => {
     let done = 0

@@ -10,8 +10,8 @@ import { join } from 'node:path'
 import { HubqError } from '../../../shared/errors.js'
 import { silentLogger, type Logger } from '../../../shared/logger.js'
 import type { FsyncPolicy } from './policy.js'
-import type { Journal, JournalRecord, LiveView, LogHandle, StoredBody } from '../journal.js'
-import { FILE_HEADER_BYTES, FORMAT_VERSION, encodeFileHeader } from './format.js'
+import type { Journal, JournalRecord, LiveView, LogHandle, LogPosition, PublishRecord, StoredBody } from '../journal.js'
+import { FILE_HEADER_BYTES, FORMAT_VERSION, MAX_PAYLOAD_BYTES, RECORD_HEADER_BYTES, decodeRecordAt, encodeFileHeader } from './format.js'
 import { FrameBuffer } from './frame-buffer.js'
 import { batchFs, makeFolder, nodeFs, syncFolder, type BatchFs, type LogFs } from './fs.js'
 import { LiveIndex, type Segment } from './live-index.js'
@@ -23,8 +23,16 @@ import { BodyReader } from './body-reader.js'
 import { collectable, deadPrefix } from './collection.js'
 import { describePolicy } from './policy.js'
 import { segmentName } from './segments.js'
+import { readCheckpoint, writeCheckpoint, type CheckpointFile } from './checkpoint.js'
 
 export const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024
+/**
+ * Besides one as each segment starts, a checkpoint is written once this much (or a quarter of a
+ * segment, when more) is written since the last: a restart after a crash replays no more.
+ */
+const CHECKPOINT_MIN_BYTES = 4 * 1024 * 1024
+/** Bytes read at once when a queue reads ahead from its backlog (Journal.scan). */
+const SCAN_CHUNK_BYTES = 256 * 1024
 /**
  * Under `always`, a batch nobody waits on (acks, receive counts, releases: nothing confirmed
  * depends on it) is written at once but fsynced with the next batch that is waited on, or
@@ -114,7 +122,16 @@ export class LogJournal implements Journal {
   private compactAfter = 0
   /** Set when the file system can read synchronously (see Journal.readBody). */
   readonly readBody: ((handle: LogHandle) => StoredBody | undefined) | undefined
+  readonly scan: Journal['scan']
+  readonly position: Journal['position']
   private readonly bodies: BodyReader | undefined
+  private scanBuffer: Buffer | undefined
+  /**
+   * A segment rolled, a quarter of a segment (CHECKPOINT_MIN_BYTES at least) was written, or the
+   * log was replayed whole since the last checkpoint: the next batch writes one (a restart after a crash replays at most that much).
+   */
+  private checkpointDue = false
+  private sinceCheckpoint = 0
 
   constructor(options: LogJournalOptions) {
     this.dir = options.dir
@@ -131,6 +148,117 @@ export class LogJournal implements Journal {
     const bodies = BodyReader.canRead(fs) ? new BodyReader(fs, this.log) : undefined
     this.bodies = bodies
     this.readBody = bodies ? (handle) => (this.closed ? undefined : bodies.bodyAt(handle)) : undefined
+    this.scan = bodies ? (from, until, visit) => this.scanFrom(bodies, from, until, visit) : undefined
+    this.position = bodies ? (handle) => ({ segment: (handle.where as Segment).id, at: handle.at }) : undefined
+  }
+
+  /**
+   * Journal.scan: reads forward from `from` (a segment that is gone since is passed by: the
+   * next one still here goes on) in chunks, stepping over bytes that hold no valid record as
+   * start-up does.
+   */
+  private scanFrom(
+    bodies: BodyReader, from: LogHandle, until: LogPosition | undefined, visit: (record: PublishRecord, where: unknown, at: number) => boolean,
+  ): LogHandle {
+    if (this.closed) throw new HubqError('unavailable', 'the log is closed')
+    const segments = this.segments
+    const first = from.where as Segment
+    let index = 0
+    while (index < segments.length && (segments[index] as Segment).id < first.id) index++
+    let segment = segments[index]
+    if (segment === undefined) return from
+    let at = segment === first ? from.at : FILE_HEADER_BYTES
+    for (;;) {
+      let limit = segment.size
+      if (until !== undefined) {
+        if (segment.id > until.segment) return { where: segment, at }
+        if (segment.id === until.segment) limit = Math.min(limit, until.at)
+      }
+      if (at >= limit) {
+        const next = segments[index + 1]
+        if (next === undefined || (until !== undefined && segment.id === until.segment)) return { where: segment, at }
+        segment = next
+        index++
+        at = FILE_HEADER_BYTES
+        continue
+      }
+      let data = (this.scanBuffer ??= Buffer.allocUnsafeSlow(SCAN_CHUNK_BYTES))
+      let length = bodies.read(segment, at, data, Math.min(data.length, limit - at))
+      if (length >= RECORD_HEADER_BYTES) {
+        const size = RECORD_HEADER_BYTES + data.readUInt32BE(0)
+        if (size > length && size <= limit - at && size <= MAX_PAYLOAD_BYTES + RECORD_HEADER_BYTES) {
+          data = Buffer.allocUnsafe(size)
+          length = bodies.read(segment, at, data, size)
+        }
+      }
+      if (length === 0) return { where: segment, at }
+      const read = length === data.length ? data : data.subarray(0, length)
+      let offset = 0
+      while (offset + RECORD_HEADER_BYTES <= length) {
+        const size = RECORD_HEADER_BYTES + data.readUInt32BE(offset)
+        if (offset + size > length && offset > 0) break
+        const record = offset + size <= length ? decodeRecordAt(read, offset, true) : undefined
+        if (record === undefined) {
+          // No valid record here (damage start-up reported): look for the next one byte by byte.
+          offset++
+          continue
+        }
+        offset += size
+        if (record.type === 'publish' && !visit(record, segment, at + offset - size)) return { where: segment, at: at + offset }
+      }
+      if (offset === 0) offset = length
+      at += offset
+    }
+  }
+
+  /** The handle of a position (LiveView.restore): undefined when its segment is gone, unless `forward`. */
+  private handleAt(position: LogPosition, forward: boolean): LogHandle | undefined {
+    for (const segment of this.segments) {
+      if (segment.id === position.segment) return { where: segment, at: position.at }
+      if (segment.id > position.segment) return forward ? { where: segment, at: FILE_HEADER_BYTES } : undefined
+    }
+    return undefined
+  }
+
+  private readonly positionOf = (handle: LogHandle): LogPosition | undefined => {
+    const segment = handle.where as Segment | undefined
+    return segment === undefined ? undefined : { segment: segment.id, at: handle.at }
+  }
+
+  /** Checkpoints need the store's part and segments whose bodies can be read back one by one (version 2 on). */
+  private canCheckpoint(): boolean {
+    if (this.live?.checkpoint === undefined || this.bodies === undefined) return false
+    for (const segment of this.segments) if (segment.version !== undefined && segment.version < 2) return false
+    return true
+  }
+
+  /** The store's state, as `finish` tells it now, with the log's end as its position; undefined when it cannot be told. */
+  private checkpointFile(finish: (position: (handle: LogHandle) => LogPosition | undefined) => unknown): CheckpointFile | undefined {
+    const store = finish(this.positionOf)
+    if (store === undefined) return undefined
+    const active = this.active
+    return {
+      position: { segment: active.id, at: active.size },
+      segments: this.segments.map(({ id, size, entries, metadata, version }) => ({ id, size, entries, metadata, ...(version !== undefined ? { version } : {}) })),
+      store,
+    }
+  }
+
+  /** The batch taken with the checkpoint's state is written and fsynced: the checkpoint goes beside it. */
+  private afterCheckpointBatch(ok: boolean, finish: (position: (handle: LogHandle) => LogPosition | undefined) => unknown): void {
+    if (!ok) {
+      this.checkpointDue = true
+      return this.afterStep(false)
+    }
+    const file = this.checkpointFile(finish)
+    if (file === undefined) return this.afterStep(true)
+    writeCheckpoint(this.fs, this.dir, file).then(
+      () => this.afterStep(true),
+      (err: unknown) => {
+        this.log.error({ err, dir: this.dir }, 'log: could not write a checkpoint; the next segment will try again')
+        this.afterStep(true)
+      },
+    )
   }
 
   private get active(): Segment {
@@ -145,7 +273,18 @@ export class LogJournal implements Journal {
     this.unlock = await lockFolder(this.fs, this.dir)
     const started = Date.now()
     const bodiesLater = options.bodiesLater === true && this.readBody !== undefined
-    const recovered = await recover(this.fs, this.dir, this.log, replay, this.index, bodiesLater)
+    const checkpoint = this.bodies !== undefined && live.restore !== undefined ? await readCheckpoint(this.fs, this.dir, this.log) : undefined
+    let loaded = false
+    const startFrom = checkpoint && {
+      file: checkpoint,
+      load: () => {
+        loaded = true
+        live.restore?.(checkpoint.store, (position, forward) => this.handleAt(position, forward === true))
+      },
+    }
+    const recovered = await recover(this.fs, this.dir, this.log, replay, this.index, bodiesLater, this.segments, startFrom)
+    // A log replayed whole writes a checkpoint with its next batch.
+    this.checkpointDue = !loaded
     this.index.handOver(live)
     this.segments = recovered.segments
     this.nextId = recovered.lastId + 1
@@ -156,8 +295,9 @@ export class LogJournal implements Journal {
     } else {
       await this.startSegment()
     }
-    this.log.info({ segments: this.segments.length, records: recovered.records, ms: Date.now() - started },
-      `log: replayed ${recovered.records} records from ${this.segments.length} segments in ${this.dir}`)
+    this.log.info({ segments: this.segments.length, records: recovered.records, ms: Date.now() - started, checkpoint: loaded },
+      `log: replayed ${recovered.records} records from ${this.segments.length} segments in ${this.dir}` +
+      (loaded ? ` after the checkpoint at segment ${checkpoint?.position.segment}` : ''))
     try {
       await this.reserve.hold(this.owed(0))
     } catch (err) {
@@ -208,15 +348,26 @@ export class LogJournal implements Journal {
       this.pump()
       await this.whenIdle()
     }
+    let synced = this.failure === undefined
+    if (this.fd >= 0) {
+      try {
+        if (this.dirty) await this.fs.fdatasync(this.fd)
+        this.dirty = false
+      } catch (err) {
+        synced = false
+        this.log.error({ err }, 'log: final fsync failed')
+      }
+    }
+    // Everything is written: a checkpoint at the end, so that the next start replays nothing.
+    if (synced && this.fd >= 0 && this.canCheckpoint()) {
+      const finish = (this.live as LiveView).checkpoint?.()
+      const file = finish && this.checkpointFile(finish)
+      if (file) await writeCheckpoint(this.fs, this.dir, file).catch((err: unknown) => this.log.error({ err }, 'log: could not write the last checkpoint'))
+    }
     this.closed = true
     this.bodies?.forgetAll()
     await this.reserve.close()
     if (this.fd < 0) return
-    try {
-      if (this.dirty) await this.fs.fdatasync(this.fd)
-    } catch (err) {
-      this.log.error({ err }, 'log: final fsync failed')
-    }
     await this.fs.close(this.fd)
     this.fd = -1
     await this.unlock?.()
@@ -284,6 +435,14 @@ export class LogJournal implements Journal {
             this.afterStep(false)
           },
         )
+        return
+      }
+      if (this.checkpointDue && this.canCheckpoint()) {
+        // The state now is the log's once this batch is written: fsynced, a checkpoint goes beside it.
+        this.checkpointDue = false
+        this.sinceCheckpoint = 0
+        const finish = (this.live as LiveView).checkpoint?.() as (position: (handle: LogHandle) => LogPosition | undefined) => unknown
+        this.writeBatch(batch, true, (ok) => this.afterCheckpointBatch(ok, finish))
         return
       }
       this.writeBatch(batch, false, this.afterStep)
@@ -373,6 +532,8 @@ export class LogJournal implements Journal {
     const active = this.active
     active.size = this.writeStart + batch.bytes
     this.index.applyAll(batch.records, active, batch.data(), this.writeStart)
+    this.sinceCheckpoint += batch.bytes
+    if (this.sinceCheckpoint >= Math.max(this.segmentBytes / 4, CHECKPOINT_MIN_BYTES)) this.checkpointDue = true
     this.spare = batch.release() ?? this.spare
     this.recovered()
     batch.settle()
@@ -531,6 +692,7 @@ export class LogJournal implements Journal {
     const previous = this.fd
     await this.fs.fdatasync(previous)
     await this.startSegment()
+    this.checkpointDue = true
     this.dirty = false
     await this.fs.close(previous).catch(() => undefined)
   }
@@ -549,7 +711,7 @@ export class LogJournal implements Journal {
     }
     this.nextId = id + 1
     this.fd = fd
-    this.segments.push({ id, path, size: FILE_HEADER_BYTES, entries: 0, live: 0, metadata: false })
+    this.segments.push({ id, path, size: FILE_HEADER_BYTES, entries: 0, live: 0, metadata: false, version: FORMAT_VERSION })
   }
 
   /** Makes the names created, renamed or removed in a folder (the log's own by default) durable. */

@@ -21,6 +21,8 @@ export interface Segment {
   live: number
   /** Holds declare/topic/bind records: they must be rewritten before the file goes. */
   metadata: boolean
+  /** Its format version, when not the current one (format.ts). */
+  version?: number
 }
 
 export class LiveIndex {
@@ -69,11 +71,17 @@ export class LiveIndex {
     if (record.type === 'publish') segment.entries += record.queues.length
   }
 
-  /** After start-up replay: every message the store holds counts as live in the segment it came from. */
+  /**
+   * After start-up replay: every message the store holds counts as live in the segment it came
+   * from, and so does every message of a queue's backlog.
+   */
   handOver(live: LiveView): void {
     live.eachHeld((_queue, _key, handle) => {
       const segment = handle.where as Segment | undefined
       if (segment) segment.live++
+    })
+    live.eachBacklog?.((where, count) => {
+      (where as Segment).live += count
     })
   }
 }
@@ -105,11 +113,12 @@ function placeHeld(handle: LogHandle, segment: Segment, at: number): void {
   handle.at = at
   segment.live++
   segment.entries++
+  handle.placed?.()
 }
 
 function endHeld(handle: LogHandle): void {
   const segment = handle.where as Segment | undefined
   if (!segment) return
-  segment.live--
+  segment.live -= handle.count ?? 1
   handle.where = undefined
 }

@@ -4,7 +4,8 @@
 //
 //   flags u8 | publishedAt f64 BE | visibleAt f64 BE | queue count u32 BE | each queue: string
 //   | mid: string | [attrs: string (JSON)] | [group: string] | [dedupId: string] | [origin: string]
-//   | [receives u32 BE] | [visibleAts: f64 BE per queue] | body (the rest of the payload, UTF-8 JSON text)
+//   | [receives u32 BE] | [visibleAts: f64 BE per queue] | [backlog: u8 per queue, 1 = joins that queue's backlog]
+//   | body (the rest of the payload, UTF-8 JSON text)
 //
 // A string is its UTF-8 byte length u32 BE, then the bytes. The flags say which [optional]
 // fields follow, in the order above.
@@ -19,11 +20,13 @@ const RECEIVES = 16
 const QUEUE_DELAY = 32
 /** From format version 3 on. */
 const VISIBLE_ATS = 64
+/** From format version 4 on. */
+const BACKLOG = 128
 
 const FIXED_BYTES = 1 + 8 + 8 + 4
 
 /** Every field of a publish record the writer below handles; the compiler flags one added and not written. */
-type WrittenPublishField = 'type' | 'queues' | 'mid' | 'attrs' | 'publishedAt' | 'visibleAt' | 'group' | 'dedupId' | 'receives' | 'origin' | 'queueDelay' | 'visibleAts' | 'bodyJson'
+type WrittenPublishField = 'type' | 'queues' | 'mid' | 'attrs' | 'publishedAt' | 'visibleAt' | 'group' | 'dedupId' | 'receives' | 'origin' | 'queueDelay' | 'visibleAts' | 'backlog' | 'bodyJson'
 /** HELD is not data: the messages a record is about, for the log's counts (never written). */
 type UnwrittenPublishField = Exclude<keyof PublishRecord, WrittenPublishField | typeof HELD>
 const everyPublishFieldWritten: UnwrittenPublishField extends never ? true : never = true
@@ -39,6 +42,7 @@ export function publishRoom(r: PublishRecord, attrsJson: string | undefined): nu
   if (r.origin !== undefined) size += stringRoom(r.origin)
   if (r.receives !== undefined) size += 4
   if (r.visibleAts !== undefined) size += 8 * r.visibleAts.length
+  if (r.backlog !== undefined) size += r.queues.length
   return size
 }
 
@@ -52,6 +56,7 @@ export function writePublish(frame: Writable, offset: number, r: PublishRecord, 
   if (r.receives !== undefined) flags |= RECEIVES
   if (r.queueDelay) flags |= QUEUE_DELAY
   if (r.visibleAts !== undefined) flags |= VISIBLE_ATS
+  if (r.backlog !== undefined) flags |= BACKLOG
   frame[offset] = flags
   let o = frame.writeDoubleBE(r.publishedAt, offset + 1)
   o = frame.writeDoubleBE(r.visibleAt, o)
@@ -65,6 +70,8 @@ export function writePublish(frame: Writable, offset: number, r: PublishRecord, 
   if (r.origin !== undefined) o = putString(frame, o, r.origin)
   if (r.receives !== undefined) o = putU32(frame, o, r.receives)
   if (r.visibleAts !== undefined) for (const at of r.visibleAts) o = frame.writeDoubleBE(at, o)
+  const backlog = r.backlog
+  if (backlog !== undefined) for (let i = 0; i < queues.length; i++) frame[o++] = backlog[i] === true ? 1 : 0
   return putText(frame, o, r.bodyJson)
 }
 
@@ -117,6 +124,13 @@ export function readPublish(data: Buffer, start: number, end: number, body = tru
     record.visibleAts = visibleAts
     cursor += 8 * count
   }
+  if (flags & BACKLOG) {
+    if (cursor + count > end) throw new RangeError('backlog flags run past the record')
+    const backlog: boolean[] = new Array<boolean>(count)
+    for (let i = 0; i < count; i++) backlog[i] = data[cursor + i] === 1
+    record.backlog = backlog
+    cursor += count
+  }
   if (cursor > end) throw new RangeError('body starts past the record')
   if (body) record.bodyJson = data.toString('utf8', cursor, end)
   return record
@@ -152,6 +166,7 @@ export function readPublishBody(data: Buffer, start: number, end: number): Store
   }
   if (flags & RECEIVES) o += 4
   if (flags & VISIBLE_ATS) o += 8 * data.readUInt32BE(start + 17)
+  if (flags & BACKLOG) o += data.readUInt32BE(start + 17)
   if (o > end) throw new RangeError('body starts past the record')
   // utf8Slice is what toString('utf8') ends in, without its argument checks (the bounds are checked above).
   return { bodyJson: (data as Buffer & { utf8Slice(start: number, end: number): string }).utf8Slice(o, end), attrs }

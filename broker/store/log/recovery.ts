@@ -7,6 +7,7 @@ import { FILE_HEADER_BYTES, FORMAT_VERSION, checkFileHeader, encodeFileHeader, s
 import type { LogFs } from './fs.js'
 import type { LiveIndex, Segment } from './live-index.js'
 import { listSegments } from './segments.js'
+import type { CheckpointFile } from './checkpoint.js'
 
 export interface Recovered {
   /** The readable segments, oldest first; the last one takes the appends. */
@@ -18,17 +19,39 @@ export interface Recovered {
   records: number
 }
 
+/**
+ * A checkpoint to start from: `load` hands its state to the store once the segments before its
+ * position are listed (they are not read), and replay goes on from the position.
+ */
+export interface StartFrom {
+  file: CheckpointFile
+  load(): void
+}
+
 export async function recover(
   fs: LogFs, dir: string, log: Logger, replay: (record: JournalRecord, segment?: Segment, at?: number) => void, index: LiveIndex,
-  bodiesLater = false,
+  bodiesLater = false, segments: Segment[] = [], checkpoint?: StartFrom,
 ): Promise<Recovered> {
   const files = await listSegments(fs, dir)
-  const segments: Segment[] = []
+  const from = checkpoint !== undefined && usable(checkpoint.file, files, log) ? checkpoint : undefined
+  const entries = new Map((from?.file.segments ?? []).map((entry) => [entry.id, entry]))
   let records = 0
   let lastVersion: number | undefined
   for (let i = 0; i < files.length; i++) {
     const file = files[i] as { id: number; path: string }
     const newest = i === files.length - 1
+    let start = FILE_HEADER_BYTES
+    if (from !== undefined) {
+      const position = from.file.position
+      const entry = entries.get(file.id)
+      if (file.id < position.segment && entry !== undefined) {
+        // Before the checkpoint: its state is in the checkpoint, its bodies are read as wanted.
+        segments.push({ id: file.id, path: file.path, size: entry.size, entries: entry.entries, live: 0, metadata: entry.metadata, version: entry.version })
+        lastVersion = entry.version ?? FORMAT_VERSION
+        continue
+      }
+      if (file.id === position.segment) start = position.at
+    }
     const data = await fs.readFile(file.path)
     const header = checkFileHeader(data)
     if (!header.ok) {
@@ -48,6 +71,18 @@ export async function recover(
       throw new Error(`${file.path} is log format version ${header.version}; this hubq reads up to version ${FORMAT_VERSION}: upgrade hubq`)
     }
     const segment = newSegment(file, data.length)
+    segment.version = header.version
+    const entry = start > FILE_HEADER_BYTES ? entries.get(file.id) : undefined
+    if (entry !== undefined) {
+      segment.entries = entry.entries
+      segment.metadata = entry.metadata
+    }
+    // Listed before its records are replayed: replay may read back what it has replayed (Journal.scan).
+    segments.push(segment)
+    if (from !== undefined && file.id === from.file.position.segment) {
+      if (start > data.length) log.error({ file: file.path, at: start, size: data.length }, `log: ${file.path} ends before the checkpoint's position`)
+      from.load()
+    }
     // Version 1 files keep bodies in records the log does not read back one by one (kind 2).
     const readable = header.version >= 2
     const gaps = scanRecords(data, (record, offset) => {
@@ -56,7 +91,7 @@ export async function recover(
       replay(record, segment, readable ? offset : undefined)
       index.replayed(record, segment)
       records++
-    }, FILE_HEADER_BYTES, !(readable && bodiesLater))
+    }, start, !(readable && bodiesLater))
     for (const gap of gaps) {
       if (newest && !gap.resumed) {
         log.warn({ file: file.path, offset: gap.from, cut: gap.to - gap.from },
@@ -69,10 +104,25 @@ export async function recover(
           (gap.resumed ? '; the records after them are kept' : ''))
       }
     }
-    segments.push(segment)
     lastVersion = header.version
   }
   return { segments, lastId: files.length > 0 ? (files[files.length - 1] as { id: number }).id : 0, lastVersion, records }
+}
+
+/**
+ * Whether the checkpoint fits the folder: its segment is there and no shorter than its position,
+ * and every segment before it is one it lists (else the log is replayed whole).
+ */
+function usable(checkpoint: CheckpointFile, files: { id: number; path: string }[], log: Logger): boolean {
+  const { position } = checkpoint
+  const listed = new Set(checkpoint.segments.map((entry) => entry.id))
+  const at = files.find((file) => file.id === position.segment)
+  const unknown = files.find((file) => file.id < position.segment && !listed.has(file.id))
+  const reason = at === undefined ? `its segment ${position.segment} is gone`
+    : unknown !== undefined ? `${unknown.path} is not in it` : undefined
+  if (reason === undefined) return true
+  log.warn({ reason }, `log: the checkpoint does not fit the log (${reason}); replaying the whole log`)
+  return false
 }
 
 function newSegment(file: { id: number; path: string }, size: number): Segment {

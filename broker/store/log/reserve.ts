@@ -4,7 +4,7 @@
 // write of such bookkeeping meets a full disk, the reserve is given up and the bookkeeping is
 // written into its room; confirmed records (publishes, declarations) are refused until space is
 // freed and the reserve is made again, as beanstalkd keeps room for a job's delete when it writes the job.
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { LogFs } from './fs.js'
 
 export const RESERVE_FILE = 'RESERVE'
@@ -35,15 +35,32 @@ export class Reserve {
   /** Holds at least `owed` bytes, a step ahead; throws (ENOSPC) when the disk has not that much room. */
   async hold(owed: number): Promise<void> {
     const target = Reserve.target(owed)
-    if (this.fd < 0) {
-      this.fd = await this.fs.open(this.path, 'w')
-      this.size = 0
-    }
+    if (this.fd < 0) await this.reopen()
     while (this.size < target) {
       const length = Math.min(ZEROS.length, target - this.size)
       await this.fs.write(this.fd, ZEROS.subarray(0, length), this.size)
       this.size += length
     }
+  }
+
+  /**
+   * Opens the file: the one a clean stop left is kept as it is when its size can be told (its
+   * zeros were written, so its room is the disk's), else it is made afresh.
+   */
+  private async reopen(): Promise<void> {
+    const fileSize = this.fs.fileSize
+    if (fileSize !== undefined && (await this.fs.readdir(dirname(this.path))).includes(RESERVE_FILE)) {
+      const fd = await this.fs.open(this.path, 'r+')
+      try {
+        this.size = await fileSize(fd)
+        this.fd = fd
+        return
+      } catch {
+        await this.fs.close(fd).catch(() => undefined)
+      }
+    }
+    this.fd = await this.fs.open(this.path, 'w')
+    this.size = 0
   }
 
   /** Once a backlog has drained: holds about what is owed again, when it holds more than twice that. */

@@ -29,8 +29,9 @@ function bodyOf(i: number): unknown {
   }
 }
 
+/** Ready messages whose bodies are in the log only: those of the backlog, and objects without their body. */
 function onDisk(store: LocalStore, queue: string): number {
-  let count = 0
+  let count = store.queues.get(queue)?.backlog.size ?? 0
   for (const message of store.queues.get(queue)?.held() ?? []) if (message.bodyJson === undefined) count++
   return count
 }
@@ -78,9 +79,6 @@ t.test('bodies on disk survive compaction of their segment, a dead-letter move, 
   const got = await first.client.request({ op: 'receive', queue: 'work', max: 40 })
   t.equal(got.messages.length, 40)
   for (const m of got.messages) await first.client.request({ op: 'nack', receipt: m.receipt })
-  // Deep again behind the dead letters: new ones on disk too.
-  const more = await publishAll(first.client, 'work.dead', 40, 40)
-  t.ok(onDisk(first.store, 'work.dead') >= 40, 'the later ones in the dead-letter queue keep their bodies on disk')
   // Churn elsewhere until the first segment, which holds the first bodies, is compacted away.
   for (let round = 0; round < 300 && segmentFiles(dir.path).includes('0000000000000001.log'); round++) {
     await first.client.request({ op: 'publish', queue: 'churn', messages: Array.from({ length: 10 }, () => ({ body: 'c'.repeat(300) })) })
@@ -88,6 +86,10 @@ t.test('bodies on disk survive compaction of their segment, a dead-letter move, 
     await first.client.request({ op: 'ack', receipts: churn.messages.map((m: Frame) => m.receipt) })
   }
   t.notOk(segmentFiles(dir.path).includes('0000000000000001.log'), 'the first segment was compacted away')
+  // Deep behind the dead letters: new ones join the queue's backlog, on disk only. (Published
+  // before the churn, they would pin the first segment: compaction never rewrites a backlog.)
+  const more = await publishAll(first.client, 'work.dead', 40, 40)
+  t.ok(onDisk(first.store, 'work.dead') >= 40, 'the later ones in the dead-letter queue keep their bodies on disk')
   const dead = await first.client.request({ op: 'peek', queue: 'work.dead', max: 100 })
   t.same(dead.messages.map((m: Frame) => [m.mid, m.body]), [...mids, ...more].map((mid, i) => [mid, bodyOf(i)]), 'all of them, whole, after compaction')
   const redriven = await first.client.request({ op: 'redrive', queue: 'work.dead' })
@@ -117,14 +119,14 @@ t.test('a body that cannot be read is not lost: the message waits at the front u
   const { store, client, stop } = await brokerOn(dir.path, fs)
   t.teardown(stop)
   const mids = await publishAll(client, 'q', 12)
-  const first = await client.request({ op: 'receive', queue: 'q', max: IN_MEMORY })
-  t.equal(first.messages.length, IN_MEMORY, 'the ones with bodies in memory go out')
   broken = true
+  const first = await client.request({ op: 'receive', queue: 'q', max: 10 })
+  t.same(first.messages.map((m: Frame) => m.mid), mids.slice(0, IN_MEMORY), 'the ones with bodies in memory go out')
   const none = await client.request({ op: 'receive', queue: 'q', max: 10 })
   t.same(none.messages, [], 'none of the others while their bodies cannot be read')
   const peek = await client.request({ op: 'peek', queue: 'q', max: 10 })
   t.equal(peek.error?.code, 'unavailable', 'peek says why')
-  t.equal(store.queues.get('q')?.readyLength, 12 - IN_MEMORY, 'every one still ready')
+  t.equal(store.queues.get('q')?.stats().ready, 12 - IN_MEMORY, 'every one still ready')
   broken = false
   const rest = await client.request({ op: 'receive', queue: 'q', max: 10 })
   t.same(rest.messages.map((m: Frame) => [m.mid, m.body]), mids.slice(IN_MEMORY).map((mid, i) => [mid, bodyOf(IN_MEMORY + i)]),

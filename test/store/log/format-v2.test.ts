@@ -10,7 +10,7 @@ import { segmentName } from '../../../broker/store/log/segments.js'
 import { tempDir } from '../../helpers/broker.js'
 import { openJournal, publishRecord, segmentFiles } from './fixture.js'
 
-t.equal(FORMAT_VERSION, 3)
+t.equal(FORMAT_VERSION, 4)
 
 t.test('a publish record with every field round-trips through kind 3', async (t) => {
   const full: PublishRecord = {

@@ -83,3 +83,38 @@ t.test('the reserve grows with the backlog and shrinks once it is acked and its 
   }
   t.ok(reserve() * 2 <= grown, `drained: the reserve is back to ${reserve()} bytes (${empty} when empty, ${grown} at the peak)`)
 })
+
+t.test('a restart keeps the reserve a clean stop left: a deep backlog\'s room is not written again before the broker listens', async (t) => {
+  const dir = tempDir()
+  t.teardown(() => dir.remove())
+  const first = new LocalStore({ journal: new LogJournal({ dir: dir.path }) })
+  const b = await startBroker({ store: first })
+  const client = await TestClient.connect(b.port)
+  for (let i = 0; i < 40; i++) {
+    await client.request({ op: 'publish', queue: 'q', messages: Array.from({ length: 100 }, (_, k) => ({ body: i * 100 + k })) })
+  }
+  await client.close()
+  await b.stop()
+  const kept = statSync(join(dir.path, RESERVE_FILE)).size
+  t.ok(kept >= 4000 * OWED_PER_MESSAGE, `the reserve holds ${kept} bytes for 4,000 messages`)
+
+  let reserveWrites = 0
+  const reserveFds = new Set<number>()
+  const fs: LogFs = {
+    ...nodeFs,
+    open: async (path, flags) => {
+      const fd = await nodeFs.open(path, flags)
+      if (basename(path) === RESERVE_FILE) reserveFds.add(fd)
+      return fd
+    },
+    write: async (fd, data, position) => {
+      if (reserveFds.has(fd)) reserveWrites++
+      return nodeFs.write(fd, data, position)
+    },
+  }
+  const second = new LocalStore({ journal: new LogJournal({ dir: dir.path, fs }) })
+  await second.open()
+  t.teardown(() => second.close())
+  t.equal(reserveWrites, 0, 'nothing written to the reserve at start-up')
+  t.equal(statSync(join(dir.path, RESERVE_FILE)).size, kept, 'and it holds what it held')
+})
