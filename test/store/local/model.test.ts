@@ -1,7 +1,7 @@
 // Model-based test of the local store: random sequences of publish, receive, ack, nack, touch,
 // clock jumps and restarts (on the durable log, in a file system in memory) run against a small
 // reference model of the contract's semantics (PROTOCOL.md §6), compared after every step.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import fc from 'fast-check'
 import { ManualClock } from '../../../shared/clock.js'
 import { LocalStore } from '../../../broker/store/local/store.js'
@@ -279,7 +279,7 @@ const commands = [
 ]
 
 /** 150 random runs against the model; `bodiesInMemory` small puts most of a queue in its backlog. */
-async function runs(t: Tap.Test, bodiesInMemory?: number): Promise<void> {
+async function runs(t: Test, bodiesInMemory?: number): Promise<void> {
   let done = 0
   await fc.assert(
     fc.asyncProperty(fc.commands(commands, { maxCommands: 80, size: 'max' }), async (cmds) => {
