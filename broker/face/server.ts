@@ -12,6 +12,7 @@ import { AwsError, invalidAction, malformed, requestTooLarge, toAwsError } from 
 import type { Input, Output } from './params.js'
 import { readForm } from './query.js'
 import { FaceState } from './state.js'
+import { dropHiddenTopics } from './sns/topic.js'
 import { xmlErrorResponse, xmlResponse } from './xml.js'
 import type { TokenTable } from '../auth/tokens.js'
 import { authorizeAction } from './rights.js'
@@ -64,6 +65,7 @@ export async function startFace(options: FaceOptions): Promise<FaceServer> {
     now,
     ...(options.tokens ? { tokens: options.tokens } : {}),
   }
+  await dropHiddenTopics(face)
   const keys = new SigningKeyCache()
   const maxBody = maxRequestBytes(options.limits)
   const server = http.createServer((request, response) => {

@@ -17,7 +17,7 @@ export interface TopicMeta {
   /** SNS attributes as last set by CreateTopic or SetTopicAttributes. */
   attributes: Record<string, string>
   tags: Record<string, string>
-  /** DeleteTopic ran: the face hides the hubq topic (PROTOCOL.md §12.8) until CreateTopic again. */
+  /** Written by older versions for a deleted topic they only hid: dropped at start-up (sns/topic.ts). */
   deleted?: boolean
 }
 

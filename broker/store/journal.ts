@@ -89,6 +89,8 @@ export type JournalRecord =
   /** `toMid`: the key the message takes in `to` (a new copy suffix; absent in older logs: `mid`). */
   | { type: 'move'; from: string; to: string; mid: string; toMid?: string; receives: number; origin?: string; [HELD]?: LogHandle[] }
   | { type: 'topic'; topic: string }
+  /** A topic removed with its bindings (its queues stay). */
+  | { type: 'drop-topic'; topic: string }
   | { type: 'bind'; topic: string; queue: string; filter?: Record<string, string[]> }
   | { type: 'unbind'; topic: string; queue: string }
   /** A fifo dedupId still in its 5-minute window, written again when the log drops older files. */

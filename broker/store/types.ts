@@ -37,6 +37,8 @@ export interface MessageStore {
   receiptQueue(receipt: string): string | undefined
   purge(queue: string): Awaitable<number>
   drop(queue: string): Awaitable<void>
+  /** Removes a topic and its bindings (not_found for none); the queues stay. */
+  dropTopic(topic: string): Awaitable<void>
   peek(queue: string, state: PeekState, max: number): Awaitable<Delivery[]>
   redrive(queue: string): Awaitable<number>
   topic(topic: string): Awaitable<{ created: boolean }>

@@ -110,6 +110,10 @@ export class SqsCore {
     return this.context.calls.tracked(this.context.topics.create(topic))
   }
 
+  dropTopic(topic: string): Promise<void> {
+    return this.context.calls.tracked(this.context.topics.drop(topic))
+  }
+
   bind(topic: string, queue: string, filter?: Record<string, string[]>): Promise<void> {
     return this.context.calls.tracked(this.context.topics.bind(topic, queue, filter))
   }

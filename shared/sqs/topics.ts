@@ -1,7 +1,7 @@
 // hubq topics -> SNS topics named `prefix + name`; bind is an SQS subscription with raw message
 // delivery and the filter as its filter policy, plus a queue policy letting the topic send.
 import {
-  CreateTopicCommand, GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand, ListTopicsCommand,
+  CreateTopicCommand, DeleteTopicCommand, GetSubscriptionAttributesCommand, ListSubscriptionsByTopicCommand, ListTopicsCommand,
   PublishBatchCommand, PublishCommand, SubscribeCommand, UnsubscribeCommand,
   type MessageAttributeValue, type SNSClient, type Subscription as SnsSubscription,
 } from '@aws-sdk/client-sns'
@@ -77,6 +77,17 @@ export class TopicDirectory {
       throw fromAws(err, 'SNS CreateTopic')
     }
     return { created: true }
+  }
+
+  /** The SNS topic goes, and with it every subscription (binding) it has. */
+  async drop(topic: string): Promise<void> {
+    const topicArn = await this.existing(topic)
+    try {
+      await this.sns.send(new DeleteTopicCommand({ TopicArn: topicArn }))
+    } catch (err) {
+      throw fromAws(err, 'SNS DeleteTopic')
+    }
+    this.cache.delete(topic)
   }
 
   async bind(topic: string, queueName: string, filter?: Record<string, string[]>): Promise<void> {

@@ -44,7 +44,7 @@ t.test('CreateTopic makes a hubq topic; ARNs follow region and account; idempote
   t.same(listed.Topics?.map((x) => x.TopicArn?.split(':').pop()), ['events.fifo', 'made-over-tcp', 'orders'], 'and SNS sees a topic made over TCP')
 })
 
-t.test('ListTopics pages by 100 with NextToken; DeleteTopic hides the topic and is idempotent', async (t) => {
+t.test('ListTopics pages by 100 with NextToken; DeleteTopic removes the topic and is idempotent', async (t) => {
   const b = await startFaceBroker(t)
   const sns = b.sns()
   const names = Array.from({ length: 103 }, (_, i) => `t${String(i).padStart(3, '0')}`)
@@ -63,6 +63,11 @@ t.test('ListTopics pages by 100 with NextToken; DeleteTopic hides the topic and 
   t.match(await err(sns.send(new GetTopicAttributesCommand({ TopicArn }))), { name: 'NotFoundException', Code: 'NotFound', $metadata: { httpStatusCode: 404 } })
   const after = await sns.send(new ListTopicsCommand({}))
   t.notOk(after.Topics?.some((x) => x.TopicArn === TopicArn))
+  const tcp = await TestClient.connect(b.port)
+  t.teardown(() => tcp.close())
+  const stats = await tcp.request({ op: 'stats' })
+  t.notOk(stats.topics.some((x: { topic: string }) => x.topic === 't000'), 'the hubq topic itself is gone: hubq stats does not list it')
+  t.equal((await tcp.request({ op: 'publish', topic: 't000', body: 1 })).error?.code, 'not_found', 'and a publish to it is not_found')
   t.match(await err(sns.send(new GetTopicAttributesCommand({ TopicArn: 'not-an-arn' }))), { name: 'InvalidParameterException' })
   const made = await sns.send(new CreateTopicCommand({ Name: 't000' }))
   t.equal((await sns.send(new GetTopicAttributesCommand({ TopicArn: made.TopicArn }))).Attributes?.TopicArn, TopicArn, 'CreateTopic brings it back')

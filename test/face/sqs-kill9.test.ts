@@ -1,19 +1,11 @@
 // A message the SQS face confirmed survives kill -9 of the broker (fsync always), and so do the
 // queue's SQS attributes and the SNS topics and subscriptions (the face's state file beside the log).
 import t from 'tap'
-import net from 'node:net'
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs'
 import { CreateTopicCommand, GetSubscriptionAttributesCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns'
 import { spawnBroker, type ChildBroker } from '../crash/child-broker.js'
 import { tempDir } from '../helpers/broker.js'
-
-async function freePort(): Promise<number> {
-  const server = net.createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as net.AddressInfo
-  await new Promise<void>((resolve) => server.close(() => resolve()))
-  return port
-}
+import { freePort } from '../helpers/ports.js'
 
 /** A broker with its face on a free port (another is tried if a parallel test took it first). */
 async function spawnWithFace(data: string): Promise<{ child: ChildBroker; endpoint: string }> {

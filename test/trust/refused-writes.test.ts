@@ -36,6 +36,7 @@ const cases: [string, Frame][] = [
   ['unbind', { op: 'unbind', topic: 'events', queue: 'bound' }],
   ['purge', { op: 'purge', queue: 'work' }],
   ['drop', { op: 'drop', queue: 'work' }],
+  ['drop of a topic', { op: 'drop', topic: 'events' }],
   ['redrive', { op: 'redrive', queue: 'dead' }],
 ]
 

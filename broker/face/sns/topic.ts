@@ -19,10 +19,28 @@ export function topicOfArn(value: string, parameter = 'TopicArn'): string {
   return name
 }
 
-/** The hubq topics the face shows: every topic of the store but those DeleteTopic hid. */
+/** The hubq topics the face shows: every topic of the store. */
 export async function visibleTopics(face: Face): Promise<{ topic: string; bindings: { queue: string; filter?: Record<string, string[]> }[] }[]> {
-  const { topics } = await face.store.stats()
-  return topics.filter((t) => face.state.topics.get(t.topic)?.deleted !== true)
+  return (await face.store.stats()).topics
+}
+
+/**
+ * A state file written by an older hubq marks a deleted topic `deleted` and left the hubq topic
+ * in the store (hidden): at start-up it is dropped now, as DeleteTopic does today.
+ */
+export async function dropHiddenTopics(face: Face): Promise<void> {
+  let changed = false
+  for (const [name, meta] of face.state.topics) {
+    if (meta.deleted !== true) continue
+    try {
+      await face.store.dropTopic(name)
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'not_found') throw err
+    }
+    face.state.topics.delete(name)
+    changed = true
+  }
+  if (changed) await face.state.save()
 }
 
 /** The topic of `input[key]`, which must exist (NotFound otherwise). */

@@ -83,16 +83,16 @@ export const createTopic: Action = async (input, call) => {
 }
 
 /**
- * As on SNS, deleting a topic that is not there succeeds. hubq's store has no op that removes a
- * topic: its bindings (every subscription) go, and the face hides it until CreateTopic makes it again.
+ * The hubq topic goes (drop {topic}) with its bindings, and the face forgets its attributes, tags
+ * and subscriptions. As on SNS, deleting a topic that is not there succeeds.
  */
 export const deleteTopic: Action = async (input, call) => {
   const name = topicOfArn(reqString(input, 'TopicArn'))
   const { face } = call
-  const topic = (await visibleTopics(face)).find((t) => t.topic === name)
-  if (!topic) return {}
+  if (!(await visibleTopics(face)).some((t) => t.topic === name)) return {}
   for (const sub of await listSubscriptions(face, name)) await removeSubscription(face, sub)
-  face.state.topics.set(name, { attributes: {}, tags: {}, deleted: true })
+  await face.store.dropTopic(name)
+  face.state.topics.delete(name)
   await face.state.save()
   return {}
 }

@@ -135,6 +135,9 @@ export function replayRecord(state: ReplayState, record: JournalRecord, where?: 
     case 'topic':
       if (!topics.has(record.topic)) topics.set(record.topic, new Map())
       return
+    case 'drop-topic':
+      topics.delete(record.topic)
+      return
     case 'bind':
       topics.get(record.topic)?.set(record.queue, record.filter)
       return

@@ -139,6 +139,18 @@ export class LocalStore extends MessageLifecycle implements MessageStore {
     return this.afterCommit(undo, { created: true })
   }
 
+  /** The topic goes with its bindings; the queues it fed keep their messages. */
+  dropTopic(topic: string): Promise<void> {
+    const bindings = this.topics.get(topic)
+    if (!bindings) throw notFound(`topic ${topic} does not exist`)
+    this.journal.append({ type: 'drop-topic', topic })
+    this.topics.delete(topic)
+    const undo = new Undo(() => {
+      if (!this.topics.has(topic)) this.topics.set(topic, bindings)
+    })
+    return this.afterCommit(undo, undefined)
+  }
+
   bind(topic: string, queue: string, filter?: Record<string, string[]>): Promise<void> {
     const bindings = this.topics.get(topic)
     if (!bindings) throw notFound(`topic ${topic} does not exist`)

@@ -100,6 +100,7 @@ function noteKind(record: JournalRecord, segment: Segment): void {
     case 'dedup':
     case 'counts':
     case 'drop':
+    case 'drop-topic':
       segment.metadata = true
       return
     default:

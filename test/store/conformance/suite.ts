@@ -346,6 +346,22 @@ export function conformance(t: Test, name: string, makeStore: MakeStore, excepti
     t.same((await ok(c, { op: 'receive', queue: 'red', wait: 1 })).messages, [], 'a dropped queue left its topics')
   })
 
+  t.test(`${name}: drop of a topic removes it and its bindings; its queues keep their messages`, async (t) => {
+    const { c, restart } = await setup(t)
+    await ok(c, { op: 'topic', topic: 'news' })
+    await ok(c, { op: 'bind', topic: 'news', queue: 'inbox' })
+    await ok(c, { op: 'publish', topic: 'news', body: 'kept' })
+    await ok(c, { op: 'drop', topic: 'news' })
+    await restart()
+    await fails(t, c, { op: 'publish', topic: 'news', body: 'lost' }, 'not_found', 'publish to a dropped topic')
+    await fails(t, c, { op: 'drop', topic: 'news' }, 'not_found', 'drop of a dropped topic')
+    const stats = await ok(c, { op: 'stats' })
+    t.notOk(stats.topics.some((x: Frame) => x.topic === 'news'), 'stats no longer lists it')
+    t.same(bodies((await ok(c, { op: 'receive', queue: 'inbox', wait: 1 })).messages), ['kept'], 'the queue keeps what it was given')
+    t.equal((await ok(c, { op: 'topic', topic: 'news' })).created, true, 'made again')
+    t.same((await ok(c, { op: 'stats' })).topics.find((x: Frame) => x.topic === 'news')?.bindings, [], 'without its old bindings')
+  })
+
   t.test(`${name}: fifo delivers in order, one per group in flight, and drops repeated dedupIds`, async (t) => {
     const { c, restart } = await setup(t)
     await ok(c, { op: 'declare', queue: 'orders', fifo: true })

@@ -1,7 +1,7 @@
 // Model-based test of the local store: random sequences of publish, receive, ack, nack, touch,
 // clock jumps and restarts (on the durable log, in a file system in memory) run against a small
 // reference model of the contract's semantics (PROTOCOL.md §6), compared after every step.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import fc from 'fast-check'
 import { ManualClock } from '../../../shared/clock.js'
 import { LocalStore } from '../../../broker/store/local/store.js'
@@ -78,10 +78,15 @@ interface Real {
   store: LocalStore
   /** mid -> body, to name messages in the model. */
   bodies: Map<string, number>
+  /** The store's --bodies-in-memory: how deep a queue gets before the rest is its backlog. */
+  bodiesInMemory?: number
 }
 
 async function open(real: Omit<Real, 'store'> & { store?: LocalStore }): Promise<Real> {
-  const store = new LocalStore({ journal: new LogJournal({ dir: '/data', fs: real.fs, segmentBytes: 4096 }), clock: real.clock })
+  const store = new LocalStore({
+    journal: new LogJournal({ dir: '/data', fs: real.fs, segmentBytes: 4096 }), clock: real.clock,
+    ...(real.bodiesInMemory !== undefined ? { bodiesInMemory: real.bodiesInMemory } : {}),
+  })
   await store.open()
   return { ...real, store }
 }
@@ -101,7 +106,15 @@ async function compare(model: Model, real: Real): Promise<void> {
 
 let nextBody = 0
 
+/** How many messages the queue keeps as a range of the log, not as objects (the store's own count). */
+function backlogSize(store: LocalStore): number {
+  const queues = (store as unknown as { queues: Map<string, { backlog: { size: number } }> }).queues
+  return queues.get(QUEUE)?.backlog.size ?? 0
+}
+
 class Publish implements Command {
+  /** Publishes after which the queue had a backlog: the runs with a small bodies-in-memory must have some. */
+  static intoBacklog = 0
   constructor(readonly delaySeconds: number) {}
   check(): boolean {
     return true
@@ -110,6 +123,7 @@ class Publish implements Command {
     const body = nextBody++
     const [mid] = await real.store.publish({ queue: QUEUE }, [{ bodyJson: String(body), delay: this.delaySeconds }])
     real.bodies.set(mid as string, body)
+    if (backlogSize(real.store) > 0) Publish.intoBacklog++
     model.messages.set(mid as string, { body, queue: QUEUE, receives: 0, visibleAt: model.now + this.delaySeconds * 1000 })
     await compare(model, real)
   }
@@ -264,12 +278,13 @@ const commands = [
   fc.constant(new Restart()),
 ]
 
-t.test('the local store on the durable log behaves as the model, restarts included', async (t) => {
-  let runs = 0
+/** 150 random runs against the model; `bodiesInMemory` small puts most of a queue in its backlog. */
+async function runs(t: Test, bodiesInMemory?: number): Promise<void> {
+  let done = 0
   await fc.assert(
     fc.asyncProperty(fc.commands(commands, { maxCommands: 80, size: 'max' }), async (cmds) => {
       const clock = new ManualClock(1_700_000_000_000)
-      const real = await open({ clock, fs: new MemoryFs(), bodies: new Map() })
+      const real = await open({ clock, fs: new MemoryFs(), bodies: new Map(), ...(bodiesInMemory !== undefined ? { bodiesInMemory } : {}) })
       await real.store.declare({ queue: QUEUE, maxReceives: MAX_RECEIVES, deadLetter: DEAD, visibilityTimeout: VISIBILITY_MS / 1000 })
       await real.store.declare({ queue: DEAD })
       const model = new Model(clock.now())
@@ -278,10 +293,20 @@ t.test('the local store on the durable log behaves as the model, restarts includ
       } finally {
         await real.store.close()
       }
-      runs++
+      done++
     }),
     { numRuns: 150 },
   )
-  t.equal(runs, 150, 'every run matched the model')
+  t.equal(done, 150, 'every run matched the model')
+}
+
+t.test('the local store on the durable log behaves as the model, restarts included', async (t) => {
+  await runs(t)
   t.comment(`settles with a live receipt: ${Settle.live}`)
+})
+
+t.test('the same with a queue deeper than --bodies-in-memory: its backlog read ahead, checkpoints, restarts', async (t) => {
+  Publish.intoBacklog = 0
+  await runs(t, 2)
+  t.ok(Publish.intoBacklog > 100, `publishes that found a backlog: ${Publish.intoBacklog}`)
 })

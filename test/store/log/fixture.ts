@@ -142,6 +142,25 @@ export class MemoryFs implements LogFs {
     this.files.delete(from)
     this.files.set(to, data)
   }
+
+  /** Synchronous reads, so the log reads bodies and backlogs back from files in memory too. */
+  openRead(path: string): number {
+    if (!this.files.has(path)) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' })
+    const fd = this.nextFd++
+    this.fds.set(fd, path)
+    return fd
+  }
+
+  readAt(fd: number, into: Buffer, length: number, position: number): number {
+    const data = this.files.get(this.fds.get(fd) as string) ?? Buffer.alloc(0)
+    const end = Math.min(data.length, position + length)
+    if (end <= position) return 0
+    return data.copy(into, 0, position, end)
+  }
+
+  closeRead(fd: number): void {
+    this.fds.delete(fd)
+  }
 }
 
 /**
