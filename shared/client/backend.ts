@@ -87,6 +87,7 @@ export interface ClientBackend {
   peek(queue: string, state: PeekState, max: number): Promise<PeekedMessage[]>
   purge(queue: string): Promise<number>
   drop(queue: string): Promise<void>
+  dropTopic(topic: string): Promise<void>
   redrive(queue: string): Promise<number>
   close(): Promise<void>
 }

@@ -128,6 +128,10 @@ export class HubqBackend implements ClientBackend {
     return this.call({ op: 'drop', queue }, false).then(() => undefined)
   }
 
+  dropTopic(topic: string): Promise<void> {
+    return this.call({ op: 'drop', topic }, false).then(() => undefined)
+  }
+
   redrive(queue: string): Promise<number> {
     return this.call({ op: 'redrive', queue }, false).then((reply) => reply.moved as number)
   }

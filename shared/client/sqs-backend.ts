@@ -85,6 +85,10 @@ export class SqsClientBackend implements ClientBackend {
     return this.core.drop(queue)
   }
 
+  dropTopic(topic: string): Promise<void> {
+    return this.core.dropTopic(topic)
+  }
+
   redrive(queue: string): Promise<number> {
     return this.core.redrive(queue)
   }

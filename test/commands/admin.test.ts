@@ -87,6 +87,20 @@ t.test('purge, redrive and drop --yes; drop without a terminal needs --yes', asy
   t.match((await c.request({ op: 'stats', queue: 'work' })).error, { code: 'not_found' })
 })
 
+t.test('drop --topic removes a topic and its bindings, not the queues', async (t) => {
+  const { env, c } = await brokerEnv(t)
+  await c.request({ op: 'topic', topic: 'news' })
+  await c.request({ op: 'bind', topic: 'news', queue: 'inbox' })
+  const dropped = await sh(`${HUBQ} drop news --topic --yes`, env)
+  t.equal(dropped.code, 0, dropped.stderr)
+  t.same(JSON.parse(dropped.stdout), { topic: 'news', dropped: true })
+  t.same((await c.request({ op: 'stats' })).topics, [], 'the topic is gone')
+  t.match((await c.request({ op: 'stats', queue: 'inbox' })).queues, [{ queue: 'inbox' }], 'its queue stays')
+  const again = await sh(`${HUBQ} drop news --topic --yes`, env)
+  t.equal(again.code, 1)
+  t.match(again.stderr, /^hubq drop: topic news does not exist \(not_found\)\n$/)
+})
+
 t.test("a refusal exits 1 with the wire error's message and code", async (t) => {
   const { env } = await brokerEnv(t)
   const cases: [string, RegExp][] = [

@@ -33,6 +33,7 @@ export async function spyBackend(port: number): Promise<Spy> {
       peek: (queue, state, max) => inner.peek(queue, state, max),
       purge: (queue) => inner.purge(queue),
       drop: (queue) => inner.drop(queue),
+      dropTopic: (topic) => inner.dropTopic(topic),
       redrive: (queue) => inner.redrive(queue),
       close: () => inner.close(),
       ack: async (receipts) => {

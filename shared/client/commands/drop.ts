@@ -1,13 +1,16 @@
-// `hubq drop QUEUE [--yes]`: remove a queue with its messages; asks first on a terminal.
+// `hubq drop NAME [--topic] [--yes]`: remove a queue with its messages, or a topic with its
+// bindings; asks first on a terminal.
 import { createInterface } from 'node:readline/promises'
 import { UsageError, nameArgument } from '../command.js'
 import { COMMON_HELP, adminMain } from './admin.js'
 
-export const DROP_USAGE = `Usage: hubq drop QUEUE [--yes] [options]
+export const DROP_USAGE = `Usage: hubq drop NAME [--topic] [--yes] [options]
 
-Removes QUEUE with its messages, its bindings to topics and its subscriptions. On a terminal it
-asks first; otherwise --yes is required.
+Removes the queue NAME with its messages, its bindings to topics and its subscriptions; with
+--topic, the topic NAME and its bindings (the queues keep their messages). On a terminal it asks
+first; otherwise --yes is required.
 
+      --topic                NAME is a topic
   -y, --yes                  drop without asking
 ${COMMON_HELP}`
 
@@ -15,11 +18,22 @@ export function main(args: string[]): Promise<number> {
   return adminMain({
     name: 'drop',
     usage: DROP_USAGE,
-    positionals: ['QUEUE'],
-    options: { yes: { type: 'boolean', short: 'y' } },
+    positionals: ['NAME'],
+    options: { yes: { type: 'boolean', short: 'y' }, topic: { type: 'boolean' } },
     prepare: (flags, [q]) => {
-      const queue = nameArgument('QUEUE', q as string)
+      const queue = nameArgument('NAME', q as string)
       if (!flags.yes && !process.stdin.isTTY) throw new UsageError('drop needs --yes when stdin is not a terminal')
+      if (flags.topic) {
+        const topic = queue
+        return async (backend) => {
+          if (!flags.yes && !/^y(es)?$/i.test((await ask(`drop topic ${topic} and its bindings? [y/N] `)).trim())) {
+            process.stderr.write(`hubq drop: ${topic} kept\n`)
+            return 1
+          }
+          await backend.dropTopic(topic)
+          return { json: { topic, dropped: true }, human: `topic ${topic} dropped` }
+        }
+      }
       return async (backend) => {
         if (!flags.yes) {
           // The counts first: an unknown queue is refused before anyone is asked anything.
