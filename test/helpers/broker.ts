@@ -115,10 +115,10 @@ export class TestClient {
   }
 }
 
-/** A broker on `journal` (and `clock`) with one connected client; `stop` runs once, at teardown at the latest. */
+/** A broker on `store` or `journal` (and `clock`) with one connected client; `stop` runs once, at teardown at the latest. */
 export async function openWithClient(
   t: { teardown(fn: () => unknown): void },
-  options: { journal?: Journal; clock?: Clock } = {},
+  options: { store?: MessageStore; journal?: Journal; clock?: Clock } = {},
 ): Promise<{ b: TestBroker; c: TestClient; stop(): Promise<void> }> {
   const b = await startBroker(options)
   const c = await TestClient.connect(b.port)
@@ -131,4 +131,16 @@ export async function openWithClient(
   }
   t.teardown(stop)
   return { b, c, stop }
+}
+
+/** Receives (100 at a time) and acks until `queue` has nothing ready; the mids in the order they came. */
+export async function drain(c: TestClient, queue: string, each?: () => void): Promise<string[]> {
+  const out: string[] = []
+  for (;;) {
+    const got = (await c.request({ op: 'receive', queue, max: 100 })).messages as Frame[]
+    if (got.length === 0) return out
+    out.push(...got.map((m) => m.mid as string))
+    await c.request({ op: 'ack', receipts: got.map((m) => m.receipt) })
+    each?.()
+  }
 }

@@ -4,7 +4,7 @@
 // in flight before, and a purge); stats, peek and retention count and show the backlog.
 import t, { type Test } from 'tap'
 import { ManualClock } from '../../../shared/clock.js'
-import { startBroker, tempDir, TestClient, type Frame } from '../../helpers/broker.js'
+import { drain, openWithClient, tempDir, TestClient, type Frame } from '../../helpers/broker.js'
 import { LocalStore } from '../../../broker/store/local/store.js'
 import { LogJournal } from '../../../broker/store/log/journal.js'
 import { spawnBroker } from '../../crash/child-broker.js'
@@ -16,16 +16,7 @@ async function inProcess(t: Test, dir: string, clock?: ManualClock) {
   const store = new LocalStore({
     journal: new LogJournal({ dir, segmentBytes: SEGMENT }), bodiesInMemory: HIGH, ...(clock ? { clock } : {}),
   })
-  const b = await startBroker({ store })
-  const c = await TestClient.connect(b.port)
-  let stopped = false
-  const stop = async (): Promise<void> => {
-    if (stopped) return
-    stopped = true
-    await c.close()
-    await b.stop()
-  }
-  t.teardown(stop)
+  const { c, stop } = await openWithClient(t, { store })
   return { store, c, stop }
 }
 
@@ -42,18 +33,6 @@ async function publish(c: TestClient, queue: string, n: number, from = 0, batch 
 
 async function ready(c: TestClient, queue: string): Promise<number> {
   return (await c.request({ op: 'stats', queue })).queues[0].ready as number
-}
-
-/** Receives and acks until the queue has nothing ready; the mids in the order they came. */
-async function drain(c: TestClient, queue: string, each?: () => void): Promise<string[]> {
-  const out: string[] = []
-  for (;;) {
-    const got = (await c.request({ op: 'receive', queue, max: 100 })).messages as Frame[]
-    if (got.length === 0) return out
-    out.push(...got.map((m) => m.mid as string))
-    await c.request({ op: 'ack', receipts: got.map((m) => m.receipt) })
-    each?.()
-  }
 }
 
 t.test('a deep queue holds about its high-water mark as objects and delivers every message once, in order', async (t) => {

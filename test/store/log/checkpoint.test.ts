@@ -5,7 +5,7 @@
 import t from 'tap'
 import { cpSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { tempDir, TestClient, type Frame } from '../../helpers/broker.js'
+import { drain, tempDir, TestClient, type Frame } from '../../helpers/broker.js'
 import { spawnBroker, type ChildBroker } from '../../crash/child-broker.js'
 
 const ARGS = ['--bodies-in-memory', '50']
@@ -21,16 +21,6 @@ async function publish(c: TestClient, queue: string, n: number): Promise<string[
 
 async function ready(c: TestClient, queue: string): Promise<number> {
   return (await c.request({ op: 'stats', queue })).queues[0].ready as number
-}
-
-async function drain(c: TestClient, queue: string): Promise<string[]> {
-  const out: string[] = []
-  for (;;) {
-    const got = (await c.request({ op: 'receive', queue, max: 100 })).messages as Frame[]
-    if (got.length === 0) return out
-    out.push(...got.map((m) => m.mid as string))
-    await c.request({ op: 'ack', receipts: got.map((m) => m.receipt) })
-  }
 }
 
 /** The start-up line of the log: how many records were replayed, and whether after a checkpoint. */
