@@ -45,6 +45,19 @@ export class Batch {
     if (isConfirmed(record)) this.confirmed++
   }
 
+  /**
+   * After `failed` could not be written: what the next attempt writes, its bookkeeping (none when
+   * collection wrote it: that is made afresh) followed by `pending`, appended since. Commits
+   * already waiting on `pending` wait on the merged batch.
+   */
+  static kept(failed: Batch, pending: Batch): Batch {
+    const kept = failed.collection ? new Batch() : failed.bookkeeping()
+    pending.forEachFrame((record, frame) => kept.addEncoded(record, frame))
+    kept.fresh = pending.fresh
+    if (pending.size > 0) kept.done().then(() => pending.settle(), (e: unknown) => pending.settle(e))
+    return kept
+  }
+
   /** Its bookkeeping records (not isConfirmed), as a batch of their own. */
   bookkeeping(): Batch {
     const kept = new Batch()
