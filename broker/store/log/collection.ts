@@ -1,6 +1,6 @@
 // When the log frees space, and what: the oldest segments go once nothing in them is live, and an
 // old segment with only a few live messages left is compacted (they are rewritten at the head).
-// Decisions only: the writer (journal.ts) carries them out, in the crash-safe order.
+// Decisions only: collector.ts carries them out, in the crash-safe order.
 import type { Segment } from './live-index.js'
 
 /** On a full disk, an old segment is compacted only when its live messages take about this much or less. */

@@ -1,12 +1,15 @@
 // How many live messages each segment holds, and where each live message's data is. A segment
 // whose count reaches zero can go; one with only a few can be compacted.
 //
-// The log does not interpret what its records do to messages: the store does, in one place, at
-// start-up (its replay) and while running. At run time the store hands every publish, delete,
-// expire, move, purge and drop record the messages it is about (HELD), and each message carries
-// its segment in its own `where`: no map by id, which for a million queued messages would cost a
-// million entries. At start-up the store's replay gives each message the segment its record came
-// from, and once replay is over, handOver counts the messages the store holds, per segment.
+// One function, applyRecord, reads what a record does to the segment it is in, for the records
+// the writer writes and for the records start-up reads back: its entries, and whether it holds
+// metadata to write again before the file goes. The log does not interpret what its records do to
+// messages by id: the store does. At run time the store hands every publish, delete, expire,
+// move, purge and drop record the messages it is about (HELD), and each message carries its
+// segment in its own `where`: no map by id, which for a million queued messages would cost a
+// million entries. Records read back at start-up carry no messages: the store's replay gives each
+// message the segment its record came from, and once replay is over, handOver counts the messages
+// the store holds, per segment.
 import { HELD, type JournalRecord, type LiveView, type LogHandle } from '../journal.js'
 import { recordSize } from './format.js'
 
@@ -30,17 +33,21 @@ export class LiveIndex {
   applyAll(records: JournalRecord[], segment: Segment, frames: Buffer, base: number): void {
     let offset = 0
     for (let i = 0; i < records.length; i++) {
-      this.apply(records[i] as JournalRecord, segment, base + offset)
+      this.applyRecord(records[i] as JournalRecord, segment, base + offset)
       offset += recordSize(frames, offset)
     }
   }
 
-  /** One record written now, to `segment` at byte `at`: the messages it carries (HELD) move their counts. */
-  apply(record: JournalRecord, segment: Segment, at: number): void {
+  /**
+   * One record in `segment` at byte `at`, written now or read back at start-up: what it says of
+   * the file itself, and the messages it carries (HELD, only while running) move their counts.
+   */
+  applyRecord(record: JournalRecord, segment: Segment, at: number): void {
     noteKind(record, segment)
     const held = (record as { [HELD]?: LogHandle[] })[HELD]
     if (held === undefined) {
-      // Written without messages (the store's bookkeeping, or a caller with none): placed entries only.
+      // Read back at start-up, or written without messages (the store's bookkeeping, or a caller
+      // with none): placed entries only.
       if (record.type === 'publish') segment.entries += record.queues.length
       return
     }
@@ -63,12 +70,6 @@ export class LiveIndex {
       default:
         for (let i = 0; i < held.length; i++) endHeld(held[i] as LogHandle)
     }
-  }
-
-  /** A record read back at start-up from `segment`: what it says of the file itself, nothing of messages. */
-  replayed(record: JournalRecord, segment: Segment): void {
-    noteKind(record, segment)
-    if (record.type === 'publish') segment.entries += record.queues.length
   }
 
   /**

@@ -89,7 +89,7 @@ export async function recover(
       // The store learns where each record is; a version 1 file's bodies are not read back from
       // it one by one (kind 2), so its records come without an offset.
       replay(record, segment, readable ? offset : undefined)
-      index.replayed(record, segment)
+      index.applyRecord(record, segment, offset)
       records++
     }, start, !(readable && bodiesLater))
     for (const gap of gaps) {
