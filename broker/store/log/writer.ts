@@ -149,10 +149,10 @@ export class Writer implements CollectorHost {
       void space.reserve.release().then(() => this.step())
       return
     }
-    // Before the pending batch: once the reserve is whole again, its confirmed records are taken.
+    // Before the pending batch: once the reserve is whole again, its confirmed records are taken
+    // (until then, it is tried again later).
     if (space.reserveDue) {
       space.reserveDue = false
-      // Until the reserve is whole again, tried again later.
       if (space.tight) return void space.remake().then(this.afterRemake)
     }
     if (this.pending.size > 0 && (this.pending.fresh || space.failure === undefined)) {
