@@ -39,7 +39,7 @@ export default defineConfig(
   {
     // Still over 400 lines and being split or rewritten; each leaves this list when it is.
     files: [
-      'broker/store/log/journal.ts', 'broker/store/local/queue.ts', 'broker/store/local/store.ts', 'broker/store/local/lifecycle.ts',
+      'broker/store/log/journal.ts',
     ],
     rules: { 'max-lines': 'off' },
   },
