@@ -3,15 +3,14 @@
 // expired (PROTOCOL.md §6 "Semantics"). Synchronous, its time from a Clock, no file and no socket:
 // every change is written through its port (port.ts) as it is made, and deliveries go to the
 // subscriptions' and waiters' callbacks. The local store (broker/store/local/) is its adapter.
+import { notFound } from '../../shared/errors.js'
 import { systemClock, type Clock } from '../../shared/clock.js'
-import type { Owner } from '../../shared/protocol/store-types.js'
+import type { DeclareInput, Owner } from '../../shared/protocol/store-types.js'
 import type { Queue } from './queue.js'
 import { State, type LocalSubscription, type StoredMessage } from './message.js'
 import { holdsGroup } from './groups.js'
 import { TimerHeap } from './timer-heap.js'
 import { nextReceipt } from './message-ids.js'
-import { notFound } from '../../shared/errors.js'
-import type { DeclareInput } from '../../shared/protocol/store-types.js'
 import { copyKey, expireRecord, messageOf, toRecord, type EngineRecord, type MessageRecord } from './records.js'
 import { declareQueue } from './declare.js'
 import { sweep } from './retention.js'
