@@ -17,6 +17,10 @@ export const LAYERS = [
     'broker/config', 'broker/session', 'broker/handlers/', 'broker/server', 'broker/cli', 'broker/bin',
     'broker/net/', 'broker/http/', 'broker/face/', 'broker/auth/',
   ], 'the store knows nothing of the broker\'s config, connections, handlers or network faces'],
+  ['broker/queues/', [
+    'broker/store/', 'broker/session', 'broker/handlers/', 'broker/config', 'broker/server', 'broker/net/', 'broker/http/', 'broker/face/',
+    'node:fs', 'node:fs/', 'fs', 'fs/', 'node:net', 'net',
+  ], 'the queue engine is synchronous and does no I/O: no log, no connection, no file, no socket'],
 ]
 
 /** True when `target` (root-relative, `/`-separated) is `entry`: a folder (`x/`) or a module with any extension. */
@@ -46,8 +50,11 @@ export const layers = {
     if (rules.length === 0) return {}
     const check = (source) => {
       const spec = specifier(source)
-      if (spec === undefined || !spec.startsWith('.')) return
-      const target = path.relative(root, path.resolve(path.dirname(context.filename), spec)).split(path.sep).join('/')
+      if (spec === undefined) return
+      // A package or a Node built-in is named as written (`node:fs`); a relative path is resolved.
+      const target = spec.startsWith('.')
+        ? path.relative(root, path.resolve(path.dirname(context.filename), spec)).split(path.sep).join('/')
+        : spec
       for (const [zone, forbidden, why] of rules) {
         if (forbidden.some((entry) => within(target, entry))) {
           context.report({ node: source, messageId: 'across', data: { from: zone, target, why } })

@@ -1,6 +1,8 @@
 // Imports point down only (STYLE.md): `shared/` never imports `broker/`, `producer/` or
 // `consumer/`; the libraries never pull in the broker; the store never imports the broker's
-// config, session, handlers or anything that faces the network. `npm run lint` enforces it: here
+// config, session, handlers or anything that faces the network; the queue engine (broker/queues/)
+// imports neither the store, the session, the handlers nor the config, nor the file system or
+// sockets. `npm run lint` enforces it: here
 // ESLint's own API lints small snippets placed at a path in each zone, with every import form a
 // module can take (static, type-only, re-export, dynamic `import()`, an `import()` type). The same
 // lint holds a source file to 400 lines.
@@ -46,6 +48,14 @@ const FORBIDDEN: [string, string, string][] = [
   ['broker/store/probe.ts', '../face/server.js', 'broker/face/server'],
   ['broker/store/probe.ts', '../auth/permissions.js', 'broker/auth/permissions'],
   ['broker/store/probe.ts', '../bin.js', 'broker/bin'],
+  ['broker/queues/probe.ts', '../store/journal.js', 'broker/store/journal'],
+  ['broker/queues/probe.ts', '../store/local/store.js', 'broker/store/local/store'],
+  ['broker/queues/probe.ts', '../session.js', 'broker/session'],
+  ['broker/queues/probe.ts', '../handlers/types.js', 'broker/handlers/types'],
+  ['broker/queues/probe.ts', '../config.js', 'broker/config'],
+  ['broker/queues/probe.ts', 'node:fs', 'node:fs'],
+  ['broker/queues/probe.ts', 'node:fs/promises', 'node:fs/promises'],
+  ['broker/queues/probe.ts', 'node:net', 'node:net'],
 ]
 
 const ALLOWED: [string, string][] = [
@@ -61,6 +71,9 @@ const ALLOWED: [string, string][] = [
   ['broker/probe.ts', '../shared/client/command.js'],
   // A name that only looks like a forbidden folder is not one.
   ['broker/store/probe.ts', './config-free.js'],
+  ['broker/queues/probe.ts', '../../shared/clock.js'],
+  ['broker/queues/probe.ts', 'node:crypto'],
+  ['broker/store/local/probe.ts', '../../queues/queue.js'],
 ]
 
 t.test('an import across a layer boundary is reported, in every form', async (t) => {

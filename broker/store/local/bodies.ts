@@ -1,15 +1,11 @@
 // Bodies kept on disk only (PROTOCOL.md §9): a queue keeps the bodies of its first ready
-// messages in memory and lets the log hold the rest, read back as they are taken.
+// messages in memory and lets the log hold the rest, read back as they are taken (the engine
+// reads a taken one's back through its port: broker/queues/engine.ts, unspill).
 import { HubqError } from '../../../shared/errors.js'
 import type { Journal, StoredBody } from '../journal.js'
-import { State, type Queue, type StoredMessage } from './queue.js'
-
-/**
- * A queue keeps the bodies of this many ready messages in memory; a message published behind
- * them keeps its body on disk only, once written, and it is read back as it is taken
- * (PROTOCOL.md §9). A deep queue then costs memory for its messages' bookkeeping, not their bodies.
- */
-export const BODIES_IN_MEMORY = 10_000
+export { BODIES_IN_MEMORY } from '../../queues/port.js'
+import type { Queue } from '../../queues/queue.js'
+import { State, type StoredMessage } from '../../queues/message.js'
 
 /**
  * A written message behind `bodiesInMemory` others lets go of its body and its attrs: the log
@@ -42,21 +38,6 @@ export function loadFront(queue: Queue, journal: Journal, bodiesInMemory: number
     const stored = journal.readBody?.(message)
     if (stored) restore(message, stored)
   }
-}
-
-/**
- * Reads a taken message's body back from the log. When it cannot (the error is logged), the
- * message goes back to the front of its queue and nothing more is taken from it this time.
- */
-export function unspill(message: StoredMessage, journal: Journal): boolean {
-  const stored = journal.readBody?.(message)
-  if (stored !== undefined) {
-    restore(message, stored)
-    return true
-  }
-  message.queue.settleGroup(message)
-  message.queue.pushReady(message, true)
-  return false
 }
 
 /** The body and attrs, from memory or from the log (without keeping them in memory after). */

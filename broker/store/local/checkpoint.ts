@@ -5,8 +5,9 @@
 // message in flight is kept as ready: a restart releases it anyway.
 import type { LogHandle, LogPosition } from '../journal.js'
 import type { QueueConfig } from '../../../shared/protocol/types.js'
-import { Queue, State, StoredMessage, splitKey } from './queue.js'
-import type { BacklogSlot } from './backlog.js'
+import { Queue } from '../../queues/queue.js'
+import { State, StoredMessage, splitKey } from '../../queues/message.js'
+import type { BacklogSlot } from '../../queues/backlog.js'
 import type { Bindings, ReplayState } from './replay.js'
 
 /** key, segment, at, publishedAt, receives, until (0 unless delayed), group, dedupId, origin. */

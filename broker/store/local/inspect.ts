@@ -2,7 +2,7 @@
 // its settings, the publish time of its oldest ready message and its subscriptions. Reads only;
 // the cost is one look per fifo group, none per message.
 import type { QueueInspection } from '../types.js'
-import type { Queue } from './queue.js'
+import type { Queue } from '../../queues/queue.js'
 
 export function inspectQueue(queue: Queue): QueueInspection {
   // With none in memory, the backlog's front (publish order: no ready object is older than it).

@@ -2,9 +2,11 @@
 // that log compaction writes back (PROTOCOL.md §9).
 import { QUEUE_DEFAULTS } from '../../../shared/protocol/types.js'
 import { HELD, type Journal, type JournalRecord, type LiveView, type PublishRecord, type StoredBody } from '../journal.js'
-import { backlogIndex } from './backlog.js'
+import { backlogIndex } from '../../queues/placement.js'
 import { takeCheckpoint } from './checkpoint.js'
-import { Queue, State, publishOrder, splitKey, type StoredMessage } from './queue.js'
+import { Queue } from '../../queues/queue.js'
+import { splitKey, type StoredMessage } from '../../queues/message.js'
+import { toRecord } from '../../queues/records.js'
 
 export type Bindings = Map<string, Record<string, string[]> | undefined>
 
@@ -249,7 +251,7 @@ export function liveView(
       const message = handle as StoredMessage
       const stored = bodyOf(message)
       if (stored === undefined) return undefined
-      const record = toRecord(message, stored.bodyJson, stored.attrs)
+      const record: PublishRecord = toRecord(message, stored.bodyJson, stored.attrs)
       record[HELD] = [message]
       return record
     },
@@ -273,34 +275,4 @@ export function liveView(
       return out
     },
   }
-}
-
-/**
- * The message as a publish record (for compaction and moves), with its body and attrs (which may
- * be on disk only); its `mid` is the message's key, so a copy stays apart from its siblings.
- */
-export function toRecord(message: StoredMessage, bodyJson: string, attrs = message.attrs): PublishRecord {
-  const record: PublishRecord = {
-    type: 'publish', queues: [message.queue.name], mid: message.key, bodyJson,
-    publishedAt: message.publishedAt, visibleAt: message.state === State.Delayed ? message.until : 0,
-    receives: message.receives,
-  }
-  if (attrs) record.attrs = attrs
-  if (message.group !== undefined) record.group = message.group
-  if (message.dedupId !== undefined) record.dedupId = message.dedupId
-  if (message.origin !== undefined) record.origin = message.origin
-  return record
-}
-
-/**
- * Replayed messages in publish order. Log compaction rewrites an old message after newer ones,
- * so the replay order alone could put it behind them (and break a fifo group's order).
- */
-export function inPublishOrder(queue: Queue): Iterable<StoredMessage> {
-  let previous: StoredMessage | undefined
-  for (const message of queue.held()) {
-    if (previous && publishOrder(previous, message) > 0) return [...queue.held()].sort(publishOrder)
-    previous = message
-  }
-  return [...queue.held()]
 }

@@ -108,8 +108,7 @@ let nextBody = 0
 
 /** How many messages the queue keeps as a range of the log, not as objects (the store's own count). */
 function backlogSize(store: LocalStore): number {
-  const queues = (store as unknown as { queues: Map<string, { backlog: { size: number } }> }).queues
-  return queues.get(QUEUE)?.backlog.size ?? 0
+  return store.engine.queues.get(QUEUE)?.backlog.size ?? 0
 }
 
 class Publish implements Command {

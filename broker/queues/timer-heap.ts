@@ -1,6 +1,6 @@
 // One timer for many deadlines: a min-heap of (at, item) and a single clock timeout for the
 // earliest. Entries are invalidated lazily: `fire` is told the generation it was pushed with.
-import type { Clock } from '../../../shared/clock.js'
+import type { Clock } from '../../shared/clock.js'
 
 const MIN_PRUNE = 1024
 

@@ -1,13 +1,18 @@
 // A standard queue's backlog (PROTOCOL.md §9): the ready messages behind the first few thousand
 // are not objects in memory but a range of the log. A publish that finds its queue that deep
 // marks its record (PublishRecord.backlog), and the queue only counts it; when the queue's ready
-// objects run low it reads the next ones back from the log in order (lifecycle.ts, readAhead)
+// objects run low it reads the next ones back from the log in order (engine.ts, readAhead)
 // and writes an `advance` record, so that a restart knows which of them are objects since.
-import type { LogHandle, PublishRecord } from '../journal.js'
 import { Deque } from './deque.js'
+import type { LogSlot } from './message.js'
+
+/** A place in the log as a purge or drop is handed it: one message, or `count` of them in one file. */
+export interface BacklogHandle extends LogSlot {
+  count?: number
+}
 
 /** A backlog message whose record is appended but not yet written: the log tells it where it landed. */
-export class BacklogSlot implements LogHandle {
+export class BacklogSlot implements LogSlot {
   where: unknown = undefined
   at = 0
   /** Its queue was purged or dropped since: the placement counts for nothing. */
@@ -22,7 +27,7 @@ export class BacklogSlot implements LogHandle {
 
 /** What a refused purge or drop puts back. */
 export interface BacklogState {
-  start: LogHandle | undefined
+  start: BacklogHandle | undefined
   count: number
   oldestAt: number
   bySegment: Map<unknown, number>
@@ -34,7 +39,7 @@ export class Backlog {
   constructor(readonly owner: { published: number }) {}
 
   /** Where its unread range starts: no backlog message of the queue is before it. */
-  start: LogHandle | undefined = undefined
+  start: BacklogHandle | undefined = undefined
   /** Backlog messages written and not yet read ahead. */
   count = 0
   /**
@@ -103,8 +108,8 @@ export class Backlog {
    * Every message of the backlog as handles for a purge's or drop's record: one per file
    * standing for all its messages there, and each one not yet written.
    */
-  handles(): LogHandle[] {
-    const out: LogHandle[] = []
+  handles(): BacklogHandle[] {
+    const out: BacklogHandle[] = []
     for (const [where, count] of this.bySegment) out.push({ where, at: 0, count })
     for (const slot of this.pending) out.push(slot)
     return out
@@ -141,23 +146,4 @@ export class Backlog {
       }
     }
   }
-}
-
-/** Where `queue` is among the record's queues when the message joins that queue's backlog; else -1. */
-export function backlogIndex(record: PublishRecord, queue: string): number {
-  const backlog = record.backlog
-  if (backlog === undefined) return -1
-  const queues = record.queues
-  for (let i = 0; i < queues.length; i++) if (backlog[i] === true && queues[i] === queue) return i
-  return -1
-}
-
-/**
- * Whether the copy at `index` of a new publish may join its queue's backlog: an original
- * publish, visible at once, of no fifo group (a delayed one, a copy, a move stays an object).
- */
-export function mayJoinBacklog(record: PublishRecord, index: number): boolean {
-  if (record.receives !== undefined || record.origin !== undefined || record.group !== undefined || record.queueDelay) return false
-  const visibleAt = record.visibleAts !== undefined ? (record.visibleAts[index] as number) : record.visibleAt
-  return visibleAt <= record.publishedAt
 }

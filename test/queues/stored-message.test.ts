@@ -1,9 +1,10 @@
 // The compact message record: times kept as offsets, the lease and rare fields in side objects.
 // Whatever the representation, every value must read back exactly as it was given.
 import t from 'tap'
-import { QUEUE_DEFAULTS } from '../../../shared/protocol/types.js'
-import { Queue, StoredMessage } from '../../../broker/store/local/queue.js'
-import { nextMessageId } from '../../../broker/store/local/message-ids.js'
+import { QUEUE_DEFAULTS } from '../../shared/protocol/types.js'
+import { Queue } from '../../broker/queues/queue.js'
+import { StoredMessage } from '../../broker/queues/message.js'
+import { nextMessageId } from '../../broker/queues/message-ids.js'
 
 const queue = new Queue({ queue: 'q', ...QUEUE_DEFAULTS })
 

@@ -1,0 +1,46 @@
+// What the engine asks of the world outside it: the log it writes its records to and reads
+// bodies and backlogs back from. The local store implements it over its Journal (the durable log,
+// or nothing); a test implements it in a few lines.
+import type { Clock } from '../../shared/clock.js'
+import type { LogSlot, StoredMessage } from './message.js'
+import type { Queue } from './queue.js'
+import type { EngineRecord, MessageBody } from './records.js'
+
+/**
+ * A queue keeps the bodies of this many ready messages in memory; a message published behind
+ * them keeps its body on disk only, once written, and it is read back as it is taken
+ * (PROTOCOL.md §9). A deep queue then costs memory for its messages' bookkeeping, not their bodies.
+ */
+export const BODIES_IN_MEMORY = 10_000
+
+export interface EnginePort {
+  /** Appends a record (buffered). Throws HubqError('unavailable') when the log cannot take it. */
+  write(record: EngineRecord): void
+  /**
+   * The messages a record is about (one per queue of a publish, the message of a delete, `[from,
+   * to]` of a move): the log counts live messages per file by them. Told before the record is
+   * written, or after it is appended and before the commit it waits for.
+   */
+  held(record: EngineRecord, messages: LogSlot[]): void
+  /** Resolves once every record written so far is durable; rejects with HubqError('unavailable'). */
+  durable(): Promise<void>
+  /** True when the log can read its records back: a deep standard queue keeps a backlog in it. */
+  readonly backlogs: boolean
+  /** The body and attrs of a message kept on disk only, or undefined when it cannot be read. */
+  readBody(slot: LogSlot): MessageBody | undefined
+  /**
+   * At most `max` of the queue's backlog messages, from its start, in order, as objects it does
+   * not hold yet; the `advance` record that says so is written first and the backlog's start
+   * moved past them. None when the log cannot be read or written now.
+   */
+  readAhead(queue: Queue, max: number): StoredMessage[]
+}
+
+export interface EngineOptions {
+  port: EnginePort
+  clock?: Clock
+  /** Queues at most (`--max-queues`); a client creating one more gets `limit` (PROTOCOL.md §3). */
+  maxQueues?: number
+  /** Ready messages per queue held in memory, bodies and all (default BODIES_IN_MEMORY). */
+  bodiesInMemory?: number
+}

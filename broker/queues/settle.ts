@@ -1,0 +1,55 @@
+// Settling a delivery by its receipt (PROTOCOL.md §6.2-§6.4): an ack deletes the message, a nack
+// releases it (now or after a delay, or on to its dead letters), a touch moves its visibility
+// deadline. A receipt nobody holds any more is `unknown_receipt`.
+import type { QueueEngine } from './engine.js'
+import type { Queue } from './queue.js'
+import { deleteRecord, unknownReceipt } from './records.js'
+
+/** Each delete record is written before its message leaves: a refused write fails the ack there. */
+export function ack(engine: QueueEngine, receipts: string[]): number {
+  let acked = 0
+  const touched = new Set<Queue>()
+  for (const receipt of receipts) {
+    const message = engine.receipts.get(receipt)
+    if (!message) {
+      if (receipts.length === 1) throw unknownReceipt()
+      continue
+    }
+    const queue = message.queue
+    const record = deleteRecord(message)
+    engine.port.held(record, [message])
+    engine.port.write(record)
+    engine.leaveInflight(message)
+    queue.acked++
+    engine.forget(message)
+    touched.add(queue)
+    acked++
+  }
+  for (const queue of touched) engine.dispatch(queue)
+  return acked
+}
+
+/** Answered once what the release wrote (its receive count, a delay, a dead-letter move) is durable. */
+export function nack(engine: QueueEngine, receipt: string, delay: number): Promise<void> {
+  const message = engine.receipts.get(receipt)
+  if (!message) throw unknownReceipt()
+  engine.releaseMessage(message, delay * 1000)
+  return engine.port.durable()
+}
+
+export function touch(engine: QueueEngine, receipt: string, timeout: number): Promise<void> | undefined {
+  const message = engine.receipts.get(receipt)
+  if (!message) throw unknownReceipt()
+  if (timeout === 0) {
+    engine.releaseMessage(message, 0)
+    return engine.port.durable()
+  }
+  message.until = engine.clock.now() + timeout * 1000
+  message.generation++
+  engine.timers.add(message.until, message, message.generation)
+  return undefined
+}
+
+export function receiptQueue(engine: QueueEngine, receipt: string): string | undefined {
+  return engine.receipts.get(receipt)?.queue.name
+}
