@@ -3,7 +3,7 @@ import { badRequest } from '../../shared/errors.js'
 import { checkBodySize, name, publishInputs } from '../../shared/protocol/requests.js'
 import type { PublishInput } from '../../shared/protocol/types.js'
 import type { PublishTarget } from '../store/types.js'
-import { Later, RawFields, type Handler, type ReplyFields, type SessionContext } from './types.js'
+import { Later, MidFields, type Handler, type ReplyFields, type SessionContext } from './types.js'
 import type { Rule } from '../auth/permissions.js'
 
 /** PROTOCOL.md §7.3: publish on the queue, or on the topic (not on the queues bound to it: binding is the admin's decision). */
@@ -40,6 +40,6 @@ function publishTo(session: SessionContext, target: PublishTarget, inputs: Publi
 }
 
 // Message ids need no escaping (deliveries splice them in the same way).
-function midReply(mids: string[]): RawFields {
-  return new RawFields('"mid":"' + (mids[0] as string) + '"')
+function midReply(mids: string[]): MidFields {
+  return new MidFields(mids[0] as string)
 }

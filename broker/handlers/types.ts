@@ -1,5 +1,6 @@
 // What a handler sees and returns (one file per op; the table in index.ts routes them).
 import type { Logger } from '../../shared/logger.js'
+import { piece, type FrameWriter } from '../../shared/protocol/frame-writer.js'
 import type { Limits } from '../../shared/protocol/requests.js'
 import type { Delivery } from '../../shared/protocol/types.js'
 import type { MessageStore, Owner, Subscription } from '../store/types.js'
@@ -10,7 +11,40 @@ export type Request = Record<string, unknown>
 
 /** Reply fields already serialised as a JSON fragment (`"messages":[...]`), spliced in as is. */
 export class RawFields {
-  constructor(readonly json: string) {}
+  constructor(private readonly text: string) {}
+
+  /** The fragment's JSON text. */
+  get json(): string {
+    return this.text
+  }
+
+  /** Writes the fragment's bytes into the frame under way (the outbox's success reply). */
+  writeTo(out: FrameWriter): void {
+    out.text(this.text)
+  }
+}
+
+const MID_OPEN = piece('"mid":"')
+const MID_CLOSE = piece('"')
+
+/**
+ * A publish's `"mid":"..."`, written into the reply's bytes piece by piece: the joined string
+ * would be two cons strings and, once written, a flat copy of them, for every publish.
+ */
+export class MidFields extends RawFields {
+  constructor(readonly mid: string) {
+    super('')
+  }
+
+  override get json(): string {
+    return '"mid":"' + this.mid + '"'
+  }
+
+  override writeTo(out: FrameWriter): void {
+    out.bytes(MID_OPEN)
+    out.text(this.mid)
+    out.bytes(MID_CLOSE)
+  }
 }
 
 export type ReplyFields = Record<string, unknown> | RawFields | void

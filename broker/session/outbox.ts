@@ -100,7 +100,7 @@ export class Outbox {
     }
     if (fields !== undefined) {
       out.bytes(COMMA)
-      out.text(fields.json)
+      fields.writeTo(out)
     }
     out.bytes(END)
     out.end()
