@@ -75,6 +75,9 @@ export function writePublish(frame: Writable, offset: number, r: PublishRecord, 
   return putText(frame, o, r.bodyJson)
 }
 
+/** utf8Slice is what toString('utf8') ends in, without its argument checks (callers check the bounds). */
+type Utf8Buffer = Buffer & { utf8Slice(start: number, end: number): string }
+
 /** Where the string being read ends; module state instead of a tuple per string. */
 let cursor = 0
 
@@ -83,7 +86,38 @@ function getString(data: Buffer, offset: number, end: number): string {
   const from = offset + 4
   cursor = from + length
   if (cursor > end) throw new RangeError('string runs past the record')
-  return data.toString('utf8', from, cursor)
+  return (data as Utf8Buffer).utf8Slice(from, cursor)
+}
+
+/** Queue names this long or shorter are compared with the last one read (see getQueue). */
+const QUEUE_CACHE_BYTES = 64
+const lastQueueBytes = new Uint8Array(QUEUE_CACHE_BYTES)
+let lastQueueLength = -1
+let lastQueue = ''
+
+/**
+ * A queue name: the string read last when its bytes are the same. A backlog read back holds
+ * run after run of one queue's records, and a string per record would be garbage at once.
+ */
+function getQueue(data: Buffer, offset: number, end: number): string {
+  const length = data.readUInt32BE(offset)
+  const from = offset + 4
+  cursor = from + length
+  if (cursor > end) throw new RangeError('string runs past the record')
+  if (length === lastQueueLength && sameBytes(data, from, length)) return lastQueue
+  const queue = (data as Utf8Buffer).utf8Slice(from, cursor)
+  if (length <= QUEUE_CACHE_BYTES) {
+    // Copied here rather than through a subarray: a fan-out's names alternate, and miss each time.
+    for (let i = 0; i < length; i++) lastQueueBytes[i] = data[from + i] as number
+    lastQueueLength = length
+    lastQueue = queue
+  }
+  return queue
+}
+
+function sameBytes(data: Buffer, from: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (data[from + i] !== lastQueueBytes[i]) return false
+  return true
 }
 
 /**
@@ -101,7 +135,7 @@ export function readPublish(data: Buffer, start: number, end: number, body = tru
   if (count > (end - start - FIXED_BYTES) / 4) throw new RangeError('queue count runs past the record')
   cursor = start + FIXED_BYTES
   const queues: string[] = new Array<string>(count)
-  for (let i = 0; i < count; i++) queues[i] = getString(data, cursor, end)
+  for (let i = 0; i < count; i++) queues[i] = getQueue(data, cursor, end)
   const mid = getString(data, cursor, end)
   const record: PublishRecord = { type: 'publish', queues, mid, bodyJson: '', publishedAt, visibleAt }
   if (flags & ATTRS) {
@@ -132,7 +166,7 @@ export function readPublish(data: Buffer, start: number, end: number, body = tru
     cursor += count
   }
   if (cursor > end) throw new RangeError('body starts past the record')
-  if (body) record.bodyJson = data.toString('utf8', cursor, end)
+  if (body) record.bodyJson = (data as Utf8Buffer).utf8Slice(cursor, end)
   return record
 }
 
@@ -168,6 +202,5 @@ export function readPublishBody(data: Buffer, start: number, end: number): Store
   if (flags & VISIBLE_ATS) o += 8 * data.readUInt32BE(start + 17)
   if (flags & BACKLOG) o += data.readUInt32BE(start + 17)
   if (o > end) throw new RangeError('body starts past the record')
-  // utf8Slice is what toString('utf8') ends in, without its argument checks (the bounds are checked above).
-  return { bodyJson: (data as Buffer & { utf8Slice(start: number, end: number): string }).utf8Slice(o, end), attrs }
+  return { bodyJson: (data as Utf8Buffer).utf8Slice(o, end), attrs }
 }
