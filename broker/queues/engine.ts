@@ -236,18 +236,37 @@ export class QueueEngine {
     message.queue.settleGroup(message)
   }
 
-  /** Back to the queue after a nack, a timeout or a closed connection, or on to the dead letters. */
+  /** Back to the queue after a timeout or a closed connection, or on to the dead letters. */
   releaseMessage(message: StoredMessage, delayMs: number, dispatch = true): void {
-    const queue = message.queue
-    // Back in the queue, the count must survive a restart: it decides the dead-letter move.
+    const visibleAt = this.writeRelease(message, delayMs)
+    this.leaveAndPlace(message, visibleAt, dispatch)
+  }
+
+  /**
+   * Writes what a release of the in-flight `message` leaves in the log: its receive count (back
+   * in the queue, the count must survive a restart: it decides the dead-letter move) and, for a
+   * delay, the `release` record with the time it is visible again. Returns that time (0: now).
+   */
+  writeRelease(message: StoredMessage, delayMs: number): number {
     this.logReceive(message)
+    // Taken for delivery, its body is in memory (see take): past maxReceives it moves instead.
+    if (delayMs <= 0 || (this.pastMaxReceives(message) && message.bodyJson !== undefined)) return 0
+    const visibleAt = this.clock.now() + delayMs
+    this.tryWrite({ type: 'release', queue: message.queue.name, mid: message.key, visibleAt })
+    return visibleAt
+  }
+
+  /**
+   * The in-flight `message` leaves its receipt and goes back to its queue: visible at `visibleAt`
+   * (0: at once, at the front), or on to its dead-letter queue past maxReceives.
+   */
+  leaveAndPlace(message: StoredMessage, visibleAt: number, dispatch = true): void {
+    const queue = message.queue
     this.leaveInflight(message)
-    // Taken for delivery, its body is in memory (see take).
     if (this.pastMaxReceives(message) && message.bodyJson !== undefined) {
       this.moveToDeadLetter(message, dispatch)
-    } else if (delayMs > 0) {
-      message.until = this.clock.now() + delayMs
-      this.tryWrite({ type: 'release', queue: queue.name, mid: message.key, visibleAt: message.until })
+    } else if (visibleAt > 0) {
+      message.until = visibleAt
       this.place(message, this.clock.now())
     } else {
       queue.pushReady(message, true)
