@@ -14,6 +14,7 @@ import { nextReceipt } from './message-ids.js'
 import { copyKey, expireRecord, messageOf, toRecord, type EngineRecord, type MessageRecord } from './records.js'
 import { declareQueue } from './declare.js'
 import { sweep } from './retention.js'
+import { ended, movedOut, released } from './apply.js'
 import type { Undo } from './undo.js'
 import { BODIES_IN_MEMORY, type EngineOptions, type EnginePort } from './port.js'
 
@@ -266,7 +267,7 @@ export class QueueEngine {
     if (this.pastMaxReceives(message) && message.bodyJson !== undefined) {
       this.moveToDeadLetter(message, dispatch)
     } else if (visibleAt > 0) {
-      message.until = visibleAt
+      released(message, visibleAt)
       this.place(message, this.clock.now())
     } else {
       queue.pushReady(message, true)
@@ -286,8 +287,7 @@ export class QueueEngine {
       type: 'move', from: queue.name, to: target.name, mid: message.key, toMid, receives: message.receives, origin: queue.name,
     }
     this.tryWrite(move)
-    queue.letGo(message)
-    queue.deadLettered++
+    movedOut(message, true)
     message.state = State.Gone
     message.generation++
     const moved = this.materialize(target, { ...toRecord(message, message.bodyJson as string), mid: toMid, origin: queue.name })
@@ -307,10 +307,11 @@ export class QueueEngine {
     this.forget(message)
   }
 
-  forget(message: StoredMessage): void {
+  /** The message leaves for good (a delete or an expire, `acked` counting it so). */
+  forget(message: StoredMessage, acked = false): void {
     message.state = State.Gone
     message.generation++
-    message.queue.letGo(message)
+    ended(message, acked)
     // Gone for good: the receive-count list or a timer may still hold the message a while, but
     // not its body.
     message.bodyJson = undefined

@@ -21,8 +21,7 @@ export function ack(engine: QueueEngine, receipts: string[]): number {
     engine.port.held(record, [message])
     engine.port.write(record)
     engine.leaveInflight(message)
-    queue.acked++
-    engine.forget(message)
+    engine.forget(message, true)
     touched.add(queue)
     acked++
   }

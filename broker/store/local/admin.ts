@@ -11,6 +11,7 @@ import { Undo } from '../../queues/undo.js'
 import { removeAll, restore, snapshotHeld } from '../../queues/restore.js'
 import { expireDue } from '../../queues/retention.js'
 import { cancelWaiters } from '../../queues/consumers.js'
+import { movedOut } from '../../queues/apply.js'
 import { backlogIndex, withdrawCopies } from '../../queues/placement.js'
 import { bodyOf, readableBody } from './bodies.js'
 import type { Bindings } from './replay.js'
@@ -141,7 +142,7 @@ export function redrive(store: LocalStore, name: string): Promise<number> {
       message.state = State.Gone
     }
     message.generation++
-    queue.letGo(message)
+    movedOut(message, false)
     const copy = engine.materialize(target, { ...toRecord(message, body.bodyJson, body.attrs), mid: toMid, visibleAt: 0, receives: 0, origin: undefined })
     move[HELD] = [message, copy]
     engine.place(copy, now)
