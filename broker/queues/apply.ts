@@ -9,6 +9,7 @@ import { QUEUE_DEFAULTS } from '../../shared/protocol/types.js'
 import { Queue } from './queue.js'
 import { splitKey, type StoredMessage } from './message.js'
 import type { EngineRecord, MessageRecord } from './records.js'
+import type { BacklogState } from './backlog.js'
 
 /**
  * The records applied here: the engine's own, and those its adapter writes for whole-queue
@@ -56,17 +57,20 @@ export function applyRecord(state: ApplyState, record: QueueRecord, where?: unkn
       else queues.set(record.config.queue, new Queue(record.config))
       return
     }
-    case 'drop':
-      queues.get(record.queue)?.letGoAll()
+    case 'drop': {
+      const queue = queues.get(record.queue)
+      if (queue) emptied(queue)
       queues.delete(record.queue)
       state.byId.delete(record.queue)
       state.counted.delete(record.queue)
       return
-    case 'purge':
-      queues.get(record.queue)?.letGoAll()
-      queues.get(record.queue)?.backlog.clear()
+    }
+    case 'purge': {
+      const queue = queues.get(record.queue)
+      if (queue) emptied(queue)
       state.byId.delete(record.queue)
       return
+    }
     case 'publish':
       applyPublish(state, record, where, at)
       return
@@ -191,6 +195,15 @@ function rememberDedup(queue: Queue, dedupId: string, mid: string, at: number): 
   if (seen && seen.at > at) return
   queue.dedup.delete(dedupId)
   queue.dedup.set(dedupId, { mid, at })
+}
+
+/**
+ * A `purge` or a `drop`: every message the queue holds goes, and its backlog (returned as it
+ * was, for a refused op to put back).
+ */
+export function emptied(queue: Queue): BacklogState {
+  queue.letGoAll()
+  return queue.backlog.clear()
 }
 
 /** A `release` with a delay: the message is visible again at `visibleAt`. */

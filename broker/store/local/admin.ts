@@ -25,12 +25,11 @@ export function purge(store: LocalStore, name: string): Promise<number> {
   for (const handle of queue.backlog.handles()) handles.push(handle)
   journal.append({ type: 'purge', queue: name, [HELD]: handles })
   const backlogged = queue.backlog.size
-  const backlog = queue.backlog.clear()
-  const purged = removeAll(engine, queue) + backlogged
+  const { count, backlog } = removeAll(engine, queue)
   return store.afterCommit(new Undo(() => {
     restore(engine, queue, held)
     queue.backlog.restore(backlog)
-  }), purged)
+  }), count + backlogged)
 }
 
 /** Subscriptions end once the drop is durable: a refused one leaves them as they were. */
@@ -41,8 +40,7 @@ export function drop(store: LocalStore, name: string): Promise<void> {
   const handles: LogHandle[] = held.map((h) => h.message)
   for (const handle of queue.backlog.handles()) handles.push(handle)
   journal.append({ type: 'drop', queue: name, [HELD]: handles })
-  const backlog = queue.backlog.clear()
-  removeAll(engine, queue)
+  const { backlog } = removeAll(engine, queue)
   cancelWaiters(queue)
   engine.queues.delete(name)
   const unbound: [Bindings, Record<string, string[]> | undefined][] = []
