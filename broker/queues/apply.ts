@@ -5,7 +5,7 @@
 // rules a run-time op shares with its record (a release's time, an end counted as acked or not,
 // a dead-letter move's count) are the functions at the end, which the op calls on the message
 // it has in hand (no lookup by key at run time).
-import { QUEUE_DEFAULTS } from '../../shared/protocol/types.js'
+import { QUEUE_DEFAULTS, type QueueConfig } from '../../shared/protocol/types.js'
 import { Queue } from './queue.js'
 import { splitKey, type StoredMessage } from './message.js'
 import type { EngineRecord, MessageRecord } from './records.js'
@@ -51,12 +51,9 @@ export function applyState(queues: Map<string, Queue>, materialize: ApplyState['
 export function applyRecord(state: ApplyState, record: QueueRecord, where?: unknown, at?: number): void {
   const queues = state.queues
   switch (record.type) {
-    case 'declare': {
-      const queue = queues.get(record.config.queue)
-      if (queue) queue.config = record.config
-      else queues.set(record.config.queue, new Queue(record.config))
+    case 'declare':
+      declared(queues, record.config)
       return
-    }
     case 'drop': {
       const queue = queues.get(record.queue)
       if (queue) emptied(queue)
@@ -195,6 +192,18 @@ function rememberDedup(queue: Queue, dedupId: string, mid: string, at: number): 
   if (seen && seen.at > at) return
   queue.dedup.delete(dedupId)
   queue.dedup.set(dedupId, { mid, at })
+}
+
+/** A `declare`: the queue takes the config, made with it when new. Returns the queue. */
+export function declared(queues: Map<string, Queue>, config: QueueConfig): Queue {
+  const queue = queues.get(config.queue)
+  if (queue) {
+    queue.config = config
+    return queue
+  }
+  const made = new Queue(config)
+  queues.set(config.queue, made)
+  return made
 }
 
 /**
