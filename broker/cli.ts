@@ -41,7 +41,7 @@ export async function main(args: string[]): Promise<number> {
   // One clock for every timer and timestamp of the broker, its connections and its HTTP side.
   const clock = systemClock
   const metrics = http ? new http.BrokerMetrics({ clock }) : undefined
-  const store = await createStore(config, log, metrics ? { fsyncObserver: metrics } : {})
+  const store = await createStore(config, log, { clock, ...(metrics ? { fsyncObserver: metrics } : {}) })
   metrics?.watchStore(store)
   log.info({ store: store.description, backend: config.backend, data: config.data }, `hubq store: ${store.description}`)
   if (config.backend === 'local' && config.data !== ':memory:') log.info({ fsync: describePolicy(config.fsync) }, fsyncRisk(config.fsync))

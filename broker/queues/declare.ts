@@ -3,7 +3,8 @@
 import { badRequest, tooManyQueues } from '../../shared/errors.js'
 import { QUEUE_DEFAULTS, type QueueConfig } from '../../shared/protocol/types.js'
 import type { DeclareInput } from '../../shared/protocol/store-types.js'
-import { Queue } from './queue.js'
+import type { Queue } from './queue.js'
+import { declared } from './apply.js'
 import type { EnginePort } from './port.js'
 import type { Undo } from './undo.js'
 
@@ -27,16 +28,14 @@ export function declareQueue(
     if (input[key] !== undefined) (config as unknown as Record<string, unknown>)[key] = input[key]
   }
   port.write({ type: 'declare', config })
+  const previous = existing?.config
+  const queue = declared(queues, config)
   if (existing) {
-    const previous = existing.config
-    existing.config = config
     undo?.add(() => {
-      if (existing.config === config) existing.config = previous
+      if (existing.config === config) existing.config = previous as QueueConfig
     })
     return false
   }
-  const queue = new Queue(config)
-  queues.set(config.queue, queue)
   undo?.add(() => {
     if (queues.get(config.queue) !== queue) return
     // What a publish behind it put there keeps the queue, as a restart would: with the defaults.

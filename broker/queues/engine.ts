@@ -14,6 +14,7 @@ import { nextReceipt } from './message-ids.js'
 import { copyKey, expireRecord, messageOf, toRecord, type EngineRecord, type MessageRecord } from './records.js'
 import { declareQueue } from './declare.js'
 import { sweep } from './retention.js'
+import { ended, movedOut, released } from './apply.js'
 import type { Undo } from './undo.js'
 import { BODIES_IN_MEMORY, type EngineOptions, type EnginePort } from './port.js'
 
@@ -236,18 +237,37 @@ export class QueueEngine {
     message.queue.settleGroup(message)
   }
 
-  /** Back to the queue after a nack, a timeout or a closed connection, or on to the dead letters. */
+  /** Back to the queue after a timeout or a closed connection, or on to the dead letters. */
   releaseMessage(message: StoredMessage, delayMs: number, dispatch = true): void {
-    const queue = message.queue
-    // Back in the queue, the count must survive a restart: it decides the dead-letter move.
+    const visibleAt = this.writeRelease(message, delayMs)
+    this.leaveAndPlace(message, visibleAt, dispatch)
+  }
+
+  /**
+   * Writes what a release of the in-flight `message` leaves in the log: its receive count (back
+   * in the queue, the count must survive a restart: it decides the dead-letter move) and, for a
+   * delay, the `release` record with the time it is visible again. Returns that time (0: now).
+   */
+  writeRelease(message: StoredMessage, delayMs: number): number {
     this.logReceive(message)
+    // Taken for delivery, its body is in memory (see take): past maxReceives it moves instead.
+    if (delayMs <= 0 || (this.pastMaxReceives(message) && message.bodyJson !== undefined)) return 0
+    const visibleAt = this.clock.now() + delayMs
+    this.tryWrite({ type: 'release', queue: message.queue.name, mid: message.key, visibleAt })
+    return visibleAt
+  }
+
+  /**
+   * The in-flight `message` leaves its receipt and goes back to its queue: visible at `visibleAt`
+   * (0: at once, at the front), or on to its dead-letter queue past maxReceives.
+   */
+  leaveAndPlace(message: StoredMessage, visibleAt: number, dispatch = true): void {
+    const queue = message.queue
     this.leaveInflight(message)
-    // Taken for delivery, its body is in memory (see take).
     if (this.pastMaxReceives(message) && message.bodyJson !== undefined) {
       this.moveToDeadLetter(message, dispatch)
-    } else if (delayMs > 0) {
-      message.until = this.clock.now() + delayMs
-      this.tryWrite({ type: 'release', queue: queue.name, mid: message.key, visibleAt: message.until })
+    } else if (visibleAt > 0) {
+      released(message, visibleAt)
       this.place(message, this.clock.now())
     } else {
       queue.pushReady(message, true)
@@ -267,8 +287,7 @@ export class QueueEngine {
       type: 'move', from: queue.name, to: target.name, mid: message.key, toMid, receives: message.receives, origin: queue.name,
     }
     this.tryWrite(move)
-    queue.letGo(message)
-    queue.deadLettered++
+    movedOut(message, true)
     message.state = State.Gone
     message.generation++
     const moved = this.materialize(target, { ...toRecord(message, message.bodyJson as string), mid: toMid, origin: queue.name })
@@ -288,10 +307,11 @@ export class QueueEngine {
     this.forget(message)
   }
 
-  forget(message: StoredMessage): void {
+  /** The message leaves for good (a delete or an expire, `acked` counting it so). */
+  forget(message: StoredMessage, acked = false): void {
     message.state = State.Gone
     message.generation++
-    message.queue.letGo(message)
+    ended(message, acked)
     // Gone for good: the receive-count list or a timer may still hold the message a while, but
     // not its body.
     message.bodyJson = undefined

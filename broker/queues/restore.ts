@@ -4,6 +4,8 @@ import type { QueueEngine } from './engine.js'
 import { State, type StoredMessage } from './message.js'
 import type { Queue } from './queue.js'
 import { publishOrder } from './groups.js'
+import { emptied } from './apply.js'
+import type { BacklogState } from './backlog.js'
 
 export interface HeldState {
   message: StoredMessage
@@ -17,8 +19,11 @@ export function snapshotHeld(queue: Queue): HeldState[] {
   return out
 }
 
-/** Every message leaves the queue, those in flight too (their receipts end); returns how many. */
-export function removeAll(engine: QueueEngine, queue: Queue): number {
+/**
+ * Every message leaves the queue, those in flight too (their receipts end), and its backlog
+ * (apply.ts, emptied): a purge or a drop. Returns how many objects left, and the backlog as it was.
+ */
+export function removeAll(engine: QueueEngine, queue: Queue): { count: number; backlog: BacklogState } {
   let count = 0
   for (const message of queue.held()) {
     if (message.state === State.Inflight) engine.leaveInflight(message)
@@ -28,9 +33,9 @@ export function removeAll(engine: QueueEngine, queue: Queue): number {
   }
   // Every group goes too, those held by an in-flight or delayed message included.
   queue.clearAll()
-  queue.letGoAll()
+  const backlog = emptied(queue)
   queue.delayed = 0
-  return count
+  return { count, backlog }
 }
 
 /**

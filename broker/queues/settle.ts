@@ -3,6 +3,7 @@
 // deadline. A receipt nobody holds any more is `unknown_receipt`.
 import type { QueueEngine } from './engine.js'
 import type { Queue } from './queue.js'
+import type { StoredMessage } from './message.js'
 import { deleteRecord, unknownReceipt } from './records.js'
 
 /** Each delete record is written before its message leaves: a refused write fails the ack there. */
@@ -20,8 +21,7 @@ export function ack(engine: QueueEngine, receipts: string[]): number {
     engine.port.held(record, [message])
     engine.port.write(record)
     engine.leaveInflight(message)
-    queue.acked++
-    engine.forget(message)
+    engine.forget(message, true)
     touched.add(queue)
     acked++
   }
@@ -29,21 +29,38 @@ export function ack(engine: QueueEngine, receipts: string[]): number {
   return acked
 }
 
-/** Answered once what the release wrote (its receive count, a delay, a dead-letter move) is durable. */
+/**
+ * Answered once what the release wrote (its receive count, a delay) is durable, and only then
+ * made: until the commit the message stays in flight, its receipt spent. A refused write leaves
+ * it in flight under its receipt (PROTOCOL.md §6.0): nobody was given it meanwhile, and the
+ * `release` record is given up with the refused commit (a confirmed record, store/journal.ts).
+ */
 export function nack(engine: QueueEngine, receipt: string, delay: number): Promise<void> {
   const message = engine.receipts.get(receipt)
   if (!message) throw unknownReceipt()
-  engine.releaseMessage(message, delay * 1000)
-  return engine.port.durable()
+  return releaseOnceDurable(engine, message, receipt, delay * 1000)
+}
+
+function releaseOnceDurable(engine: QueueEngine, message: StoredMessage, receipt: string, delayMs: number): Promise<void> {
+  const lease = message.lease
+  const visibleAt = engine.writeRelease(message, delayMs)
+  engine.receipts.delete(receipt)
+  return engine.port.durable().then(
+    () => {
+      // Unless its visibility timeout ran out meanwhile (and released it).
+      if (message.lease === lease) engine.leaveAndPlace(message, visibleAt)
+    },
+    (err: unknown) => {
+      if (message.lease === lease) engine.receipts.set(receipt, message)
+      throw err
+    },
+  )
 }
 
 export function touch(engine: QueueEngine, receipt: string, timeout: number): Promise<void> | undefined {
   const message = engine.receipts.get(receipt)
   if (!message) throw unknownReceipt()
-  if (timeout === 0) {
-    engine.releaseMessage(message, 0)
-    return engine.port.durable()
-  }
+  if (timeout === 0) return releaseOnceDurable(engine, message, receipt, 0)
   message.until = engine.clock.now() + timeout * 1000
   message.generation++
   engine.timers.add(message.until, message, message.generation)

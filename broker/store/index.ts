@@ -1,4 +1,5 @@
 // Picks the store behind the broker from its config.
+import type { Clock } from '../../shared/clock.js'
 import type { Logger } from '../../shared/logger.js'
 import { MemoryJournal } from './journal.js'
 import { LogJournal } from './log/journal.js'
@@ -24,14 +25,21 @@ export interface StoreSettings {
   bodiesInMemory: number
 }
 
+/**
+ * `clock`: the broker's, so that the queues' timers (visibility, delays, retention) run on the
+ * same time as everything else in the broker.
+ */
 export async function createStore(
-  config: StoreSettings, _log: Logger, options: { fsyncObserver?: { onFsync(seconds: number): void } } = {},
+  config: StoreSettings, _log: Logger, options: { fsyncObserver?: { onFsync(seconds: number): void }; clock?: Clock } = {},
 ): Promise<MessageStore> {
   if (config.backend === 'local') {
+    const { clock, ...logOptions } = options
     const journal = config.data === MEMORY_DATA
       ? new MemoryJournal()
-      : new LogJournal({ dir: config.data, fsync: config.fsync, log: _log, ...options })
-    return new LocalStore({ journal, maxQueues: config.limits.maxQueues, bodiesInMemory: config.bodiesInMemory })
+      : new LogJournal({ dir: config.data, fsync: config.fsync, log: _log, ...logOptions })
+    return new LocalStore({
+      journal, maxQueues: config.limits.maxQueues, bodiesInMemory: config.bodiesInMemory, ...(clock ? { clock } : {}),
+    })
   }
   // Loaded only when asked for: the AWS SDK adds most of a second to every broker start.
   if (isSqsUrl(config.backend)) {

@@ -108,10 +108,10 @@ export type JournalRecord =
 
 /**
  * The record of an op whose reply waits for it (PROTOCOL.md §9): a publish, declare, drop, purge,
- * topic, bind, unbind, or a redrive's move (a move without `origin`). When its write fails, the
- * op is answered `unavailable` and the record is given up: it must never land in the log later.
- * Every other record is bookkeeping nobody is answered on (deletes, receive counts, releases,
- * dead-letter moves, counts, dedup): a failed write keeps it for the next attempt.
+ * topic, bind, unbind, a redrive's move (a move without `origin`) or a nack's delay (`release`).
+ * When its write fails, the op is answered `unavailable` and the record is given up: it must
+ * never land in the log later. Every other record is bookkeeping nobody is answered on (deletes,
+ * receive counts, dead-letter moves, counts, dedup): a failed write keeps it for the next attempt.
  */
 export function isConfirmed(record: JournalRecord): boolean {
   switch (record.type) {
@@ -120,7 +120,6 @@ export function isConfirmed(record: JournalRecord): boolean {
     case 'delete':
     case 'expire':
     case 'receive':
-    case 'release':
     case 'counts':
     case 'dedup':
     case 'advance':

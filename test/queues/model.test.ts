@@ -1,155 +1,26 @@
 // Model-based test of the queue engine alone, no log and no file system: random sequences of
-// publish, receive, ack, nack, touch and clock jumps (a ManualClock) over a standard queue with
-// retention, a fifo queue with groups and a dedup window, both with maxReceives and one
+// publish, receive, ack, nack, touch, clock jumps (a ManualClock) and restarts over a standard
+// queue with retention, a fifo queue with groups and a dedup window, both with maxReceives and one
 // dead-letter queue, run against a small reference model of the contract's semantics
-// (PROTOCOL.md §6) and compared after every step. The port records what the engine writes.
+// (PROTOCOL.md §6, model.ts) and compared after every step. The port keeps what the engine
+// writes; a restart builds a fresh engine from those records alone, through the interpreter the
+// broker's start-up runs (queues/apply.ts, then restore.ts placeReplayed).
 import t from 'tap'
 import fc from 'fast-check'
 import { ManualClock } from '../../shared/clock.js'
 import type { Delivery } from '../../shared/protocol/types.js'
 import { QueueEngine } from '../../broker/queues/engine.js'
-import type { EnginePort } from '../../broker/queues/port.js'
-import type { EngineRecord } from '../../broker/queues/records.js'
 import type { Queue } from '../../broker/queues/queue.js'
+import { applyRecord, applyState } from '../../broker/queues/apply.js'
+import { placeReplayed } from '../../broker/queues/restore.js'
 import { accept, oneRecord, publishOne } from '../../broker/queues/publish.js'
 import { placeNew } from '../../broker/queues/placement.js'
 import { receive } from '../../broker/queues/consumers.js'
 import { ack, nack, touch } from '../../broker/queues/settle.js'
 import { DEDUP_WINDOW_MS, expireDue } from '../../broker/queues/retention.js'
-
-const WORK = 'work'
-const FIFO = 'orders'
-const DEAD = 'dead'
-const QUEUES = [WORK, FIFO, DEAD]
-const VISIBILITY_MS = 30_000
-const MAX_RECEIVES: Record<string, number> = { [WORK]: 3, [FIFO]: 2 }
-/** The standard queue's retention: a few minutes, so that runs reach it. */
-const RETENTION_MS = 240_000
-const OWNER = { id: 1 }
-
-interface ModelMessage {
-  queue: string
-  body: number
-  group: string | undefined
-  publishedAt: number
-  /** Publish order within the model (ids grow with it). */
-  seq: number
-  receives: number
-  /** Epoch ms it becomes visible (delay, nack delay); in flight until `until` when `receipt` is set. */
-  visibleAt: number
-  receipt?: string
-  until?: number
-}
-
-/** How often each rule came into play over all runs: a model that never reaches one tests nothing of it. */
-const reached = { deadLettered: 0, expired: 0, duplicates: 0, groupsHeld: 0 }
-
-class Model {
-  readonly messages = new Map<string, ModelMessage>()
-  /** dedupId -> the mid it was first published under and when (the fifo queue's window). */
-  readonly dedup = new Map<string, { mid: string; at: number }>()
-  readonly receipts: string[] = []
-  private seq = 0
-  constructor(public now: number) {}
-
-  nextSeq(): number {
-    return ++this.seq
-  }
-
-  /** Ready messages past the standard queue's retention are gone (in flight or delayed ones wait until ready). */
-  expire(): void {
-    for (const [mid, m] of this.messages) {
-      if (m.queue === WORK && m.receipt === undefined && m.visibleAt <= this.now && m.publishedAt <= this.now - RETENTION_MS) {
-        this.messages.delete(mid)
-        reached.expired++
-      }
-    }
-  }
-
-  inQueue(queue: string): ModelMessage[] {
-    return [...this.messages.values()].filter((m) => m.queue === queue)
-  }
-
-  visible(queue: string): ModelMessage[] {
-    return this.inQueue(queue).filter((m) => m.receipt === undefined && m.visibleAt <= this.now)
-  }
-
-  /** The fifo queue's groups that may deliver now, each by its first message: none out, and the first visible. */
-  deliverableHeads(): Map<string, ModelMessage> {
-    const byGroup = new Map<string, ModelMessage[]>()
-    for (const m of this.inQueue(FIFO)) {
-      const list = byGroup.get(m.group as string) ?? []
-      list.push(m)
-      byGroup.set(m.group as string, list)
-    }
-    const heads = new Map<string, ModelMessage>()
-    for (const [group, list] of byGroup) {
-      if (list.some((m) => m.receipt !== undefined)) continue
-      const first = list.sort((a, b) => a.seq - b.seq)[0] as ModelMessage
-      if (first.visibleAt <= this.now) heads.set(group, first)
-      // Held back by its first message's nack delay, with a later one visible behind it.
-      else if (list.some((m) => m.visibleAt <= this.now)) reached.groupsHeld++
-    }
-    return heads
-  }
-
-  counts(queue: string): { ready: number; inflight: number; delayed: number } {
-    let ready = 0
-    let inflight = 0
-    let delayed = 0
-    for (const m of this.inQueue(queue)) {
-      if (m.receipt !== undefined) inflight++
-      else if (m.visibleAt > this.now) delayed++
-      else ready++
-    }
-    return { ready, inflight, delayed }
-  }
-
-  byReceipt(receipt: string): [string, ModelMessage] | undefined {
-    for (const entry of this.messages) if (entry[1].receipt === receipt) return entry
-    return undefined
-  }
-
-  /** A release (nack, timeout): back to its queue, or on to the dead letters at maxReceives. */
-  release(message: ModelMessage, delayMs: number): void {
-    message.receipt = undefined
-    message.until = undefined
-    const max = MAX_RECEIVES[message.queue]
-    if (max !== undefined && message.receives >= max) {
-      message.queue = DEAD
-      message.visibleAt = 0
-      reached.deadLettered++
-    } else {
-      message.visibleAt = this.now + delayMs
-    }
-  }
-
-  advance(ms: number): void {
-    this.now += ms
-    for (const m of this.messages.values()) {
-      if (m.receipt !== undefined && (m.until as number) <= this.now) this.release(m, 0)
-    }
-  }
-}
-
-/** The port without a log: every record kept in memory, every write durable at once. */
-class MemoryPort implements EnginePort {
-  readonly backlogs = false
-  written = 0
-  write(_record: EngineRecord): void {
-    this.written++
-  }
-  held(): void {}
-  durable(): Promise<void> {
-    return Promise.resolve()
-  }
-  readBody(): undefined {
-    return undefined
-  }
-  readAhead(): [] {
-    return []
-  }
-}
+import {
+  DEAD, FIFO, MAX_RECEIVES, MemoryPort, Model, OWNER, QUEUES, RETENTION_MS, VISIBILITY_MS, WORK, reached, type ModelMessage,
+} from './model.js'
 
 interface Real {
   clock: ManualClock
@@ -356,6 +227,41 @@ class Advance implements Command {
   }
 }
 
+/**
+ * A stop and a start: the engine stops (a clean stop writes the receive counts still due), and a
+ * fresh one is built from the records alone. A restart releases what was in flight, receive
+ * counts kept (PROTOCOL.md §9): visible again, or on to the dead letters once delivered
+ * maxReceives times (§6.5); no receipt survives. Delayed messages stay delayed until their time.
+ */
+class Restart implements Command {
+  static done = 0
+  check(): boolean {
+    return true
+  }
+  async run(model: Model, real: Real): Promise<void> {
+    real.engine.stopTimers()
+    real.engine = startEngine(real.clock, real.port)
+    for (const message of model.messages.values()) {
+      if (message.receipt !== undefined) model.release(message, 0)
+    }
+    Restart.done++
+    compare(model, real)
+  }
+  toString(): string {
+    return 'restart'
+  }
+}
+
+/** An engine on `port`, its state rebuilt from the records the port kept, as the broker starts. */
+function startEngine(clock: ManualClock, port: MemoryPort): QueueEngine {
+  const engine = new QueueEngine({ port, clock })
+  const state = applyState(engine.queues, (queue, record, index) => engine.materialize(queue, record, index))
+  for (const record of [...port.records]) applyRecord(state, record)
+  placeReplayed(engine)
+  engine.scheduleSweep()
+  return engine
+}
+
 const commands = [
   fc.integer({ min: 0, max: 3 }).map((delay) => new PublishWork(delay === 3 ? 60 : 0)),
   fc.tuple(fc.constantFrom('a', 'b', 'c'), fc.option(fc.constantFrom('x', 'y'), { nil: undefined }))
@@ -365,30 +271,31 @@ const commands = [
   fc.tuple(fc.nat(), fc.constantFrom(0, 0, 10)).map(([pick, delay]) => new Nack(pick, delay)),
   fc.tuple(fc.nat(), fc.constantFrom(0, 5, 120)).map(([pick, seconds]) => new Touch(pick, seconds)),
   fc.constantFrom(1_000, 11_000, 31_000, 61_000).map((ms) => new Advance(ms)),
+  fc.constant(new Restart()),
 ]
 
 const RUNS = 300
 
-t.test('the engine behaves as the model: standard and fifo queues, maxReceives, dead letters, retention, dedup', async (t) => {
+t.test('the engine behaves as the model: standard and fifo queues, maxReceives, dead letters, retention, dedup, restarts', async (t) => {
   let done = 0
   let writes = 0
   await fc.assert(
     fc.asyncProperty(fc.commands(commands, { maxCommands: 120, size: 'max' }), async (cmds) => {
       const clock = new ManualClock(1_700_000_000_000)
       const port = new MemoryPort()
-      const engine = new QueueEngine({ port, clock })
+      const real: Real = { clock, port, engine: new QueueEngine({ port, clock }), bodies: new Map() }
       const visibilityTimeout = VISIBILITY_MS / 1000
-      engine.declare({ queue: WORK, maxReceives: MAX_RECEIVES[WORK], deadLetter: DEAD, visibilityTimeout, retention: RETENTION_MS / 1000 })
-      engine.declare({ queue: FIFO, fifo: true, maxReceives: MAX_RECEIVES[FIFO], deadLetter: DEAD, visibilityTimeout })
-      engine.declare({ queue: DEAD })
-      engine.scheduleSweep()
+      real.engine.declare({ queue: WORK, maxReceives: MAX_RECEIVES[WORK], deadLetter: DEAD, visibilityTimeout, retention: RETENTION_MS / 1000 })
+      real.engine.declare({ queue: FIFO, fifo: true, maxReceives: MAX_RECEIVES[FIFO], deadLetter: DEAD, visibilityTimeout })
+      real.engine.declare({ queue: DEAD })
+      real.engine.scheduleSweep()
       const model = new Model(clock.now())
       try {
-        await fc.asyncModelRun(() => ({ model, real: { clock, port, engine, bodies: new Map() } }), cmds)
+        await fc.asyncModelRun(() => ({ model, real }), cmds)
       } finally {
-        engine.stopTimers()
+        real.engine.stopTimers()
       }
-      writes += port.written
+      writes += port.records.length
       done++
     }),
     { numRuns: RUNS },
@@ -396,5 +303,6 @@ t.test('the engine behaves as the model: standard and fifo queues, maxReceives, 
   t.equal(done, RUNS, 'every run matched the model')
   t.ok(Settle.live > RUNS, `settles with a live receipt: ${Settle.live}`)
   t.ok(writes > RUNS, `records written through the port: ${writes}`)
+  t.ok(Restart.done > RUNS, `restarts: ${Restart.done}`)
   for (const [rule, count] of Object.entries(reached)) t.ok(count > 0, `${rule}: ${count}`)
 })

@@ -3,6 +3,7 @@
 import t from 'tap'
 import { FaultyFs } from '../store/log/fixture.js'
 import type { Frame, TestClient } from '../helpers/broker.js'
+import { ManualClock } from '../../shared/clock.js'
 import { durableBroker, type Opened } from './inprocess.js'
 
 async function ok(c: TestClient, request: Frame): Promise<Frame> {
@@ -67,5 +68,51 @@ for (const [name, request] of cases) {
 
     const second = await broker.open()
     t.same(await picture(second.client), before, 'nothing changed after a restart')
+  })
+}
+
+// A nack (or a touch with 0) is answered once what it wrote is durable: refused, the delivery
+// stays in flight under its receipt, and the release it wrote never lands in the log.
+const settles: [string, (receipt: string) => Frame][] = [
+  ['nack', (receipt) => ({ op: 'nack', receipt })],
+  ['nack with a delay', (receipt) => ({ op: 'nack', receipt, delay: 10 })],
+  ['touch with 0', (receipt) => ({ op: 'touch', receipt, timeout: 0 })],
+]
+
+for (const [name, settle] of settles) {
+  t.test(`a refused ${name} leaves the message in flight under its receipt, now or after a restart`, async (t) => {
+    // The receive counts wait RECEIVE_LOG_MS on this clock: the settle below writes them.
+    const clock = new ManualClock()
+    const broker = durableBroker(t, { clock })
+    const fs = new FaultyFs()
+    const first = await broker.open(fs)
+    const c = first.client
+    await ok(c, { op: 'declare', queue: 'work', visibilityTimeout: 30 })
+    await ok(c, { op: 'publish', queue: 'work', messages: [{ body: 1 }, { body: 2 }] })
+    const got = await ok(c, { op: 'receive', queue: 'work', max: 2 })
+    const [one, two] = (got.messages as Frame[]).map((m) => m.receipt as string)
+    const counts = async (client: TestClient): Promise<Frame> => {
+      const stats = await ok(client, { op: 'stats', queue: 'work' })
+      const { ready, inflight, delayed } = (stats.queues as Frame[])[0] as Frame
+      return { ready, inflight, delayed }
+    }
+
+    fs.full = true
+    t.equal((await c.request(settle(one as string))).error?.code, 'unavailable', `the ${name} of the first is refused`)
+    t.equal((await c.request(settle(two as string))).error?.code, 'unavailable', `the ${name} of the second is refused`)
+    t.same(await counts(c), { ready: 0, inflight: 2, delayed: 0 }, 'both are still in flight')
+    fs.full = false
+    await settled(first)
+    t.same(await counts(c), { ready: 0, inflight: 2, delayed: 0 }, 'still in flight once the disk healed')
+    t.same((await ok(c, { op: 'receive', queue: 'work', max: 2 })).messages, [], 'neither is delivered again')
+    await ok(c, { op: 'ack', receipts: [one] })
+    t.same(await counts(c), { ready: 0, inflight: 1, delayed: 0 }, 'the first is acked under its receipt')
+    await first.journal.commit()
+    await first.stop()
+
+    // A restart releases what was in flight (PROTOCOL.md §9): the second is visible, not delayed
+    // by a release record that was refused.
+    const second = await broker.open()
+    t.same(await counts(second.client), { ready: 1, inflight: 0, delayed: 0 }, 'after a restart: the second is ready')
   })
 }

@@ -11,6 +11,7 @@ import { Undo } from '../../queues/undo.js'
 import { removeAll, restore, snapshotHeld } from '../../queues/restore.js'
 import { expireDue } from '../../queues/retention.js'
 import { cancelWaiters } from '../../queues/consumers.js'
+import { movedOut } from '../../queues/apply.js'
 import { backlogIndex, withdrawCopies } from '../../queues/placement.js'
 import { bodyOf, readableBody } from './bodies.js'
 import type { Bindings } from './replay.js'
@@ -24,12 +25,11 @@ export function purge(store: LocalStore, name: string): Promise<number> {
   for (const handle of queue.backlog.handles()) handles.push(handle)
   journal.append({ type: 'purge', queue: name, [HELD]: handles })
   const backlogged = queue.backlog.size
-  const backlog = queue.backlog.clear()
-  const purged = removeAll(engine, queue) + backlogged
+  const { count, backlog } = removeAll(engine, queue)
   return store.afterCommit(new Undo(() => {
     restore(engine, queue, held)
     queue.backlog.restore(backlog)
-  }), purged)
+  }), count + backlogged)
 }
 
 /** Subscriptions end once the drop is durable: a refused one leaves them as they were. */
@@ -40,8 +40,7 @@ export function drop(store: LocalStore, name: string): Promise<void> {
   const handles: LogHandle[] = held.map((h) => h.message)
   for (const handle of queue.backlog.handles()) handles.push(handle)
   journal.append({ type: 'drop', queue: name, [HELD]: handles })
-  const backlog = queue.backlog.clear()
-  removeAll(engine, queue)
+  const { backlog } = removeAll(engine, queue)
   cancelWaiters(queue)
   engine.queues.delete(name)
   const unbound: [Bindings, Record<string, string[]> | undefined][] = []
@@ -141,7 +140,7 @@ export function redrive(store: LocalStore, name: string): Promise<number> {
       message.state = State.Gone
     }
     message.generation++
-    queue.letGo(message)
+    movedOut(message, false)
     const copy = engine.materialize(target, { ...toRecord(message, body.bodyJson, body.attrs), mid: toMid, visibleAt: 0, receives: 0, origin: undefined })
     move[HELD] = [message, copy]
     engine.place(copy, now)

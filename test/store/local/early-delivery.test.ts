@@ -91,8 +91,11 @@ t.test('receive counts: written for deliveries still out after RECEIVE_LOG_MS, n
   t.same(journal.records.filter((r) => r.type === 'receive'), [], 'nothing yet')
   clock.advance(1)
   t.match(journal.records.filter((r) => r.type === 'receive'), [{ mid: b?.mid, receives: 1 }], 'only the one still out')
-  store.nack(b?.receipt as string, 0)
+  // A nack releases once what it wrote is durable (PROTOCOL.md §6.0).
+  const nacked = store.nack(b?.receipt as string, 0)
+  journal.settle()
+  await nacked
   const [again] = store.receive('q', { max: 1, wait: 0, owner: { id: 1 } }) as Delivery[]
-  store.nack(again?.receipt as string, 0)
+  void store.nack(again?.receipt as string, 0)
   t.match(journal.records.filter((r) => r.type === 'receive'), [{ receives: 1 }, { receives: 2 }], 'a release writes the count at once')
 })

@@ -26,12 +26,12 @@ t.test('which records are confirmed to a client and which are bookkeeping', asyn
     { type: 'bind', topic: 't', queue: 'q' },
     { type: 'unbind', topic: 't', queue: 'q' },
     { type: 'move', from: 'dlq', to: 'q', mid: 'm1', receives: 0 },
+    { type: 'release', queue: 'q', mid: 'm1', visibleAt: 5 },
   ]
   const bookkeeping: JournalRecord[] = [
     { type: 'delete', queue: 'q', mid: 'm1' },
     { type: 'expire', queue: 'q', mid: 'm1' },
     { type: 'receive', queue: 'q', mid: 'm1', receives: 1 },
-    { type: 'release', queue: 'q', mid: 'm1', visibleAt: 5 },
     { type: 'move', from: 'q', to: 'dlq', mid: 'm1', receives: 3, origin: 'q' },
     { type: 'counts', queue: 'q', published: 1, acked: 1, deadLettered: 0 },
     { type: 'dedup', queue: 'q', dedupId: 'd', mid: 'm1', at: 1 },
