@@ -10,18 +10,32 @@ import type { Queue } from './queue.js'
 /** A published message: one record for every queue it went to (the log's PublishRecord). */
 export interface MessageRecord {
   type: 'publish'
+  /** Every queue the message went to: one record, so a fan-out is all or nothing. */
   queues: readonly string[]
   mid: string
   bodyJson: string
   attrs?: Attrs
   publishedAt: number
+  /** Epoch ms before which it is not delivered (delay). */
   visibleAt: number
   group?: string
   dedupId?: string
+  /** Set when a live message is rewritten by compaction. */
   receives?: number
+  /** The queue a dead-lettered message died in. */
   origin?: string
+  /**
+   * A topic fan-out with no delay of its own waits out each queue's default delay: the time each
+   * copy becomes visible, in the order of `queues`, resolved when it was published (replay must
+   * not depend on where a later declare landed in the log).
+   */
   visibleAts?: readonly number[]
+  /** Written by older versions instead of visibleAts: resolved against the queue's delay at replay. */
   queueDelay?: boolean
+  /**
+   * In the order of `queues`: true where the message joins that queue's backlog, a range of the
+   * log its queue reads ahead from instead of holding an object per message (backlog.ts).
+   */
   backlog?: readonly boolean[]
 }
 

@@ -1,6 +1,7 @@
 // What the local store writes down so that a restart rebuilds it. The durable log
 // (store/log/) implements Journal; MemoryJournal keeps nothing.
-import type { Attrs, QueueConfig } from '../../shared/protocol/types.js'
+import type { QueueConfig } from '../../shared/protocol/types.js'
+import type { MessageBody, MessageRecord, Position } from '../queues/records.js'
 
 /**
  * A message as the log sees it: the log notes in `where` which file holds the message's data,
@@ -23,16 +24,10 @@ export interface LogHandle {
 }
 
 /** A place in the log that outlives the process: a segment's number and a byte offset in it. */
-export interface LogPosition {
-  segment: number
-  at: number
-}
+export type LogPosition = Position
 
 /** What a message keeps on disk only in a deep queue: its body and its attrs, read back together. */
-export interface StoredBody {
-  bodyJson: string
-  attrs: Attrs | undefined
-}
+export type StoredBody = MessageBody
 
 /**
  * The messages a record is about, for the log's count of live messages per file: one per queue
@@ -43,35 +38,8 @@ export interface StoredBody {
  */
 export const HELD: unique symbol = Symbol('held')
 
-export interface PublishRecord {
-  type: 'publish'
-  /** Every queue the message went to: one record, so a fan-out is all or nothing. */
-  queues: readonly string[]
-  mid: string
-  bodyJson: string
-  attrs?: Attrs
-  publishedAt: number
-  /** Epoch ms before which it is not delivered (delay). */
-  visibleAt: number
-  group?: string
-  dedupId?: string
-  /** Set when a live message is rewritten by compaction. */
-  receives?: number
-  /** The queue a dead-lettered message died in. */
-  origin?: string
-  /**
-   * A topic fan-out with no delay of its own waits out each queue's default delay: the time each
-   * copy becomes visible, in the order of `queues`, resolved when it was published (replay must
-   * not depend on where a later declare landed in the log).
-   */
-  visibleAts?: readonly number[]
-  /** Written by older versions instead of visibleAts: resolved against the queue's delay at replay. */
-  queueDelay?: boolean
-  /**
-   * In the order of `queues`: true where the message joins that queue's backlog, a range of the
-   * log its queue reads ahead from instead of holding an object per message (backlog.ts).
-   */
-  backlog?: readonly boolean[]
+/** A published message (the engine's MessageRecord, broker/queues/records.ts), with the messages it is about. */
+export interface PublishRecord extends MessageRecord {
   [HELD]?: LogHandle[]
 }
 
