@@ -5,6 +5,7 @@ import type { QueueEngine } from './engine.js'
 import { State, type StoredMessage } from './message.js'
 import type { Queue } from './queue.js'
 import type { BacklogSlot } from './backlog.js'
+import { holdsGroup } from './groups.js'
 import type { MessageRecord } from './records.js'
 
 /** Where `queue` is among the record's queues when the message joins that queue's backlog; else -1. */
@@ -82,18 +83,19 @@ export function placeNew(engine: QueueEngine, records: MessageRecord[], now: num
  * The log refused these messages (their publisher got `unavailable`): they leave their queues,
  * except one already out with a consumer, which is settled as usual (at-least-once).
  */
-export function withdraw(messages: StoredMessage[]): void {
+export function withdraw(engine: QueueEngine, messages: StoredMessage[]): void {
   const reorder = new Set<Queue>()
+  const freed = new Set<Queue>()
   for (const message of messages) {
     const queue = message.queue
-    if (message.state === State.Ready) reorder.add(queue)
-    else if (message.state === State.Delayed) {
-      queue.delayed--
-      queue.settleGroup(message)
+    if (message.state === State.Ready) {
+      reorder.add(queue)
+      message.state = State.Gone
+      message.generation++
+    } else if (message.state === State.Delayed) {
+      leaveDelayed(message, freed)
     } else continue
     queue.published--
-    message.state = State.Gone
-    message.generation++
     queue.letGo(message)
   }
   for (const queue of reorder) {
@@ -101,12 +103,30 @@ export function withdraw(messages: StoredMessage[]): void {
       if (message.state !== State.Gone) queue.pushReady(message, false)
     }
   }
+  for (const queue of freed) engine.dispatch(queue)
+}
+
+/**
+ * A delayed message leaves its queue before its time (a redrive moves it, a refused write
+ * withdraws it): gone, and counted delayed no more. A fifo group it held may deliver again
+ * (PROTOCOL.md §6.10), so its queue joins `freed`: the caller dispatches those once its change
+ * is made, or the group's next message would wait for some other op to set the queue off.
+ */
+export function leaveDelayed(message: StoredMessage, freed: Set<Queue>): void {
+  const queue = message.queue
+  queue.delayed--
+  if (holdsGroup(message)) {
+    queue.settleGroup(message)
+    freed.add(queue)
+  }
+  message.state = State.Gone
+  message.generation++
 }
 
 /** Copies made by a refused redrive leave their queues (they are not in flight). */
-export function withdrawCopies(copies: StoredMessage[]): void {
+export function withdrawCopies(engine: QueueEngine, copies: StoredMessage[]): void {
   for (const copy of copies) copy.queue.published++
-  withdraw(copies)
+  withdraw(engine, copies)
 }
 
 /** The log refused these backlog messages: they never join (their publisher got `unavailable`). */

@@ -127,3 +127,35 @@ t.test('redrive answers once its moves are durable, and refuses unknown queues',
   journal.release()
   t.same((await reply).moved, 1)
 })
+
+/** Resolves with the client's deliveries once it has `count`, or with what came by `ms` from now. */
+async function deliveriesWithin(c: TestClient, count: number, ms: number): Promise<Frame[]> {
+  let timer: NodeJS.Timeout | undefined
+  const deadline = new Promise<void>((resolve) => { timer = setTimeout(resolve, ms) })
+  await Promise.race([c.waitDeliveries(count), deadline])
+  clearTimeout(timer)
+  return c.deliveries
+}
+
+t.test('a redrive of a delayed message that held its fifo group lets the group go on at once', async (t) => {
+  const { c } = await open(t)
+  await c.request({ op: 'declare', queue: 'dead', fifo: true })
+  await c.request({ op: 'declare', queue: 'f', fifo: true, maxReceives: 1, deadLetter: 'dead' })
+  await c.request({ op: 'publish', queue: 'f', body: 'died', group: 'g' })
+  await killAll(c, 'f')
+  // Published into the dead-letter queue itself, after the one that died: it has no origin.
+  await c.request({ op: 'publish', queue: 'dead', body: 'direct', group: 'g' })
+  const [died] = (await c.request({ op: 'receive', queue: 'dead', max: 10 })).messages as Frame[]
+  t.equal(died?.body, 'died')
+  // Nacked with a delay, it holds its group: 'direct' waits behind it.
+  await c.request({ op: 'nack', receipt: died?.receipt, delay: 600 })
+  const consumer = await TestClient.connect(c.socket.remotePort as number)
+  t.teardown(() => consumer.close())
+  t.ok((await consumer.request({ op: 'subscribe', queue: 'dead' })).ok)
+  await consumer.request({ op: 'ping' })
+  t.same(consumer.deliveries, [], 'the group is held')
+
+  t.equal((await c.request({ op: 'redrive', queue: 'dead' })).moved, 1)
+  const got = await deliveriesWithin(consumer, 1, 2000)
+  t.same(got.map((m) => m.body), ['direct'], 'the group goes on with nothing else to set it off')
+})

@@ -5,14 +5,13 @@ import type { Delivery, PeekState } from '../../../shared/protocol/types.js'
 import { HELD, type JournalRecord, type LogHandle } from '../journal.js'
 import type { Queue } from '../../queues/queue.js'
 import { State, type StoredMessage } from '../../queues/message.js'
-import { holdsGroup } from '../../queues/groups.js'
 import { copyKey, messageOf, toDelivery, toRecord } from '../../queues/records.js'
 import { Undo } from '../../queues/undo.js'
 import { removeAll, restore, snapshotHeld } from '../../queues/restore.js'
 import { expireDue } from '../../queues/retention.js'
 import { cancelWaiters } from '../../queues/consumers.js'
 import { movedOut } from '../../queues/apply.js'
-import { backlogIndex, withdrawCopies } from '../../queues/placement.js'
+import { backlogIndex, leaveDelayed, withdrawCopies } from '../../queues/placement.js'
 import { bodyOf, readableBody } from './bodies.js'
 import type { Bindings } from './replay.js'
 import type { LocalStore } from './store.js'
@@ -117,6 +116,7 @@ export function redrive(store: LocalStore, name: string): Promise<number> {
   const { engine, journal } = store
   const queue = engine.existing(name)
   let moved = 0
+  // The targets, and the dead-letter queue when a moved message held a fifo group there.
   const touched = new Set<Queue>()
   const now = engine.clock.now()
   const undo = new Undo()
@@ -134,12 +134,11 @@ export function redrive(store: LocalStore, name: string): Promise<number> {
     if (message.state === State.Ready) {
       // Ready messages sit in the deque; take them all out once, below.
       message.state = State.Gone
+      message.generation++
     } else {
-      queue.delayed--
-      if (holdsGroup(message)) queue.settleGroup(message)
-      message.state = State.Gone
+      // One that held its fifo group frees it: the queue is dispatched below.
+      leaveDelayed(message, touched)
     }
-    message.generation++
     movedOut(message, false)
     const copy = engine.materialize(target, { ...toRecord(message, body.bodyJson, body.attrs), mid: toMid, visibleAt: 0, receives: 0, origin: undefined })
     move[HELD] = [message, copy]
@@ -152,12 +151,12 @@ export function redrive(store: LocalStore, name: string): Promise<number> {
   for (const message of queue.drainReady()) {
     if (message.state !== State.Gone) queue.pushReady(message, false)
   }
-  for (const target of touched) engine.dispatch(target)
+  for (const each of touched) engine.dispatch(each)
   // Refused: the copies not yet taken go, and their originals come back (one already taken
   // stays where it went: at-least-once).
   undo.add(() => {
     const untaken = copies.filter(([, copy]) => copy.state === State.Ready || copy.state === State.Delayed)
-    withdrawCopies(untaken.map(([, copy]) => copy))
+    withdrawCopies(engine, untaken.map(([, copy]) => copy))
     restore(engine, queue, held.filter(({ message }) => untaken.some(([original]) => original === message)))
   })
   return store.afterCommit(undo, moved)

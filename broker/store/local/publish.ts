@@ -48,7 +48,7 @@ export function publish(store: LocalStore, target: PublishTarget, inputs: Publis
     },
     (err: unknown) => {
       forgetDedup(dedupAdded)
-      withdraw(placed)
+      withdraw(engine, placed)
       withdrawSlots(slots)
       undo.run()
       throw err
@@ -85,7 +85,7 @@ function publishToQueue(store: LocalStore, queue: Queue, input: PublishInput, un
       return mids
     },
     (err: unknown) => {
-      withdraw([held])
+      withdraw(engine, [held])
       undo?.run()
       throw err
     },
