@@ -31,8 +31,9 @@ export function ack(engine: QueueEngine, receipts: string[]): number {
 
 /**
  * Answered once what the release wrote (its receive count, a delay) is durable, and only then
- * made: until the commit the message stays in flight, its receipt spent. A refused write leaves
- * it in flight under its receipt (PROTOCOL.md §6.0): nobody was given it meanwhile, and the
+ * made: until the commit the message stays in flight, its receipt spent and its visibility
+ * timeout stopped, so memory ends as the log says. A refused write leaves it in flight under its
+ * receipt, its timeout running again (PROTOCOL.md §6.0): nobody was given it meanwhile, and the
  * `release` record is given up with the refused commit (a confirmed record, store/journal.ts).
  */
 export function nack(engine: QueueEngine, receipt: string, delay: number): Promise<void> {
@@ -45,13 +46,19 @@ function releaseOnceDurable(engine: QueueEngine, message: StoredMessage, receipt
   const lease = message.lease
   const visibleAt = engine.writeRelease(message, delayMs)
   engine.receipts.delete(receipt)
+  // Written, the release is this op's to make: the visibility timeout stops meanwhile, or its own
+  // release (at once) would be undone by a restart, which replays this one (a nack's delay).
+  message.generation++
   return engine.port.durable().then(
     () => {
-      // Unless its visibility timeout ran out meanwhile (and released it).
+      // Unless a purge or a drop took it meanwhile.
       if (message.lease === lease) engine.leaveAndPlace(message, visibleAt)
     },
     (err: unknown) => {
-      if (message.lease === lease) engine.receipts.set(receipt, message)
+      if (message.lease !== lease) throw err
+      // Still in flight under its receipt: its timeout runs again (due now if it ran out meanwhile).
+      engine.receipts.set(receipt, message)
+      engine.timers.add(message.until, message, ++message.generation)
       throw err
     },
   )
