@@ -3,6 +3,7 @@
 // (visible at once) and the log, replayed after a restart, another (delayed by the nack).
 import t from 'tap'
 import { FaultyFs } from '../store/log/fixture.js'
+import { nodeFs } from '../../broker/store/log/fs.js'
 import type { Frame, TestClient } from '../helpers/broker.js'
 import { ManualClock } from '../../shared/clock.js'
 import { durableBroker } from '../trust/inprocess.js'
@@ -25,14 +26,15 @@ class HeldSyncFs extends FaultyFs {
     this.open_?.()
   }
 
-  private readonly syncNow = this.fdatasync
   override fdatasync = async (fd: number): Promise<void> => {
     const gate = this.gate
     if (gate) {
       this.arrived?.()
       await gate
     }
-    return this.syncNow(fd)
+    this.fsyncs++
+    if (this.full) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' })
+    return nodeFs.fdatasync(fd)
   }
 }
 
