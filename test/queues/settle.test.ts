@@ -1,7 +1,7 @@
 // A nack is answered once what it wrote is durable, and the release is made then (settle.ts):
 // the visibility timeout must not release the message meanwhile, or memory would hold it one way
 // (visible at once) and the log, replayed after a restart, another (delayed by the nack).
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { FaultyFs } from '../store/log/fixture.js'
 import { nodeFs } from '../../broker/store/log/fs.js'
 import type { Frame, TestClient } from '../helpers/broker.js'
@@ -49,7 +49,11 @@ async function counts(c: TestClient): Promise<Frame> {
   return { ready, inflight, delayed }
 }
 
-t.test('a nack with a delay wins over a visibility timeout that runs out while it commits, now and after a restart', async (t) => {
+/**
+ * A delivery (visibility timeout 30 s) nacked with a 600 s delay, its records written and their
+ * fsync held while the clock passes the visibility deadline; the fsync is not yet released.
+ */
+async function nackPastDeadline(t: Test) {
   const clock = new ManualClock()
   const broker = durableBroker(t, { clock })
   const fs = new HeldSyncFs()
@@ -58,12 +62,15 @@ t.test('a nack with a delay wins over a visibility timeout that runs out while i
   await ok(c, { op: 'declare', queue: 'work', visibilityTimeout: 30 })
   await ok(c, { op: 'publish', queue: 'work', body: 'job' })
   const [got] = (await ok(c, { op: 'receive', queue: 'work' })).messages as Frame[]
-
   const held = fs.hold()
   c.send({ op: 'nack', id: 7, receipt: got?.receipt, delay: 600 })
   await held
-  // The nack's records are written, their fsync not done: the visibility deadline passes.
   clock.advance(31_000)
+  return { clock, broker, fs, first, c, receipt: got?.receipt }
+}
+
+t.test('a nack with a delay wins over a visibility timeout that runs out while it commits, now and after a restart', async (t) => {
+  const { clock, broker, fs, first, c } = await nackPastDeadline(t)
   fs.release()
   t.same(await c.reply(), { id: 7, ok: true }, 'the nack is answered')
   t.same(await counts(c), { ready: 0, inflight: 0, delayed: 1 }, 'delayed by the nack, as its reply said')
@@ -78,26 +85,14 @@ t.test('a nack with a delay wins over a visibility timeout that runs out while i
 })
 
 t.test('a refused nack leaves the visibility timeout to release the message, once its deadline passed meanwhile', async (t) => {
-  const clock = new ManualClock()
-  const broker = durableBroker(t, { clock })
-  const fs = new HeldSyncFs()
-  const first = await broker.open(fs)
-  const c = first.client
-  await ok(c, { op: 'declare', queue: 'work', visibilityTimeout: 30 })
-  await ok(c, { op: 'publish', queue: 'work', body: 'job' })
-  const [got] = (await ok(c, { op: 'receive', queue: 'work' })).messages as Frame[]
-
-  const held = fs.hold()
-  c.send({ op: 'nack', id: 7, receipt: got?.receipt, delay: 600 })
-  await held
-  clock.advance(31_000)
+  const { clock, broker, fs, first, c, receipt } = await nackPastDeadline(t)
   fs.full = true
   fs.release()
   t.equal((await c.reply()).error?.code, 'unavailable', 'the nack is refused')
   // Its deadline is behind it: the timeout releases it as soon as it runs again.
   clock.advance(1)
   t.same(await counts(c), { ready: 1, inflight: 0, delayed: 0 }, 'visible at once, not delayed')
-  t.equal((await c.request({ op: 'ack', receipt: got?.receipt })).error?.code, 'unknown_receipt', 'its receipt ran out')
+  t.equal((await c.request({ op: 'ack', receipt })).error?.code, 'unknown_receipt', 'its receipt ran out')
   fs.full = false
   for (let i = 0; i < 500 && !first.store.healthy(); i++) await new Promise((resolve) => setTimeout(resolve, 10))
   await first.stop()
