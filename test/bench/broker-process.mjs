@@ -2,6 +2,7 @@
 // from /proc), stopped. The same command line the peers harness uses, port 0 read from the log.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -63,4 +64,16 @@ export async function startBroker({ data, args = [], nodeArgs = [], env = {} } =
       if (!keep) rmSync(dir, { recursive: true, force: true })
     },
   }
+}
+
+/** A port nothing listens on now (the kernel's pick for port 0, released again). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address()
+      server.close(() => resolve(port))
+    })
+  })
 }

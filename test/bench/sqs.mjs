@@ -6,11 +6,10 @@
 // `--fsync always`); fauxqs keeps everything in memory. `null`, only when named in --only, is a
 // child process that answers without doing anything (sqs-null-server.mjs): the client's own ceiling.
 import { spawn } from 'node:child_process'
-import { createServer } from 'node:net'
 import { parseArgs } from 'node:util'
 import { buildApp } from 'fauxqs'
 import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs'
-import { startBroker } from './broker-process.mjs'
+import { freePort, startBroker } from './broker-process.mjs'
 
 const { values } = parseArgs({
   options: {
@@ -30,16 +29,6 @@ const cfg = {
 }
 const targets = (values.only ?? 'hubq,fauxqs').split(',')
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 function client(endpoint) {
   return new SQSClient({ endpoint, region: 'us-east-1', maxAttempts: 3, credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } })

@@ -3,9 +3,9 @@
 // Peak RSS is VmHWM summed over the server's process tree; CPU is user + system of that tree.
 import { spawn, execFileSync } from 'node:child_process'
 import { accessSync, constants, createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { connect, createServer } from 'node:net'
+import { connect } from 'node:net'
 import { delimiter, join } from 'node:path'
-import { BIN } from '../broker-process.mjs'
+import { BIN, freePort } from '../broker-process.mjs'
 
 const APT = 'apt-get install -y redis-server beanstalkd rabbitmq-server nats-server'
 const RABBITMQ_SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server'
@@ -104,17 +104,6 @@ export function versions() {
   }
 }
 
-/** A port nothing listens on now (the kernel's pick for port 0, released again). */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address()
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 const canConnect = (port) => new Promise((resolve) => {
   const socket = connect({ port, host: '127.0.0.1' })

@@ -1,14 +1,10 @@
 // beanstalkd over its text protocol on node:net: `put 1024 0 600 <bytes>` per message (INSERTED
 // is the confirm), a window of pipelined `reserve`s, and `delete` of each job as its ack. The
 // commands of one event-loop turn go out in one write.
-import { connect as tcp } from 'node:net'
+import { connections, dial } from './connections.mjs'
 
 async function connect(port) {
-  const socket = tcp({ port, host: '127.0.0.1', noDelay: true })
-  await new Promise((resolve, reject) => {
-    socket.once('connect', resolve)
-    socket.once('error', reject)
-  })
+  const socket = await dial(port)
   const waiting = []
   let buf = Buffer.alloc(0)
   socket.on('data', (chunk) => {
@@ -51,21 +47,16 @@ async function connect(port) {
 }
 
 export async function open({ port, window }) {
-  const connections = []
-  const connection = async () => {
-    const c = await connect(port)
-    connections.push(c)
-    return c
-  }
+  const pool = connections(() => connect(port))
   return {
     async producer() {
-      const c = await connection()
+      const c = await pool.open()
       return { publish: (payload) => c.put(payload) }
     },
     // A waiting `reserve` holds up every later command on its connection, and only the
     // connection that reserved a job may delete it: never ask for more jobs than will come.
     async consumer(onMessage, expected) {
-      const c = await connection()
+      const c = await pool.open()
       let asked = 0
       let lastDelete = Promise.resolve()
       const next = () => {
@@ -80,6 +71,6 @@ export async function open({ port, window }) {
       for (let i = 0; i < window; i++) next()
       return { settled: () => lastDelete }
     },
-    close: () => Promise.all(connections.map((c) => c.close())),
+    close: pool.close,
   }
 }

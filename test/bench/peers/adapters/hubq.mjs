@@ -3,17 +3,13 @@
 // message (body: base64), confirmed by its reply; `subscribe` with prefetch = window; the acks of
 // one event-loop turn go out as one `ack {receipts}` frame. `npm run bench` drives the project's
 // own Producer and Consumer instead.
-import { connect as tcp } from 'node:net'
+import { connections, dial } from './connections.mjs'
 import { encodeFrame, FrameDecoder } from '../../../../dist/shared/protocol/codec.js'
 
 const QUEUE = 'bench'
 
 async function connect(port) {
-  const socket = tcp({ port, host: '127.0.0.1', noDelay: true })
-  await new Promise((resolve, reject) => {
-    socket.once('connect', resolve)
-    socket.once('error', reject)
-  })
+  const socket = await dial(port)
   const decoder = new FrameDecoder(16 * 1024 * 1024 - 1)
   // Replies come back in request order (PROTOCOL.md §2), so a FIFO of waiters matches them.
   const waiting = []
@@ -47,20 +43,15 @@ async function connect(port) {
 }
 
 export async function open({ port, window }) {
-  const connections = []
-  const connection = async () => {
-    const c = await connect(port)
-    connections.push(c)
-    return c
-  }
-  await (await connection()).request({ op: 'declare', queue: QUEUE, visibilityTimeout: 600 })
+  const pool = connections(() => connect(port))
+  await (await pool.open()).request({ op: 'declare', queue: QUEUE, visibilityTimeout: 600 })
   return {
     async producer() {
-      const c = await connection()
+      const c = await pool.open()
       return { publish: (payload) => c.request({ op: 'publish', queue: QUEUE, body: payload.toString('base64') }) }
     },
     async consumer(onMessage) {
-      const c = await connection()
+      const c = await pool.open()
       let receipts = []
       let lastAck = Promise.resolve()
       const flush = () => {
@@ -74,6 +65,6 @@ export async function open({ port, window }) {
       await c.request({ op: 'subscribe', queue: QUEUE, prefetch: window })
       return { settled: () => lastAck }
     },
-    close: () => Promise.all(connections.map((c) => c.close())),
+    close: pool.close,
   }
 }

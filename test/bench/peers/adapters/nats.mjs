@@ -2,6 +2,7 @@
 // PubAck is the confirm), a durable pull consumer with explicit acks, max_ack_pending = window,
 // read with `consume({ max_messages: window })`.
 import { clientModule } from './client-module.mjs'
+import { connections } from './connections.mjs'
 
 const STREAM = 'BENCH'
 const SUBJECT = 'bench'
@@ -9,22 +10,17 @@ const DURABLE = 'c1'
 
 export async function open({ port, window }) {
   const { connect, AckPolicy, RetentionPolicy, StorageType } = await clientModule('nats')
-  const connections = []
-  const connection = async () => {
-    const c = await connect({ servers: `127.0.0.1:${port}` })
-    connections.push(c)
-    return c
-  }
-  const manager = await (await connection()).jetstreamManager()
+  const pool = connections(() => connect({ servers: `127.0.0.1:${port}` }))
+  const manager = await (await pool.open()).jetstreamManager()
   await manager.streams.add({ name: STREAM, subjects: [SUBJECT], storage: StorageType.File, retention: RetentionPolicy.Workqueue })
   await manager.consumers.add(STREAM, { durable_name: DURABLE, ack_policy: AckPolicy.Explicit, max_ack_pending: window })
   return {
     async producer() {
-      const js = (await connection()).jetstream()
+      const js = (await pool.open()).jetstream()
       return { publish: (payload) => js.publish(SUBJECT, payload) }
     },
     async consumer(onMessage, expected) {
-      const c = await connection()
+      const c = await pool.open()
       const messages = await (await c.jetstream().consumers.get(STREAM, DURABLE)).consume({ max_messages: window })
       const read = async () => {
         let got = 0
@@ -38,6 +34,6 @@ export async function open({ port, window }) {
       // Acks have no reply; flush() is a PING/PONG round trip behind them.
       return { settled: () => c.flush() }
     },
-    close: () => Promise.all(connections.map((c) => c.close().catch(() => {}))),
+    close: pool.close,
   }
 }

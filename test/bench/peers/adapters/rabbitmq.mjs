@@ -1,29 +1,25 @@
 // RabbitMQ through amqplib: a durable classic queue, persistent messages on a confirm channel
 // (the broker's confirm is the publish's), `prefetch(window)` and one `ack` per message.
 import { clientModule } from './client-module.mjs'
+import { connections } from './connections.mjs'
 
 const QUEUE = 'bench'
 
 export async function open({ port, window }) {
   const amqp = (await clientModule('amqplib')).default
   const url = `amqp://guest:guest@127.0.0.1:${port}`
-  const connections = []
-  const connection = async () => {
-    const c = await amqp.connect(url)
-    connections.push(c)
-    return c
-  }
-  await (await (await connection()).createChannel()).assertQueue(QUEUE, { durable: true })
+  const pool = connections(() => amqp.connect(url))
+  await (await (await pool.open()).createChannel()).assertQueue(QUEUE, { durable: true })
   return {
     async producer() {
-      const channel = await (await connection()).createConfirmChannel()
+      const channel = await (await pool.open()).createConfirmChannel()
       return {
         publish: (payload) => new Promise((resolve, reject) =>
           channel.sendToQueue(QUEUE, payload, { persistent: true }, (err) => (err ? reject(err) : resolve()))),
       }
     },
     async consumer(onMessage) {
-      const channel = await (await connection()).createChannel()
+      const channel = await (await pool.open()).createChannel()
       await channel.prefetch(window)
       await channel.consume(QUEUE, (message) => {
         onMessage(message.content)
@@ -32,6 +28,6 @@ export async function open({ port, window }) {
       // An ack has no reply; a synchronous method on the same channel is answered after them.
       return { settled: () => channel.checkQueue(QUEUE) }
     },
-    close: () => Promise.all(connections.map((c) => c.close().catch(() => {}))),
+    close: pool.close,
   }
 }

@@ -2,7 +2,7 @@
 // message; a consumer group read with `XREADGROUP COUNT <window> BLOCK 0`, one read outstanding,
 // and one `XACK` per batch read. The commands of one event-loop turn go out in one write, as
 // ioredis's auto-pipelining does.
-import { connect as tcp } from 'node:net'
+import { connections, dial } from './connections.mjs'
 
 const STREAM = 'bench'
 const GROUP = 'g'
@@ -56,11 +56,7 @@ function parse(buf, at) {
 }
 
 async function connect(port) {
-  const socket = tcp({ port, host: '127.0.0.1', noDelay: true })
-  await new Promise((resolve, reject) => {
-    socket.once('connect', resolve)
-    socket.once('error', reject)
-  })
+  const socket = await dial(port)
   const waiting = []
   let buf = Buffer.alloc(0)
   socket.on('data', (chunk) => {
@@ -102,20 +98,15 @@ async function connect(port) {
 }
 
 export async function open({ port, window }) {
-  const connections = []
-  const connection = async () => {
-    const c = await connect(port)
-    connections.push(c)
-    return c
-  }
-  await (await connection()).call('XGROUP', 'CREATE', STREAM, GROUP, '$', 'MKSTREAM')
+  const pool = connections(() => connect(port))
+  await (await pool.open()).call('XGROUP', 'CREATE', STREAM, GROUP, '$', 'MKSTREAM')
   return {
     async producer() {
-      const c = await connection()
+      const c = await pool.open()
       return { publish: (payload) => c.call('XADD', STREAM, '*', 'd', payload) }
     },
     async consumer(onMessage, expected) {
-      const c = await connection()
+      const c = await pool.open()
       let got = 0
       let lastAck = Promise.resolve()
       const read = async () => {
@@ -137,6 +128,6 @@ export async function open({ port, window }) {
       })
       return { settled: () => lastAck }
     },
-    close: () => Promise.all(connections.map((c) => c.close())),
+    close: pool.close,
   }
 }
