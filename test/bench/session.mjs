@@ -14,7 +14,9 @@ const { Session } = await import(join(root, 'dist/broker/session.js'))
 const { routes } = await import(join(root, 'dist/broker/handlers/index.js'))
 const { DEFAULT_LIMITS } = await import(join(root, 'dist/shared/protocol/requests.js'))
 const { silentLogger } = await import(join(root, 'dist/shared/logger.js'))
-const { nextMessageId } = await import(join(root, 'dist/broker/store/local/message-ids.js'))
+// Message ids live with the queue engine (broker/queues/); an older checkout kept them in the store.
+const { nextMessageId } = await import(join(root, 'dist/broker/queues/message-ids.js'))
+  .catch(() => import(join(root, 'dist/broker/store/local/message-ids.js')))
 
 const n = Number(process.env.N ?? 300_000)
 const stream = new Duplex({
