@@ -33,10 +33,10 @@ export async function createStore(
   config: StoreSettings, _log: Logger, options: { fsyncObserver?: { onFsync(seconds: number): void }; clock?: Clock } = {},
 ): Promise<MessageStore> {
   if (config.backend === 'local') {
-    const { clock, ...logOptions } = options
+    const { clock } = options
     const journal = config.data === MEMORY_DATA
       ? new MemoryJournal()
-      : new LogJournal({ dir: config.data, fsync: config.fsync, log: _log, ...logOptions })
+      : new LogJournal({ dir: config.data, fsync: config.fsync, log: _log, ...options })
     return new LocalStore({
       journal, maxQueues: config.limits.maxQueues, bodiesInMemory: config.bodiesInMemory, ...(clock ? { clock } : {}),
     })

@@ -2,6 +2,7 @@
 // messages rewritten at the head), and on a full disk the active segment closed early so that it
 // can go too. What to collect and when is decided in collection.ts; this runs it, one step at a
 // time as the writer's task, in the crash-safe order write, fsync, unlink, fsync dir.
+import type { Clock } from '../../../shared/clock.js'
 import type { Logger } from '../../../shared/logger.js'
 import type { LiveView } from '../journal.js'
 import { Batch } from './batch.js'
@@ -31,13 +32,14 @@ export class Collector {
   constructor(
     private readonly host: CollectorHost, private readonly files: SegmentFiles, private readonly space: Space,
     private readonly bodies: BodyReader | undefined, private readonly log: Logger, private readonly segmentBytes: number,
+    private readonly clock: Clock,
   ) {}
 
   /** Whether a collection step is due (collection.ts). */
   due(): boolean {
     return collectable({
       segments: this.files.list, segmentBytes: this.segmentBytes, diskFull: this.space.diskFull, tight: this.space.tight, compactAfter: this.compactAfter,
-    }, Date.now())
+    }, this.clock.now())
   }
 
   /** One step of collection; true when it did something and another step may be due. */
@@ -72,7 +74,7 @@ export class Collector {
     // count has not caught up), the store does not hold one the log counts, or a body cannot be
     // read: its data must stay where it is for now. The counts are compared before any body is read.
     const later = (): boolean => {
-      this.compactAfter = Date.now() + 1000
+      this.compactAfter = this.clock.now() + 1000
       return false
     }
     if (held.length !== oldest.live) return later()

@@ -1,6 +1,7 @@
 // When the writer fsyncs, beyond the fsync of a batch a commit() waits on under `always`: every
 // so often under `interval`, soon after a write nobody waited on under `always`, and when a
 // commit() finds everything written but not yet synced.
+import type { Clock } from '../../../shared/clock.js'
 import { Batch } from './batch.js'
 import type { FsyncPolicy } from './policy.js'
 
@@ -18,19 +19,22 @@ export class SyncSchedule {
   due = false
   /** Commits that found everything written but not yet fsynced: settled by the next sync. */
   private waiter: Batch | undefined
-  private intervalTimer: NodeJS.Timeout | undefined
+  private intervalTimer: unknown
   /** Under `always`: the fsync due for a write nobody waited on (see UNWAITED_SYNC_MS). */
-  private lazyTimer: NodeJS.Timeout | undefined
+  private lazyTimer: unknown
 
-  /** `schedule` starts the writer. */
-  constructor(private readonly policy: FsyncPolicy, private readonly schedule: () => void) {}
+  /** `schedule` starts the writer; `clock` runs the timers. */
+  constructor(private readonly policy: FsyncPolicy, private readonly schedule: () => void, private readonly clock: Clock) {}
 
   /** Once the log is open: under `interval`, an fsync every so often. */
   start(): void {
     const policy = this.policy
     if (policy.mode !== 'interval') return
-    this.intervalTimer = setInterval(() => this.dueNow(), policy.ms)
-    this.intervalTimer.unref()
+    const tick = (): void => {
+      this.intervalTimer = this.clock.setTimeout(tick, policy.ms)
+      this.dueNow()
+    }
+    this.intervalTimer = this.clock.setTimeout(tick, policy.ms)
   }
 
   /** A batch is written: whether it is fsynced before it settles (`waited`: a commit() waits on it). */
@@ -41,8 +45,8 @@ export class SyncSchedule {
   /** A batch was written and not fsynced: under `always`, its fsync rides along with the next waited batch, or comes by a timer. */
   unsynced(closing: boolean): void {
     this.dirty = true
-    if (this.policy.mode !== 'always' || this.lazyTimer || closing) return
-    this.lazyTimer = setTimeout(() => {
+    if (this.policy.mode !== 'always' || this.lazyTimer !== undefined || closing) return
+    this.lazyTimer = this.clock.setTimeout(() => {
       this.lazyTimer = undefined
       if (this.dirty) this.dueNow()
     }, UNWAITED_SYNC_MS)
@@ -64,8 +68,10 @@ export class SyncSchedule {
   }
 
   stop(): void {
-    if (this.intervalTimer) clearInterval(this.intervalTimer)
-    if (this.lazyTimer) clearTimeout(this.lazyTimer)
+    if (this.intervalTimer !== undefined) this.clock.clearTimeout(this.intervalTimer)
+    if (this.lazyTimer !== undefined) this.clock.clearTimeout(this.lazyTimer)
+    this.intervalTimer = undefined
+    this.lazyTimer = undefined
   }
 
   private dueNow(): void {

@@ -10,6 +10,7 @@
 //   live-index.ts   live messages per segment: the one reading of what records do to them
 //   recovery.ts     start-up: the segments read back, torn tails cut, damage reported
 //   body-reader.ts, scan.ts  bodies read back one by one, and a backlog read ahead in chunks
+import { systemClock, type Clock } from '../../../shared/clock.js'
 import { HubqError } from '../../../shared/errors.js'
 import { silentLogger, type Logger } from '../../../shared/logger.js'
 import type { FsyncPolicy } from './policy.js'
@@ -43,6 +44,8 @@ export interface LogJournalOptions {
   retryMs?: number
   /** Told how long each fsync a commit waited for took (the metrics histogram). */
   fsyncObserver?: { onFsync(seconds: number): void }
+  /** Runs the log's timers (fsync schedule, retry after a failed write); the system clock by default. */
+  clock?: Clock
 }
 
 export class LogJournal implements Journal {
@@ -76,6 +79,7 @@ export class LogJournal implements Journal {
     this.checkpoints = new Checkpointer(fs, dir, log, this.files, bodies, segmentBytes)
     this.writer = new Writer({
       fs, batchFs: batchFs(fs), log, policy, segmentBytes, retryMs: options.retryMs ?? 1000, fsyncObserver: options.fsyncObserver,
+      clock: options.clock ?? systemClock,
       files: this.files, index: this.index, space: this.space, checkpoints: this.checkpoints, bodies,
     })
     this.readBody = bodies ? (handle) => (this.writer.closed ? undefined : bodies.bodyAt(handle)) : undefined

@@ -10,6 +10,7 @@
 // Driven by callbacks rather than an async loop: a batch is written every turn or two under
 // steady traffic, and an async function per step costs a promise and a suspended frame each
 // (young garbage that shows up as scavenge pauses in delivery latency).
+import type { Clock } from '../../../shared/clock.js'
 import { HubqError } from '../../../shared/errors.js'
 import type { Logger } from '../../../shared/logger.js'
 import type { JournalRecord, LiveView } from '../journal.js'
@@ -35,6 +36,8 @@ export interface WriterParts {
   segmentBytes: number
   /** After a failed write, how soon to try again without waiting for new traffic. */
   retryMs: number
+  /** Runs the writer's timers (the fsync schedule's, the retry) and tells collection the time. */
+  clock: Clock
   /** Told how long each fsync a commit waited for took (the metrics histogram). */
   fsyncObserver: { onFsync(seconds: number): void } | undefined
   files: SegmentFiles
@@ -63,13 +66,13 @@ export class Writer implements CollectorHost {
   private syncBegan = 0
   /** A task: find out whether a failing disk writes again. */
   private probeDue = false
-  private retryTimer: NodeJS.Timeout | undefined
+  private retryTimer: unknown
   private readonly syncs: SyncSchedule
   private readonly collector: Collector
 
   constructor(private readonly parts: WriterParts) {
-    this.syncs = new SyncSchedule(parts.policy, () => this.schedule())
-    this.collector = new Collector(this, parts.files, parts.space, parts.bodies, parts.log, parts.segmentBytes)
+    this.syncs = new SyncSchedule(parts.policy, () => this.schedule(), parts.clock)
+    this.collector = new Collector(this, parts.files, parts.space, parts.bodies, parts.log, parts.segmentBytes, parts.clock)
   }
 
   append(record: JournalRecord): void {
@@ -98,7 +101,7 @@ export class Writer implements CollectorHost {
   async finish(): Promise<boolean> {
     this.closing = true
     this.syncs.stop()
-    if (this.retryTimer) clearTimeout(this.retryTimer)
+    if (this.retryTimer !== undefined) this.parts.clock.clearTimeout(this.retryTimer)
     while (this.busy || (this.pending.size > 0 && this.parts.space.failure === undefined)) {
       this.pump()
       await this.whenIdle()
@@ -371,8 +374,8 @@ export class Writer implements CollectorHost {
 
   /** Tries again after retryMs without waiting for new traffic, so health comes back by itself. */
   armRetry(): void {
-    if (this.retryTimer || this.closing) return
-    this.retryTimer = setTimeout(() => {
+    if (this.retryTimer !== undefined || this.closing) return
+    this.retryTimer = this.parts.clock.setTimeout(() => {
       this.retryTimer = undefined
       if (this.parts.space.failure !== undefined) {
         this.pending.fresh = true
@@ -383,7 +386,6 @@ export class Writer implements CollectorHost {
       if (this.parts.space.tight) this.parts.space.reserveDue = true
       this.schedule()
     }, this.parts.retryMs)
-    this.retryTimer.unref()
   }
 
   /** Tight: the batch's confirmed records are refused at once (their senders get `unavailable`); its bookkeeping goes on. */

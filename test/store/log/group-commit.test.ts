@@ -5,6 +5,7 @@ import { tempDir } from '../../helpers/broker.js'
 import { nodeFs, type LogFs } from '../../../broker/store/log/fs.js'
 import { openJournal, publishRecord } from './fixture.js'
 import { UNWAITED_SYNC_MS } from '../../../broker/store/log/journal.js'
+import { ManualClock } from '../../../shared/clock.js'
 
 /** The node file system, counting writes and fsyncs; fsyncs can be held until released. */
 function gatedFs() {
@@ -55,14 +56,15 @@ function gatedFs() {
   }
 }
 
-/** A journal in a fresh folder on a gated file system; closed and removed at teardown. */
+/** A journal in a fresh folder on a gated file system, its timers on a ManualClock; closed and removed at teardown. */
 async function gatedJournal(t: { teardown(fn: () => unknown): void }) {
   const dir = tempDir()
   t.teardown(() => dir.remove())
   const gate = gatedFs()
-  const { journal } = await openJournal(dir.path, { fs: gate.fs })
+  const clock = new ManualClock()
+  const { journal } = await openJournal(dir.path, { fs: gate.fs, clock })
   t.teardown(() => journal.close())
-  return { gate, journal }
+  return { gate, journal, clock }
 }
 
 t.test('appends in one turn share one write and one fsync', async (t) => {
@@ -106,21 +108,22 @@ t.test('appends arriving during an fsync go into the next batch, and a commit wa
 })
 
 t.test('fsync interval and off confirm after the write; interval fsyncs on its timer', async (t) => {
-  for (const policy of [{ mode: 'off' as const }, { mode: 'interval' as const, ms: 5 }]) {
+  for (const policy of [{ mode: 'off' as const }, { mode: 'interval' as const, ms: 50 }]) {
     const dir = tempDir()
     t.teardown(() => dir.remove())
     const gate = gatedFs()
-    const { journal } = await openJournal(dir.path, { fs: gate.fs, fsync: policy })
+    const clock = new ManualClock()
+    const { journal } = await openJournal(dir.path, { fs: gate.fs, fsync: policy, clock })
     const start = { ...gate.counts }
     gate.hold()
     journal.append(publishRecord(1))
     await journal.commit()
     t.equal(gate.counts.writes - start.writes, 1, `${policy.mode}: written`)
     if (policy.mode === 'interval') {
-      // The journal's timer does not hold the process open (the server does): this one stands in.
-      const keepAlive = setTimeout(() => undefined, 10_000)
-      await gate.nextHeld()
-      clearTimeout(keepAlive)
+      t.equal(gate.counts.fsyncs - start.fsyncs, 0, 'interval: not fsynced before its time')
+      const held = gate.nextHeld()
+      clock.advance(policy.ms)
+      await held
       t.equal(gate.counts.fsyncs - start.fsyncs, 1, 'interval: the timer fsyncs what was written')
     } else {
       t.equal(gate.counts.fsyncs - start.fsyncs, 0, 'off: no fsync')
@@ -148,7 +151,7 @@ t.test('a batch nobody waits on is written now and fsynced with the next waited 
 })
 
 t.test('commit() after an unwaited write fsyncs it; otherwise a timer does', async (t) => {
-  const { gate, journal } = await gatedJournal(t)
+  const { gate, journal, clock } = await gatedJournal(t)
   const start = { ...gate.counts }
   const written = gate.nextWritten()
   journal.append({ type: 'topic', topic: 't' })
@@ -160,8 +163,14 @@ t.test('commit() after an unwaited write fsyncs it; otherwise a timer does', asy
   t.equal(gate.counts.fsyncs - start.fsyncs, 1, 'and then has nothing left to fsync')
   gate.hold()
   const arrived = gate.nextHeld()
+  const writtenU = gate.nextWritten()
   journal.append({ type: 'topic', topic: 'u' })
+  await writtenU
+  clock.advance(UNWAITED_SYNC_MS - 1)
+  await new Promise((resolve) => setImmediate(resolve))
+  t.equal(gate.counts.fsyncs - start.fsyncs, 1, 'written, and not fsynced before UNWAITED_SYNC_MS')
+  clock.advance(1)
   await arrived
   gate.release()
-  t.equal(gate.counts.fsyncs - start.fsyncs, 2, `an unwaited write is fsynced within UNWAITED_SYNC_MS (${UNWAITED_SYNC_MS} ms) without any commit()`)
+  t.equal(gate.counts.fsyncs - start.fsyncs, 2, `an unwaited write is fsynced UNWAITED_SYNC_MS (${UNWAITED_SYNC_MS} ms) after it, without any commit()`)
 })
