@@ -194,6 +194,8 @@ t.test('FIFO topic to FIFO queues: groups in order, dedup by id and content, Seq
   await subscribed(sns, sqs, TopicArn as string, 'raw.fifo', { RawMessageDelivery: 'true' })
   await subscribed(sns, sqs, TopicArn as string, 'wrapped.fifo')
   t.match(await err(sns.send(new PublishCommand({ TopicArn, Message: 'x' }))), { name: 'InvalidParameterException', message: /MessageGroupId/ })
+  t.match(await err(sns.send(new PublishCommand({ TopicArn, Message: 'x', MessageGroupId: 'a b' }))), { name: 'InvalidParameterException', message: /MessageGroupId/ }, 'a group id is printable ASCII without spaces')
+  t.match(await err(sns.send(new PublishCommand({ TopicArn, Message: 'x', MessageGroupId: 'g', MessageDeduplicationId: 'd'.repeat(129) }))), { name: 'InvalidParameterException', message: /MessageDeduplicationId/ }, 'a dedup id is at most 128 characters')
   const a1 = await sns.send(new PublishCommand({ TopicArn, Message: 'a1', MessageGroupId: 'a' }))
   const dup = await sns.send(new PublishCommand({ TopicArn, Message: 'a1', MessageGroupId: 'a' }))
   t.equal(dup.MessageId, a1.MessageId, 'the same body within 5 minutes is a duplicate (content-based)')

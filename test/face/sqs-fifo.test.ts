@@ -14,6 +14,8 @@ t.test('fifo queues: order within a group, dedup, ContentBasedDeduplication, Seq
   t.same(attrs.Attributes, { FifoQueue: 'true', ContentBasedDeduplication: 'true' })
   t.match(await err(sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'x' }))), { name: 'MissingParameter' })
   t.match(await err(sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'x', MessageGroupId: 'g', DelaySeconds: 1 }))), { name: 'InvalidParameterValue' })
+  t.match(await err(sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'x', MessageGroupId: 'a b' }))), { name: 'InvalidParameterValue', message: /MessageGroupId/ }, 'a group id is printable ASCII without spaces')
+  t.match(await err(sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'x', MessageGroupId: 'g', MessageDeduplicationId: 'd'.repeat(129) }))), { name: 'InvalidParameterValue', message: /MessageDeduplicationId/ }, 'a dedup id is at most 128 characters')
   const a1 = await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'a1', MessageGroupId: 'a' }))
   const a1again = await sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: 'a1', MessageGroupId: 'a' }))
   t.equal(a1again.MessageId, a1.MessageId, 'the same body within 5 minutes is a duplicate (content-based)')

@@ -8,6 +8,7 @@ import type { Attrs, PublishInput } from '../../../shared/protocol/types.js'
 import { arn, type Caller } from '../caller.js'
 import { memo, type Action, type Call } from '../context.js'
 import { AwsError, snsInvalidParameter } from '../errors.js'
+import { fifoKeys, type FifoKeyErrors } from '../fifo-keys.js'
 import { optList, optString, type Input, type Output } from '../params.js'
 import type { TopicMeta } from '../state.js'
 import { batchEntries, failed, type Failed } from '../sqs/batch.js'
@@ -21,7 +22,13 @@ import { facedSubscriptions, isRaw, policyOf, scopeOf } from './subscription.js'
 import { existingTopic, isFifoTopic } from './topic.js'
 
 const MAX_BYTES = 262_144
-const GROUP = /^[!-~]{1,128}$/
+const SNS_KEY_ERRORS: FifoKeyErrors = {
+  badGroup: () => snsInvalidParameter('Invalid parameter: MessageGroupId Reason: 1 to 128 printable ASCII characters'),
+  groupRequired: () => snsInvalidParameter('Invalid parameter: The MessageGroupId parameter is required for FIFO topics'),
+  badDedup: () => snsInvalidParameter('Invalid parameter: MessageDeduplicationId Reason: 1 to 128 printable ASCII characters'),
+  dedupNotAllowed: () => snsInvalidParameter('Invalid parameter: MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type'),
+  dedupRequired: () => snsInvalidParameter('Invalid parameter: The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly'),
+}
 /** A fifo topic drops a repeated MessageDeduplicationId within 5 minutes, as SNS does. */
 const DEDUP_MS = 5 * 60_000
 const PLACEHOLDER_MID = '00000000-0000-7000-8000-000000000000'
@@ -74,24 +81,9 @@ function prepare(entry: Input, name: string, meta: TopicMeta, limits: Call['face
   }
   if (size > MAX_BYTES) throw snsInvalidParameter(`Invalid parameter: Message too long: ${size} bytes with its attributes, at most ${MAX_BYTES}`)
   const fifo = isFifoTopic(name)
-  const group = optString(entry, 'MessageGroupId')
-  if (group !== undefined) {
-    if (!GROUP.test(group)) throw snsInvalidParameter('Invalid parameter: MessageGroupId Reason: 1 to 128 printable ASCII characters')
-    prepared.group = group
-  } else if (fifo) {
-    throw snsInvalidParameter('Invalid parameter: The MessageGroupId parameter is required for FIFO topics')
-  }
-  const dedup = optString(entry, 'MessageDeduplicationId')
-  if (dedup !== undefined) {
-    if (!fifo) throw snsInvalidParameter('Invalid parameter: MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type')
-    if (!GROUP.test(dedup)) throw snsInvalidParameter('Invalid parameter: MessageDeduplicationId Reason: 1 to 128 printable ASCII characters')
-    prepared.dedupId = dedup
-  } else if (fifo) {
-    if (meta.attributes.ContentBasedDeduplication !== 'true') {
-      throw snsInvalidParameter('Invalid parameter: The topic should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly')
-    }
-    prepared.dedupId = createHash('sha256').update(raw, 'utf8').digest('hex')
-  }
+  const { group, dedupId } = fifoKeys(entry, fifo, meta.attributes.ContentBasedDeduplication === 'true', raw, SNS_KEY_ERRORS)
+  if (group !== undefined) prepared.group = group
+  if (dedupId !== undefined) prepared.dedupId = dedupId
   checkMessageSize(bodyJsonOf(message), prepared.attrs, limits)
   return prepared
 }

@@ -1,11 +1,11 @@
 // SendMessage and SendMessageBatch: an SQS message becomes a hubq publish to the queue
 // (PROTOCOL.md §12 "Bodies and attributes"); confirmed once the store says it is durable.
-import { createHash } from 'node:crypto'
 import type { PublishInput } from '../../../shared/protocol/types.js'
 import { messageSize, type Limits } from '../../../shared/protocol/requests.js'
 import type { Action, Call } from '../context.js'
 import { batchRequestTooLong, invalidParameterValue, missingParameter } from '../errors.js'
-import { optInt, optString, type Input, type Output } from '../params.js'
+import { fifoKeys, type FifoKeyErrors } from '../fifo-keys.js'
+import { optInt, type Input, type Output } from '../params.js'
 import type { QueueMeta } from '../state.js'
 import { batchEntries, failed, type Failed } from './batch.js'
 import { md5Hex, md5OfAttributes } from './md5.js'
@@ -13,7 +13,13 @@ import { bodyJsonOf, checkContents, readAttributes } from './mapping.js'
 import { currentAttributes } from './queue-attributes.js'
 import { existingQueue, isFifoName } from './queue.js'
 
-const GROUP = /^[!-~]{1,128}$/
+const SQS_KEY_ERRORS: FifoKeyErrors = {
+  badGroup: (group) => invalidParameterValue(`Value ${group} for parameter MessageGroupId is invalid. Reason: 1 to 128 printable ASCII characters.`),
+  groupRequired: () => missingParameter('MessageGroupId'),
+  badDedup: (dedup) => invalidParameterValue(`Value ${dedup} for parameter MessageDeduplicationId is invalid. Reason: 1 to 128 printable ASCII characters.`),
+  dedupNotAllowed: () => invalidParameterValue('The request include parameter MessageDeduplicationId that is not valid for this queue type.'),
+  dedupRequired: () => invalidParameterValue('The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly'),
+}
 
 interface Prepared {
   input: PublishInput
@@ -45,24 +51,9 @@ function prepare(entry: Input, name: string, meta: QueueMeta, limits: Limits): P
     if (fifo) throw invalidParameterValue(`Value ${delay} for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type.`)
     input.delay = delay
   }
-  const group = optString(entry, 'MessageGroupId')
-  if (group !== undefined) {
-    if (!GROUP.test(group)) throw invalidParameterValue(`Value ${group} for parameter MessageGroupId is invalid. Reason: 1 to 128 printable ASCII characters.`)
-    input.group = group
-  } else if (fifo) {
-    throw missingParameter('MessageGroupId')
-  }
-  const dedup = optString(entry, 'MessageDeduplicationId')
-  if (dedup !== undefined) {
-    if (!fifo) throw invalidParameterValue('The request include parameter MessageDeduplicationId that is not valid for this queue type.')
-    if (!GROUP.test(dedup)) throw invalidParameterValue(`Value ${dedup} for parameter MessageDeduplicationId is invalid. Reason: 1 to 128 printable ASCII characters.`)
-    input.dedupId = dedup
-  } else if (fifo) {
-    if (current.ContentBasedDeduplication !== 'true') {
-      throw invalidParameterValue('The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly')
-    }
-    input.dedupId = createHash('sha256').update(body, 'utf8').digest('hex')
-  }
+  const { group, dedupId } = fifoKeys(entry, fifo, current.ContentBasedDeduplication === 'true', body, SQS_KEY_ERRORS)
+  if (group !== undefined) input.group = group
+  if (dedupId !== undefined) input.dedupId = dedupId
   const reply: Output = { MD5OfMessageBody: md5Hex(body) }
   const md5 = md5OfAttributes(attributes)
   if (md5 !== undefined) reply.MD5OfMessageAttributes = md5
