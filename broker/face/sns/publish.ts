@@ -9,9 +9,9 @@ import { arn, type Caller } from '../caller.js'
 import { memo, type Action, type Call } from '../context.js'
 import { AwsError, snsInvalidParameter } from '../errors.js'
 import { fifoKeys, type FifoKeyErrors } from '../fifo-keys.js'
-import { optList, optString, type Input, type Output } from '../params.js'
+import { optList, optString, type Input } from '../params.js'
 import type { TopicMeta } from '../state.js'
-import { batchEntries, failed, type Failed } from '../sqs/batch.js'
+import { batchEntries, sendEach } from '../sqs/batch.js'
 import { bodyJsonOf, checkContents, readAttributes } from '../sqs/mapping.js'
 import type { AttributeValue } from '../sqs/md5.js'
 import { queueStats } from '../sqs/queue.js'
@@ -202,23 +202,5 @@ export const publishBatch: Action = async (input, call) => {
     if (e.MessageAttributes !== undefined && e.MessageAttributes !== null) total += Buffer.byteLength(JSON.stringify(e.MessageAttributes))
   }
   if (total > MAX_BYTES) throw new AwsError('BatchRequestTooLong', `The length of all the messages put together is more than the limit of ${MAX_BYTES} bytes.`)
-  const Failed: Failed[] = []
-  const ok: { id: string; prepared: Prepared }[] = []
-  for (const entry of entries) {
-    try {
-      ok.push({ id: entry.Id as string, prepared: prepare(entry, name, meta, call.face.limits) })
-    } catch (err) {
-      Failed.push(failed(entry.Id as string, snsErrorOf(err)))
-    }
-  }
-  const Successful: Output[] = []
-  if (ok.length > 0) {
-    try {
-      const sent = await deliver(call, name, meta, ok.map((o) => o.prepared))
-      ok.forEach((o, i) => Successful.push({ Id: o.id, ...(sent[i] as Sent) }))
-    } catch (err) {
-      for (const o of ok) Failed.push(failed(o.id, snsErrorOf(err)))
-    }
-  }
-  return { Successful, Failed }
+  return sendEach(entries, (entry) => prepare(entry, name, meta, call.face.limits), (prepared) => deliver(call, name, meta, prepared), snsErrorOf)
 }

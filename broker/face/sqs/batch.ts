@@ -31,3 +31,32 @@ export function failed(id: string, err: unknown): Failed {
   const error = err instanceof AwsError ? err : toAwsError(err)
   return { Id: id, SenderFault: error.fault === 'Sender', Code: error.queryCode, Message: error.message }
 }
+
+/**
+ * A publishing batch: each entry prepared on its own (a refused one goes to Failed, worded by
+ * `errorOf`), then the prepared ones sent together, all confirmed or all Failed with the
+ * send's error.
+ */
+export async function sendEach<P, R>(
+  entries: Input[], prepare: (entry: Input) => P, send: (prepared: P[]) => Promise<R[]>, errorOf: (err: unknown) => unknown = (err) => err,
+): Promise<{ Successful: (R & { Id: string })[]; Failed: Failed[] }> {
+  const Failed: Failed[] = []
+  const ok: { id: string; prepared: P }[] = []
+  for (const entry of entries) {
+    try {
+      ok.push({ id: entry.Id as string, prepared: prepare(entry) })
+    } catch (err) {
+      Failed.push(failed(entry.Id as string, errorOf(err)))
+    }
+  }
+  const Successful: (R & { Id: string })[] = []
+  if (ok.length > 0) {
+    try {
+      const sent = await send(ok.map((o) => o.prepared))
+      ok.forEach((o, i) => Successful.push({ Id: o.id, ...(sent[i] as R) }))
+    } catch (err) {
+      for (const o of ok) Failed.push(failed(o.id, errorOf(err)))
+    }
+  }
+  return { Successful, Failed }
+}

@@ -7,7 +7,7 @@ import { batchRequestTooLong, invalidParameterValue, missingParameter } from '..
 import { fifoKeys, type FifoKeyErrors } from '../fifo-keys.js'
 import { optInt, type Input, type Output } from '../params.js'
 import type { QueueMeta } from '../state.js'
-import { batchEntries, failed, type Failed } from './batch.js'
+import { batchEntries, sendEach } from './batch.js'
 import { md5Hex, md5OfAttributes } from './md5.js'
 import { bodyJsonOf, checkContents, readAttributes } from './mapping.js'
 import { currentAttributes } from './queue-attributes.js'
@@ -86,24 +86,9 @@ export const sendMessageBatch: Action = async (input, call: Call) => {
   let total = 0
   for (const e of entries) total += typeof e.MessageBody === 'string' ? Buffer.byteLength(e.MessageBody) : 0
   if (total > BATCH_BYTES) throw batchRequestTooLong(`Batch requests cannot be longer than ${BATCH_BYTES} bytes. You have sent ${total} bytes.`)
-  const Failed: Failed[] = []
-  const ok: { id: string; prepared: Prepared }[] = []
-  for (const entry of entries) {
-    try {
-      ok.push({ id: entry.Id as string, prepared: prepare(entry, name, meta, call.face.limits) })
-    } catch (err) {
-      Failed.push(failed(entry.Id as string, err))
-    }
-  }
-  const Successful: Output[] = []
-  if (ok.length > 0) {
-    try {
-      // One store batch: every valid entry is confirmed together, or none is.
-      const mids = await call.face.store.publish({ queue: name }, ok.map((o) => o.prepared.input))
-      ok.forEach((o, i) => Successful.push({ Id: o.id, ...withId(o.prepared, mids[i] as string, isFifoName(name)) }))
-    } catch (err) {
-      for (const o of ok) Failed.push(failed(o.id, err))
-    }
-  }
-  return { Successful, Failed }
+  return sendEach(entries, (entry) => prepare(entry, name, meta, call.face.limits), async (prepared) => {
+    // One store batch: every valid entry is confirmed together, or none is.
+    const mids = await call.face.store.publish({ queue: name }, prepared.map((p) => p.input))
+    return prepared.map((p, i) => withId(p, mids[i] as string, isFifoName(name)))
+  })
 }
