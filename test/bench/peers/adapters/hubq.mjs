@@ -55,6 +55,7 @@ export async function open({ port, window }) {
       let receipts = []
       let lastAck = Promise.resolve()
       const flush = () => {
+        if (receipts.length === 0) return
         lastAck = c.request({ op: 'ack', receipts })
         receipts = []
       }
@@ -63,7 +64,14 @@ export async function open({ port, window }) {
         if (receipts.push(frame.receipt) === 1) setImmediate(flush)
       }
       await c.request({ op: 'subscribe', queue: QUEUE, prefetch: window })
-      return { settled: () => lastAck }
+      // The last delivery's ack may still wait for its turn: it goes out now, and settled() is
+      // its reply (and so every earlier one's: replies come in order).
+      return {
+        settled() {
+          flush()
+          return lastAck
+        },
+      }
     },
     close: pool.close,
   }
