@@ -1,8 +1,8 @@
 // hubq over its wire protocol (PROTOCOL.md §1: 4-byte length + JSON), with the project's frame
 // codec and no client library, as the other peers' adapters are thin: `publish {queue, body}` per
 // message (body: base64), confirmed by its reply; `subscribe` with prefetch = window; the acks of
-// one event-loop turn go out as one `ack {receipts}` frame. `npm run bench` drives the project's
-// own Producer and Consumer instead.
+// one event-loop turn go out as one `ack {receipts}` frame. hubq-client.mjs (`npm run bench`)
+// drives the project's own Producer and Consumer instead.
 import { connections, dial } from './connections.mjs'
 import { encodeFrame, FrameDecoder } from '../../../../dist/shared/protocol/codec.js'
 
