@@ -50,3 +50,19 @@ for (const name of ['hubq', 'hubq-client']) {
     t.match(stats, { published: N, acked: N, ready: 0, inflight: 0 }, 'every delivery acked')
   })
 }
+
+t.test('hubq-client: a throw in the driver\'s onMessage comes back from settled()', async (t) => {
+  const b = await startBroker()
+  t.teardown(() => b.stop())
+  const broker = await adapter('hubq-client', { port: b.port, window: 100 })
+  t.teardown(() => broker.close())
+  await (await broker.producer()).publish(Buffer.alloc(8))
+  let resolveSeen = (): void => {}
+  const seen = new Promise<void>((resolve) => (resolveSeen = resolve))
+  const consumer = await broker.consumer(() => {
+    resolveSeen()
+    throw new Error('more deliveries than published (2)')
+  }, 1)
+  await seen
+  await t.rejects(consumer.settled(), { message: 'more deliveries than published (2)' })
+})

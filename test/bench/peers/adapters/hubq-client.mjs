@@ -32,10 +32,19 @@ export async function open({ port, window, batch = false, maxReceives = 0 }) {
         declare: { visibilityTimeout: 600, ...(maxReceives > 0 ? { maxReceives, deadLetter: `${QUEUE}.dead` } : {}) },
         handler: (message) => onMessage(Buffer.from(message.body, 'base64')),
       })
+      // A throw in onMessage (the driver's "more deliveries than published") is a nack to the
+      // Consumer; it is kept and thrown from settled() instead of passing unseen.
+      let failure
+      c.on('failed', (_message, err) => (failure ??= err))
       const stop = () => c.stop({ timeout: 5 })
       opened.push(stop)
-      // stop() sends the last acks and waits for their replies: the server has processed them.
-      return { settled: stop }
+      return {
+        // stop() sends the last acks and waits for their replies: the server has processed them.
+        async settled() {
+          await stop()
+          if (failure) throw failure
+        },
+      }
     },
     close: () => Promise.all(opened.map((close) => close().catch(() => {}))),
   }
