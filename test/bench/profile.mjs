@@ -1,13 +1,14 @@
-// `node test/bench/profile.mjs [w1,w2]`: runs workloads against a broker started with
-// `node --cpu-prof`, then prints the broker's top functions by self time.
+// `node test/bench/profile.mjs [w1,w2]`: runs workloads (peers/drive.mjs, through the project's
+// own client as `npm run bench` does) against a broker started with `node --cpu-prof`, then
+// prints the broker's top functions by self time.
 // Env knobs as in run.mjs (N SIZE WINDOW FSYNC BATCH); PROFILE_DIR keeps the .cpuprofile.
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { startBroker } from './broker-process.mjs'
-import { workloads } from './workloads.mjs'
+import { drivePhase } from './peers/drive.mjs'
 
-const list = (process.argv[2] ?? 'w1,w2').split(',')
+const phase = process.argv[2] ?? 'w1,w2'
 const cfg = {
   n: Number(process.env.N ?? 100_000),
   size: Number(process.env.SIZE ?? 128),
@@ -18,10 +19,13 @@ const cfg = {
 }
 const dir = process.env.PROFILE_DIR ?? mkdtempSync(join(tmpdir(), 'hubq-prof-'))
 const broker = await startBroker({ nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir], args: ['--fsync', process.env.FSYNC ?? 'always'] })
-for (const w of list) {
-  const r = await workloads[w]({ ...cfg, url: `hubq://127.0.0.1:${broker.port}` })
-  console.log(w, Math.round(r.rate), 'msg/s')
-}
+await drivePhase({
+  adapter: 'hubq-client',
+  port: broker.port,
+  phase,
+  cfg,
+  around: async (w, run) => console.log(w, Math.round((await run()).rate), 'msg/s'),
+})
 await broker.stop()
 
 const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))

@@ -1,13 +1,14 @@
 // `npm run bench [-- --json] [-- --n 100000 --size 128 --window 1000 --rate 2000 --secs 5 --fsync always --batch --max-receives N]`
-// Runs W1–W4 (the workloads of `npm run bench:peers`) through the project's own Producer and
-// Consumer against a broker started here as a child process (fresh data dir per phase: w1+w2 on
-// one broker, w3 and w4 on their own), and prints a table. With --json the table goes to stderr
-// and stdout gets one JSON document (README "Benchmarks" shows its shape).
+// Runs W1–W4 (the workloads of `npm run bench:peers`, peers/drive.mjs) through the project's own
+// Producer and Consumer (peers/adapters/hubq-client.mjs) against a broker started here as a child
+// process (fresh data dir per phase: w1+w2 on one broker, w3 and w4 on their own), and prints a
+// table. With --json the table goes to stderr and stdout gets one JSON document (README
+// "Benchmarks" shows its shape).
 // Knobs also from env: N SIZE WINDOW RATE SECS FSYNC BATCH MAX_RECEIVES.
 import { parseArgs } from 'node:util'
 import { startBroker } from './broker-process.mjs'
 import { machine } from './machine.mjs'
-import { workloads } from './workloads.mjs'
+import { drivePhase } from './peers/drive.mjs'
 
 const { values } = parseArgs({
   options: {
@@ -34,33 +35,37 @@ const cfg = {
   batch: values.batch ?? process.env.BATCH === '1',
   maxReceives: num(values['max-receives'], 'MAX_RECEIVES', 0),
 }
-const phases = (values.only ?? 'w1,w2;w3;w4').split(';').map((p) => p.split(','))
+const phases = (values.only ?? 'w1,w2;w3;w4').split(';')
 
 const names = { w1: 'publish', w2: 'consume', w3: 'end to end', w4: 'fixed rate' }
 const results = {}
 for (const phase of phases) {
   const broker = await startBroker({ args: ['--fsync', cfg.fsync] })
   try {
-    const run = { ...cfg, url: `hubq://127.0.0.1:${broker.port}` }
-    for (const w of phase) {
-      const cpu0 = process.cpuUsage()
-      const server0 = broker.usage().cpuS
-      const r = await workloads[w](run)
-      const cpu = process.cpuUsage(cpu0)
-      const usage = broker.usage()
-      const serverCpuS = usage.cpuS - server0
-      results[w] = {
-        name: names[w],
-        ...r,
-        secs: +r.secs.toFixed(3),
-        rate: Math.round(r.rate),
-        clientCpuS: +((cpu.user + cpu.system) / 1e6).toFixed(2),
-        serverCpuS: +serverCpuS.toFixed(2),
-        serverCpuUsPerMsg: +((serverCpuS * 1e6) / r.n).toFixed(1),
-        serverRssMb: +usage.rssMb.toFixed(1),
-        serverPeakRssMb: +usage.peakRssMb.toFixed(1),
-      }
-    }
+    await drivePhase({
+      adapter: 'hubq-client',
+      port: broker.port,
+      phase,
+      cfg,
+      async around(w, run) {
+        const server0 = broker.usage().cpuS
+        // W4's peak in-flight count is the peers' table's; this document keeps its own keys.
+        const { w: _w, maxInFlight: _maxInFlight, ...r } = await run()
+        const usage = broker.usage()
+        const serverCpuS = usage.cpuS - server0
+        results[w] = {
+          name: names[w],
+          ...r,
+          secs: +r.secs.toFixed(3),
+          rate: Math.round(r.rate),
+          clientCpuS: +r.clientCpuS.toFixed(2),
+          serverCpuS: +serverCpuS.toFixed(2),
+          serverCpuUsPerMsg: +((serverCpuS * 1e6) / r.n).toFixed(1),
+          serverRssMb: +usage.rssMb.toFixed(1),
+          serverPeakRssMb: +usage.peakRssMb.toFixed(1),
+        }
+      },
+    })
   } finally {
     await broker.stop()
   }

@@ -1,8 +1,8 @@
 // hubq over its wire protocol (PROTOCOL.md §1: 4-byte length + JSON), with the project's frame
 // codec and no client library, as the other peers' adapters are thin: `publish {queue, body}` per
 // message (body: base64), confirmed by its reply; `subscribe` with prefetch = window; the acks of
-// one event-loop turn go out as one `ack {receipts}` frame. `npm run bench` drives the project's
-// own Producer and Consumer instead.
+// one event-loop turn go out as one `ack {receipts}` frame. hubq-client.mjs (`npm run bench`)
+// drives the project's own Producer and Consumer instead.
 import { connections, dial } from './connections.mjs'
 import { encodeFrame, FrameDecoder } from '../../../../dist/shared/protocol/codec.js'
 
@@ -55,6 +55,7 @@ export async function open({ port, window }) {
       let receipts = []
       let lastAck = Promise.resolve()
       const flush = () => {
+        if (receipts.length === 0) return
         lastAck = c.request({ op: 'ack', receipts })
         receipts = []
       }
@@ -63,7 +64,14 @@ export async function open({ port, window }) {
         if (receipts.push(frame.receipt) === 1) setImmediate(flush)
       }
       await c.request({ op: 'subscribe', queue: QUEUE, prefetch: window })
-      return { settled: () => lastAck }
+      // The last delivery's ack may still wait for its turn: it goes out now, and settled() is
+      // its reply (and so every earlier one's: replies come in order).
+      return {
+        settled() {
+          flush()
+          return lastAck
+        },
+      }
     },
     close: pool.close,
   }
