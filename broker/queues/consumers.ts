@@ -59,6 +59,7 @@ export function cancelWaiters(queue: Queue): void {
 
 /** The owner's connection closed: its subscriptions end and its deliveries come back at once. */
 export function releaseOwner(engine: QueueEngine, owner: Owner): void {
+  engine.gone.add(owner)
   const touched = new Set<Queue>()
   for (const queue of engine.queues.values()) {
     for (let i = queue.subscriptions.length - 1; i >= 0; i--) {

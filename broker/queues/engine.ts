@@ -30,6 +30,8 @@ const READ_AHEAD_MAX = 2048
 export class QueueEngine {
   readonly queues = new Map<string, Queue>()
   readonly receipts = new Map<string, StoredMessage>()
+  /** Owners whose connection closed (releaseOwner): a settle of theirs refused later gives its message back. */
+  readonly gone = new WeakSet<Owner>()
   readonly port: EnginePort
   readonly clock: Clock
   readonly timers: TimerHeap<StoredMessage>

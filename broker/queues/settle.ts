@@ -56,6 +56,12 @@ function releaseOnceDurable(engine: QueueEngine, message: StoredMessage, receipt
     },
     (err: unknown) => {
       if (message.lease !== lease) throw err
+      // Its connection closed meanwhile, and that gave back what the owner held, except this: the
+      // close's release applies to it now (at once; the refused release, a nack's delay, does not).
+      if (lease !== undefined && engine.gone.has(lease.owner)) {
+        engine.leaveAndPlace(message, 0)
+        throw err
+      }
       // Still in flight under its receipt: its timeout runs again (due now if it ran out meanwhile).
       engine.receipts.set(receipt, message)
       engine.timers.add(message.until, message, ++message.generation)

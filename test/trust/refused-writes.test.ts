@@ -2,7 +2,7 @@
 // changed nothing, in memory now or in the log after the disk heals and the broker restarts.
 import t from 'tap'
 import { FaultyFs } from '../store/log/fixture.js'
-import type { Frame, TestClient } from '../helpers/broker.js'
+import { TestClient, type Frame } from '../helpers/broker.js'
 import { ManualClock } from '../../shared/clock.js'
 import { durableBroker, type Opened } from './inprocess.js'
 
@@ -116,3 +116,75 @@ for (const [name, settle] of settles) {
     t.same(await counts(second.client), { ready: 1, inflight: 0, delayed: 0 }, 'after a restart: the second is ready')
   })
 }
+
+/** A full disk whose failing writes wait at a gate until let go (the test orders events around them). */
+class GatedFullFs extends FaultyFs {
+  private gate: (() => void)[] | undefined
+  private arrived: (() => void) | undefined
+
+  constructor() {
+    super()
+    const faultyWrite = this.write
+    this.write = async (fd, data, position) => {
+      const gate = this.gate
+      if (gate) {
+        await new Promise<void>((resolve) => {
+          gate.push(resolve)
+          this.arrived?.()
+          this.arrived = undefined
+        })
+      }
+      return faultyWrite(fd, data, position)
+    }
+  }
+
+  /** Holds the next writes; resolves once one waits at the gate. */
+  holdNext(): Promise<void> {
+    this.gate = []
+    return new Promise((resolve) => (this.arrived = resolve))
+  }
+
+  letGo(): void {
+    const waiting = this.gate ?? []
+    this.gate = undefined
+    for (const go of waiting) go()
+  }
+}
+
+t.test('a nack refused after its connection closed gives the message back at once, as the close does', async (t) => {
+  // Visibility timeouts run on this clock and it never moves: only the close can give it back.
+  const clock = new ManualClock()
+  const broker = durableBroker(t, { clock })
+  const fs = new GatedFullFs()
+  const first = await broker.open(fs)
+  const admin = first.client
+  await ok(admin, { op: 'declare', queue: 'work', visibilityTimeout: 600 })
+  await ok(admin, { op: 'publish', queue: 'work', body: 'x' })
+  const worker = await TestClient.connect(first.broker.port)
+  const got = await ok(worker, { op: 'receive', queue: 'work' })
+  const receipt = (got.messages as Frame[])[0]?.receipt as string
+  const connections = async (): Promise<number> => (await ok(admin, { op: 'stats' })).connections as number
+
+  fs.full = true
+  const held = fs.holdNext()
+  worker.send({ op: 'nack', receipt })
+  await held
+  // The nack's write waits at the gate; the worker's connection is reset meanwhile (a crashed
+  // process: a clean close would wait for the nack's answer, PROTOCOL.md §1).
+  worker.socket.resetAndDestroy()
+  await worker.closed
+  for (let i = 0; i < 500 && (await connections()) > 1; i++) await new Promise((resolve) => setImmediate(resolve))
+  t.equal(await connections(), 1, 'the broker saw the worker go')
+  const other = await TestClient.connect(first.broker.port)
+  t.teardown(() => other.close())
+  await ok(other, { op: 'subscribe', queue: 'work', prefetch: 1 })
+  fs.letGo()
+  // Without an answer the message would wait out its 600 s; this deadline only ends a failing run.
+  let deadline: NodeJS.Timeout | undefined
+  const [delivery] = await Promise.race([
+    other.waitDeliveries(1),
+    new Promise<Frame[]>((resolve) => (deadline = setTimeout(() => resolve([]), 5000))),
+  ])
+  clearTimeout(deadline)
+  t.equal(delivery?.body, 'x', 'the refused nack leaves it to the close: delivered to another consumer without waiting out its visibility timeout')
+})
