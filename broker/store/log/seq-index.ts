@@ -1,0 +1,226 @@
+// The log's own index of its publish records by log sequence number (seq), kept by the log only
+// (PROTOCOL.md §9): nothing outside the log knows where a message's data is, only its seq.
+//
+// A seq is handed out as a publish record is appended, and never again. Each file knows its
+// native range (the seqs first published in it: from the seq its header names to the next file's),
+// and keeps a SPARSE index of its native publish records: a (seq, offset) pair every SPARSE_RECORDS
+// records or SPARSE_BYTES bytes, whichever comes first, in typed arrays. A dense one would cost
+// bytes per queued message, which a deep backlog cannot afford. A lookup finds the file, then the
+// nearest entry at or below the seq, and reads forward from there (body-reader.ts, findSeq).
+// Compaction writes a live message's copy at the head under its own seq: the file that takes it
+// notes the copy (seq, offset) exactly; a copy is found before the native record (the newest copy
+// first), which it replaces.
+import type { Segment } from './live-index.js'
+
+/** A sparse entry at least every this many native publish records of a file... */
+export const SPARSE_RECORDS = 32
+/** ...or every this many bytes of it, whichever comes first. */
+export const SPARSE_BYTES = 16 * 1024
+
+/** (seq, offset) pairs in typed arrays, grown by doubling. */
+export class Pairs {
+  seqs = new Float64Array(4)
+  offsets = new Float64Array(4)
+  length = 0
+
+  push(seq: number, at: number): void {
+    if (this.length === this.seqs.length) {
+      const seqs = new Float64Array(this.length * 2)
+      const offsets = new Float64Array(this.length * 2)
+      seqs.set(this.seqs)
+      offsets.set(this.offsets)
+      this.seqs = seqs
+      this.offsets = offsets
+    }
+    this.seqs[this.length] = seq
+    this.offsets[this.length] = at
+    this.length++
+  }
+
+  /** The index of the last pair whose seq is at or below `seq` (pairs in seq order), or -1. */
+  floor(seq: number): number {
+    let lo = 0
+    let hi = this.length - 1
+    let found = -1
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1
+      if ((this.seqs[mid] as number) <= seq) {
+        found = mid
+        lo = mid + 1
+      } else {
+        hi = mid - 1
+      }
+    }
+    return found
+  }
+
+  /** Sorts the pairs by seq (a copy's offset kept with its seq); the last of equal seqs stays last. */
+  sort(): void {
+    const order = Array.from({ length: this.length }, (_, i) => i)
+    order.sort((a, b) => (this.seqs[a] as number) - (this.seqs[b] as number) || a - b)
+    const seqs = new Float64Array(Math.max(4, this.length))
+    const offsets = new Float64Array(Math.max(4, this.length))
+    for (let i = 0; i < order.length; i++) {
+      seqs[i] = this.seqs[order[i] as number] as number
+      offsets[i] = this.offsets[order[i] as number] as number
+    }
+    this.seqs = seqs
+    this.offsets = offsets
+  }
+}
+
+/** What the index keeps of one file. */
+export class SegmentSeqs {
+  /** Sparse entries of its native publish records, in file (and seq) order. */
+  readonly sparse = new Pairs()
+  /** The last native record noted: its seq, and where the last sparse entry counts from. */
+  lastSeq = -1
+  private sinceEntry = 0
+  private entryAt = 0
+  /**
+   * Every native record written to the file is noted. False for a file start-up did not read (it
+   * started from a checkpoint after it): its sparse index is built on first use, in one read.
+   */
+  complete = true
+  /** The compaction copies it holds, as (seq, offset); sorted on lookup. */
+  copies: Pairs | undefined
+  private copiesSorted = true
+
+  native(seq: number, at: number): void {
+    if (this.sparse.length === 0 || ++this.sinceEntry >= SPARSE_RECORDS || at - this.entryAt >= SPARSE_BYTES) {
+      this.sparse.push(seq, at)
+      this.sinceEntry = 0
+      this.entryAt = at
+    }
+    this.lastSeq = seq
+  }
+
+  /** Forgets the sparse entries (the file is read whole to note them again, in order). */
+  reset(): void {
+    this.sparse.length = 0
+    this.lastSeq = -1
+    this.sinceEntry = 0
+    this.entryAt = 0
+  }
+
+  copy(seq: number, at: number): void {
+    const copies = (this.copies ??= new Pairs())
+    if (copies.length > 0 && (copies.seqs[copies.length - 1] as number) > seq) this.copiesSorted = false
+    copies.push(seq, at)
+  }
+
+  /** The offset of the copy of `seq` this file holds (the last written), or undefined. */
+  copyAt(seq: number): number | undefined {
+    const copies = this.copies
+    if (copies === undefined) return undefined
+    if (!this.copiesSorted) {
+      copies.sort()
+      this.copiesSorted = true
+    }
+    const i = copies.floor(seq)
+    return i >= 0 && copies.seqs[i] === seq ? copies.offsets[i] : undefined
+  }
+}
+
+/** Where a seq's record is: exactly (`exact`), or from where to read forward for it. */
+export interface SeqPlace {
+  segment: Segment
+  at: number
+  /** The seq of the native record at `at`, when not exact. */
+  fromSeq: number
+  exact: boolean
+}
+
+export class SeqIndex {
+  /** The seq the log hands out next. */
+  nextSeq = 1
+  /**
+   * The highest seq written (or, at start-up, handed out before: none of those is written later).
+   * A new file's native range starts after it.
+   */
+  written = 0
+  /** Files holding compaction copies, oldest first. */
+  private hosts: Segment[] = []
+
+  /** `build`: reads a file start-up did not read, noting its native records (SegmentSeqs.complete). */
+  constructor(private readonly files: { readonly list: readonly Segment[] }, private readonly build?: (segment: Segment) => void) {}
+
+  /** A new seq, never handed out before. */
+  take(): number {
+    return this.nextSeq++
+  }
+
+  /** A seq met in the log (read back, or handed out before): none at or below it is handed out again. */
+  saw(seq: number): void {
+    if (seq >= this.nextSeq) this.nextSeq = seq + 1
+    if (seq > this.written) this.written = seq
+  }
+
+  /** A publish record of `seq` at `at` in `segment`: a native one, or a compaction copy (below its native range). */
+  note(segment: Segment, seq: number, at: number): void {
+    this.saw(seq)
+    if (seq >= segment.firstSeq) {
+      segment.seqs.native(seq, at)
+      return
+    }
+    if (segment.seqs.copies === undefined) this.hosts.push(segment)
+    segment.seqs.copy(seq, at)
+  }
+
+  /** The file `seq`'s data is in now: its newest copy's, else its native file; `skip`: a file whose copies are passed by. */
+  fileOf(seq: number, skip?: Segment): Segment | undefined {
+    const hosts = this.hosts
+    for (let i = hosts.length - 1; i >= 0; i--) {
+      const host = hosts[i] as Segment
+      if (host !== skip && host.seqs.copyAt(seq) !== undefined) return host
+    }
+    return this.nativeFile(seq)
+  }
+
+  /** Where to find `seq`'s record (see SeqPlace), or undefined when no file holds it. */
+  place(seq: number): SeqPlace | undefined {
+    const hosts = this.hosts
+    for (let i = hosts.length - 1; i >= 0; i--) {
+      const host = hosts[i] as Segment
+      const at = host.seqs.copyAt(seq)
+      if (at !== undefined) return { segment: host, at, fromSeq: seq, exact: true }
+    }
+    const segment = this.nativeFile(seq)
+    if (segment === undefined) return undefined
+    const seqs = segment.seqs
+    if (!seqs.complete && this.build !== undefined) {
+      seqs.complete = true
+      seqs.reset()
+      this.build(segment)
+    }
+    const i = seqs.sparse.floor(seq)
+    if (i < 0) return undefined
+    return { segment, at: seqs.sparse.offsets[i] as number, fromSeq: seqs.sparse.seqs[i] as number, exact: false }
+  }
+
+  /** The file is gone: its copies with it. */
+  forget(segment: Segment): void {
+    const i = this.hosts.indexOf(segment)
+    if (i >= 0) this.hosts.splice(i, 1)
+  }
+
+  /** The file whose native range holds `seq`: the last one starting at or below it. */
+  private nativeFile(seq: number): Segment | undefined {
+    if (seq >= this.nextSeq) return undefined
+    const list = this.files.list
+    let lo = 0
+    let hi = list.length - 1
+    let found: Segment | undefined
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1
+      const segment = list[mid] as Segment
+      if (segment.firstSeq <= seq) {
+        found = segment
+        lo = mid + 1
+      } else {
+        hi = mid - 1
+      }
+    }
+    return found
+  }
+}
