@@ -56,8 +56,9 @@ const TIME_BASE = Math.floor(Date.now()) - 10 * 24 * 3600 * 1000
 /**
  * One message in one queue. The store may hold millions, so it keeps thirteen fields and no
  * map entry anywhere: its queue finds it through the list threaded through `older`/`newer`, the
- * log's own index through `seq`, which nothing changes. The in-flight lease and the rare fields live in objects of their own,
- * made only when needed; the accessors below read them as if they were fields.
+ * log through `seq` (the log keeps its own index: nothing of the log is stored here, and nothing
+ * changes the seq). The in-flight lease and the rare fields live in objects of their own, made
+ * only when needed; the accessors below read them as if they were fields.
  */
 export class StoredMessage {
   private publishedOffset: number

@@ -29,8 +29,9 @@ export interface EnginePort {
   readBody(seq: number): MessageBody | undefined
   /**
    * At most `max` of the queue's backlog messages, from its start, in order, as objects it does
-   * not hold yet; the `advance` record that says so is written first and the backlog's start
-   * moved past them. None when the log cannot be read or written now.
+   * not hold yet (each with its record's seq); the `advance` record that says so is written first
+   * and the backlog's start moved past them, its counts taken down. None when the log cannot be
+   * read or written now.
    */
   readAhead(queue: Queue, max: number): StoredMessage[]
 }
