@@ -131,7 +131,19 @@ export interface SeqPlace {
   exact: boolean
 }
 
+/**
+ * The last native records written are kept exactly: a backlog message is placed by its seq once
+ * its record is written (store/local/publish.ts), and is found here without reading the file.
+ */
+const RECENT = 1024
+
 export class SeqIndex {
+  private readonly recentSeqs = new Float64Array(RECENT)
+  private readonly recentAt = new Float64Array(RECENT)
+  private readonly recentFiles: (Segment | undefined)[] = new Array<Segment | undefined>(RECENT).fill(undefined)
+  /** Where the next recent record goes; how many there are. */
+  private recentNext = 0
+  private recentCount = 0
   /** The seq the log hands out next. */
   nextSeq = 1
   /**
@@ -161,6 +173,12 @@ export class SeqIndex {
     this.saw(seq)
     if (seq >= segment.firstSeq) {
       segment.seqs.native(seq, at)
+      const i = this.recentNext
+      this.recentSeqs[i] = seq
+      this.recentAt[i] = at
+      this.recentFiles[i] = segment
+      this.recentNext = (i + 1) % RECENT
+      if (this.recentCount < RECENT) this.recentCount++
       return
     }
     if (segment.seqs.copies === undefined) this.hosts.push(segment)
@@ -185,6 +203,8 @@ export class SeqIndex {
       const at = host.seqs.copyAt(seq)
       if (at !== undefined) return { segment: host, at, fromSeq: seq, exact: true }
     }
+    const recent = this.recent(seq)
+    if (recent !== undefined) return recent
     const segment = this.nativeFile(seq)
     if (segment === undefined) return undefined
     const seqs = segment.seqs
@@ -202,6 +222,28 @@ export class SeqIndex {
   forget(segment: Segment): void {
     const i = this.hosts.indexOf(segment)
     if (i >= 0) this.hosts.splice(i, 1)
+    for (let r = 0; r < RECENT; r++) if (this.recentFiles[r] === segment) this.recentFiles[r] = undefined
+  }
+
+  /** The exact place of a native record among the last written (in seq order, oldest at recentNext - recentCount). */
+  private recent(seq: number): SeqPlace | undefined {
+    const count = this.recentCount
+    if (count === 0) return undefined
+    const first = (this.recentNext - count + RECENT) % RECENT
+    let lo = 0
+    let hi = count - 1
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1
+      const i = (first + mid) % RECENT
+      const found = this.recentSeqs[i] as number
+      if (found === seq) {
+        const segment = this.recentFiles[i]
+        return segment === undefined ? undefined : { segment, at: this.recentAt[i] as number, fromSeq: seq, exact: true }
+      }
+      if (found < seq) lo = mid + 1
+      else hi = mid - 1
+    }
+    return undefined
   }
 
   /** The file whose native range holds `seq`: the last one starting at or below it. */
