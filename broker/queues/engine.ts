@@ -300,7 +300,7 @@ export class QueueEngine {
 
   /** The message is past its queue's retention: it leaves, and is not counted as acked. */
   expire(message: StoredMessage): void {
-    this.tryWrite(expireRecord(message), [message.seq])
+    this.tryWrite(expireRecord(message), message.seq)
     this.forget(message)
   }
 
@@ -374,7 +374,7 @@ export class QueueEngine {
   }
 
   /** Bookkeeping records (receive counts, releases): a failed write must not fail the delivery. */
-  tryWrite(record: EngineRecord, ends?: readonly number[]): void {
+  tryWrite(record: EngineRecord, ends?: number): void {
     try {
       this.port.write(record, ends)
     } catch {

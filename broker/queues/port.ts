@@ -16,11 +16,11 @@ export const BODIES_IN_MEMORY = 10_000
 export interface EnginePort {
   /**
    * Appends a record (buffered); a publish record is given its log sequence number (`seq`) here.
-   * `ends`: the seqs of the messages a delete or an expire ends, for the log's live counts per
-   * file (handed beside the record, never written). Throws HubqError('unavailable') when the
-   * log cannot take it.
+   * `ends`: the seq of the message a delete or an expire ends, for the log's live counts per file
+   * (handed beside the record, never written). Throws HubqError('unavailable') when the log
+   * cannot take it.
    */
-  write(record: EngineRecord, ends?: readonly number[]): void
+  write(record: EngineRecord, ends?: number): void
   /** Resolves once every record written so far is durable; rejects with HubqError('unavailable'). */
   durable(): Promise<void>
   /** True when the log can read its records back: a deep standard queue keeps a backlog in it. */

@@ -17,7 +17,7 @@ export function ack(engine: QueueEngine, receipts: string[]): number {
       continue
     }
     const queue = message.queue
-    engine.port.write(deleteRecord(message), [message.seq])
+    engine.port.write(deleteRecord(message), message.seq)
     engine.leaveInflight(message)
     engine.forget(message, true)
     touched.add(queue)

@@ -17,11 +17,13 @@ export type StoredBody = MessageBody
 
 /**
  * What a record ends, for the log's count of live messages per file: handed to the log beside the
- * record (Journal.append), never written with it and never read back. A publish needs none (its
- * seq is in it); a move none (the data stays where it is, under the same seq).
+ * record (Journal.append), never written with it and never read back. A delete's or an expire's
+ * is the seq of its message (a number: no object per ack); a purge's or drop's, every message of
+ * the queue. A publish needs none (its seq is in it); a move none (the data stays where it is,
+ * under the same seq).
  */
-export interface About {
-  /** The seqs of the messages it ends: a delete's or an expire's, every message of a purged or dropped queue. */
+export type About = number | {
+  /** The seqs of the messages it ends. */
   seqs?: readonly number[]
   /** A purged or dropped queue's backlog messages, by file: where (the log's) and how many. */
   files?: readonly (readonly [unknown, number])[]

@@ -16,8 +16,8 @@ export class LogPort implements EnginePort {
     this.backlogs = journal.scan !== undefined
   }
 
-  write(record: EngineRecord, ends?: readonly number[]): void {
-    this.journal.append(record as JournalRecord, ends === undefined ? undefined : { seqs: ends })
+  write(record: EngineRecord, ends?: number): void {
+    this.journal.append(record as JournalRecord, ends)
   }
 
   durable(): Promise<void> {

@@ -71,16 +71,16 @@ export class BodyReader {
   }
 
   /**
-   * Calls `each` with the seq (NO_SEQ before version 5) and offset of every publish record of
-   * `segment` from `at` (its first record when undefined) on, in order, until it returns false.
+   * Calls `each` with the seq (NO_SEQ before version 5), offset and end of every publish record
+   * of `segment` from `at` (its first record when undefined) on, in order, until it returns false.
    * Throws when the file cannot be read.
    */
-  eachPublishFrom(segment: Segment, at: number | undefined, each: (seq: number, at: number) => boolean): void {
+  eachPublishFrom(segment: Segment, at: number | undefined, each: (seq: number, at: number, end: number) => boolean): void {
     this.walk(segment, at ?? headerBytes(segment.version), each)
   }
 
   /** Reads `segment` forward from `at` through its publish records until `each` returns false or the file ends. */
-  private walk(segment: Segment, at: number, each: (seq: number, at: number) => boolean): void {
+  private walk(segment: Segment, at: number, each: (seq: number, at: number, end: number) => boolean): void {
     let offset = at
     while (offset + RECORD_HEADER_BYTES <= segment.size) {
       const chunk = this.chunkAt(segment, offset)
@@ -90,8 +90,9 @@ export class BodyReader {
       // No record can be this long, or it runs past what was read: damage, where nothing more is found.
       if (length > MAX_PAYLOAD_BYTES || offset + RECORD_HEADER_BYTES + length > chunk.end) return
       const seq = publishSeqAt(chunk.data, rel, rel + RECORD_HEADER_BYTES + length)
-      if (seq !== NOT_PUBLISH && !each(seq, offset)) return
-      offset += RECORD_HEADER_BYTES + length
+      const end = offset + RECORD_HEADER_BYTES + length
+      if (seq !== NOT_PUBLISH && !each(seq, offset, end)) return
+      offset = end
     }
   }
 

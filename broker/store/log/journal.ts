@@ -77,10 +77,8 @@ export class LogJournal implements Journal {
     const bodies = BodyReader.canRead(fs) ? new BodyReader(fs, log) : undefined
     this.bodies = bodies
     const files = (this.files = new SegmentFiles(fs, dir))
-    // A file start-up did not read gets its sparse index on first use (Locator.build).
-    let found: Locator | undefined
-    const seqs = (this.seqs = new SeqIndex(files, (segment) => found?.build(segment)))
-    found = bodies && new Locator(seqs, bodies, log)
+    const seqs = (this.seqs = new SeqIndex(files))
+    const found = bodies && new Locator(seqs, bodies, log)
     files.seqs = seqs
     this.index = new LiveIndex(seqs)
     this.space = new Space(fs, dir, log, files)
@@ -96,7 +94,7 @@ export class LogJournal implements Journal {
       const handle = locate?.(seq)
       return handle && bodies.bodyAt(handle.where as Segment, handle.at)
     } : undefined
-    const scanner = bodies && found && new Scanner(bodies, (segment, at) => (found as Locator).seqAt(segment, at))
+    const scanner = bodies && found && new Scanner(bodies, (segment, at) => found.seqAt(segment, at))
     this.scan = scanner ? (from, until, visit) => {
       if (this.writer.closed) throw new HubqError('unavailable', 'the log is closed')
       return scanner.scan(this.files.list, from, until, visit)

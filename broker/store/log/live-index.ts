@@ -68,6 +68,11 @@ export class LiveIndex {
       return
     }
     if (!running || about === undefined) return
+    if (typeof about === 'number') {
+      const file = this.seqs.fileOf(about)
+      if (file) file.live--
+      return
+    }
     const seqs = about.seqs
     if (seqs !== undefined) {
       for (let i = 0; i < seqs.length; i++) {

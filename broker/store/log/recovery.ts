@@ -3,7 +3,7 @@
 // with the exact byte range lost, and the valid records after it are still replayed.
 import type { Logger } from '../../../shared/logger.js'
 import type { JournalRecord } from '../journal.js'
-import { FILE_HEADER_BYTES, FORMAT_VERSION, checkFileHeader, encodeFileHeader, scanRecords } from './format.js'
+import { FILE_HEADER_BYTES, FORMAT_VERSION, checkFileHeader, encodeFileHeader, headerBytes, scanRecords } from './format.js'
 import { SegmentSeqs } from './seq-index.js'
 import type { LogFs } from './fs.js'
 import type { LiveIndex, Segment } from './live-index.js'
@@ -52,12 +52,12 @@ export async function recover(
       const entry = entries.get(file.id)
       if (file.id < position.segment && entry !== undefined) {
         // Before the checkpoint: its state is in the checkpoint, its bodies are read as wanted, its
-        // sparse index is built on first use; the copies it holds are listed in the checkpoint.
+        // sparse index is built as lookups need it; the copies it holds are listed in the checkpoint.
         const segment: Segment = {
           id: file.id, path: file.path, size: entry.size, entries: entry.entries, live: 0, metadata: entry.metadata, version: entry.version,
           firstSeq: entry.firstSeq, seqs: new SegmentSeqs(),
         }
-        segment.seqs.complete = false
+        segment.seqs.unreadUntil(headerBytes(entry.version), entry.size, entry.firstSeq)
         segments.push(segment)
         const copies = entry.copies ?? []
         for (let c = 0; c + 1 < copies.length; c += 2) seqs.note(segment, copies[c] as number, copies[c + 1] as number)
@@ -92,8 +92,9 @@ export async function recover(
     if (entry !== undefined) {
       segment.entries = entry.entries
       segment.metadata = entry.metadata
-      // Its records before the checkpoint are not read: its sparse index is built on first use.
-      segment.seqs.complete = false
+      // Its records before the checkpoint are not replayed: they are indexed as lookups need them,
+      // the copies among them listed in the checkpoint.
+      segment.seqs.unreadUntil(header.start, start as number, segment.firstSeq)
       const copies = entry.copies ?? []
       for (let c = 0; c + 1 < copies.length; c += 2) seqs.note(segment, copies[c] as number, copies[c + 1] as number)
     }

@@ -69,38 +69,53 @@ export class Pairs {
   }
 }
 
-/** What the index keeps of one file. */
-export class SegmentSeqs {
-  /** Sparse entries of its native publish records, in file (and seq) order. */
-  readonly sparse = new Pairs()
-  /** The last native record noted: its seq, and where the last sparse entry counts from. */
+/** A sparse index of native publish records: an entry every SPARSE_RECORDS records or SPARSE_BYTES bytes. */
+export class Sparse {
+  readonly pairs = new Pairs()
+  /** The last record noted. */
   lastSeq = -1
   private sinceEntry = 0
   private entryAt = 0
-  /**
-   * Every native record written to the file is noted. False for a file start-up did not read (it
-   * started from a checkpoint after it): its sparse index is built on first use, in one read.
-   */
-  complete = true
-  /** The compaction copies it holds, as (seq, offset); sorted on lookup. */
-  copies: Pairs | undefined
-  private copiesSorted = true
 
-  native(seq: number, at: number): void {
-    if (this.sparse.length === 0 || ++this.sinceEntry >= SPARSE_RECORDS || at - this.entryAt >= SPARSE_BYTES) {
-      this.sparse.push(seq, at)
+  note(seq: number, at: number): void {
+    if (this.pairs.length === 0 || ++this.sinceEntry >= SPARSE_RECORDS || at - this.entryAt >= SPARSE_BYTES) {
+      this.pairs.push(seq, at)
       this.sinceEntry = 0
       this.entryAt = at
     }
     this.lastSeq = seq
   }
+}
 
-  /** Forgets the sparse entries (the file is read whole to note them again, in order). */
-  reset(): void {
-    this.sparse.length = 0
-    this.lastSeq = -1
-    this.sinceEntry = 0
-    this.entryAt = 0
+/** What the index keeps of one file. */
+export class SegmentSeqs {
+  /** Its native publish records written or replayed by this process, in file (and seq) order. */
+  readonly sparse = new Sparse()
+  /**
+   * A file start-up did not read (before a checkpoint's position: the whole file, or the part of
+   * the file the checkpoint is in before it) has its records there indexed here as lookups need
+   * them, reading on from `builtAt` up to `unreadEnd`; undefined once it is all read, or when
+   * there is no such part.
+   */
+  unread: Sparse | undefined
+  unreadEnd = 0
+  builtAt = 0
+  /** The seq of the next native record from `builtAt` on, in a file older than version 5 (its records carry none). */
+  builtSeq = 0
+  /** The compaction copies it holds, as (seq, offset); sorted on lookup. */
+  copies: Pairs | undefined
+  private copiesSorted = true
+
+  native(seq: number, at: number): void {
+    this.sparse.note(seq, at)
+  }
+
+  /** Its records before `end` are not read now, but as lookups need them (from `start`, its first record). */
+  unreadUntil(start: number, end: number, firstSeq: number): void {
+    this.unread = new Sparse()
+    this.unreadEnd = end
+    this.builtAt = start
+    this.builtSeq = firstSeq
   }
 
   copy(seq: number, at: number): void {
@@ -129,6 +144,8 @@ export interface SeqPlace {
   /** The seq of the native record at `at`, when not exact. */
   fromSeq: number
   exact: boolean
+  /** In the part of a file start-up did not read, past what is indexed of it so far: read on from `at` (SegmentSeqs.builtAt). */
+  unindexed?: boolean
 }
 
 /**
@@ -154,8 +171,7 @@ export class SeqIndex {
   /** Files holding compaction copies, oldest first. */
   private hosts: Segment[] = []
 
-  /** `build`: reads a file start-up did not read, noting its native records (SegmentSeqs.complete). */
-  constructor(private readonly files: { readonly list: readonly Segment[] }, private readonly build?: (segment: Segment) => void) {}
+  constructor(private readonly files: { readonly list: readonly Segment[] }) {}
 
   /** A new seq, never handed out before. */
   take(): number {
@@ -208,14 +224,15 @@ export class SeqIndex {
     const segment = this.nativeFile(seq)
     if (segment === undefined) return undefined
     const seqs = segment.seqs
-    if (!seqs.complete && this.build !== undefined) {
-      seqs.complete = true
-      seqs.reset()
-      this.build(segment)
+    const unread = seqs.unread
+    let sparse = seqs.sparse
+    if (unread !== undefined && (sparse.pairs.length === 0 || seq < (sparse.pairs.seqs[0] as number))) {
+      if (seq > unread.lastSeq) return { segment, at: seqs.builtAt, fromSeq: seqs.builtSeq, exact: false, unindexed: true }
+      sparse = unread
     }
-    const i = seqs.sparse.floor(seq)
+    const i = sparse.pairs.floor(seq)
     if (i < 0) return undefined
-    return { segment, at: seqs.sparse.offsets[i] as number, fromSeq: seqs.sparse.seqs[i] as number, exact: false }
+    return { segment, at: sparse.pairs.offsets[i] as number, fromSeq: sparse.pairs.seqs[i] as number, exact: false }
   }
 
   /** The file is gone: its copies with it. */
