@@ -76,7 +76,8 @@ export class StoredMessage {
     readonly mid: string,
     /**
      * The log sequence number of the publish record that holds its data (MessageRecord.seq): the
-     * log finds the data by it, wherever compaction has moved it. 0 when no log keeps it.
+     * log finds the data by it, wherever compaction has moved it. 0 when no log keeps it. A small
+     * integer, kept inside the object; past 2^31 publishes V8 boxes it (more memory, the same value).
      */
     readonly seq: number,
     public queue: Queue,
