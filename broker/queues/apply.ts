@@ -127,14 +127,10 @@ function applyPublish(state: ApplyState, record: MessageRecord, where: unknown, 
     const first = mids.get(record.mid)
     if (first) queue.letGo(first)
     else if (record.receives === undefined || !state.counted.has(name)) queue.published++
+    // The message keeps the record's seq: the log finds its data by it (and counts it live there).
     const message = state.materialize(queue, record, index)
-    // The log counts live messages per file by the file each message came from.
-    message.where = where
-    if (at !== undefined) {
-      message.at = at
-      // Applied without its body (never empty JSON text): it is read back when wanted.
-      if (record.bodyJson === '') message.bodyJson = undefined
-    }
+    // Applied without its body (never empty JSON text): it is read back when wanted.
+    if (at !== undefined && record.bodyJson === '') message.bodyJson = undefined
     mids.set(record.mid, message)
     if (record.dedupId !== undefined) rememberDedup(queue, record.dedupId, message.mid, record.publishedAt)
   }

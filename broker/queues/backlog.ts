@@ -4,25 +4,25 @@
 // objects run low it reads the next ones back from the log in order (engine.ts, readAhead)
 // and writes an `advance` record, so that a restart knows which of them are objects since.
 import { Deque } from './deque.js'
-import type { LogSlot } from './message.js'
 
-/** A place in the log as a purge or drop is handed it: one message, or `count` of them in one file. */
-export interface BacklogHandle extends LogSlot {
-  count?: number
+/** A place in the log, opaque to the engine: a file (the log's) and a byte offset in it. */
+export interface BacklogHandle {
+  where: unknown
+  at: number
 }
 
-/** A backlog message whose record is appended but not yet written: the log tells it where it landed. */
-export class BacklogSlot implements LogSlot {
-  where: unknown = undefined
-  at = 0
+/**
+ * A backlog message whose record is appended and not yet known to be written. The store places it
+ * (Backlog.place) once the log says where its record landed, found by the record's seq: the log
+ * writes nothing into it.
+ */
+export class BacklogSlot {
+  /** Placed: its record is in the log, and the backlog counts it. */
+  written = false
   /** Its queue was purged or dropped since: the placement counts for nothing. */
   dead = false
 
-  constructor(readonly backlog: Backlog, readonly publishedAt: number) {}
-
-  placed(): void {
-    if (!this.dead) this.backlog.place(this)
-  }
+  constructor(readonly backlog: Backlog, readonly publishedAt: number, readonly seq: number) {}
 }
 
 /** What a refused purge or drop puts back. */
@@ -63,25 +63,27 @@ export class Backlog {
     return [...this.pending]
   }
 
-  /** A new backlog message, appended now: the log places it once written. */
-  append(publishedAt: number): BacklogSlot {
-    const slot = new BacklogSlot(this, publishedAt)
+  /** A new backlog message, appended now (its record's seq): the store places it once written. */
+  append(publishedAt: number, seq: number): BacklogSlot {
+    const slot = new BacklogSlot(this, publishedAt, seq)
     this.pending.push(slot)
     this.pendingCount++
     return slot
   }
 
-  /** The log wrote the slot's record. */
-  place(slot: BacklogSlot): void {
+  /** The slot's record was written at `where`/`at` (once: a dead slot counts for nothing). */
+  place(slot: BacklogSlot, where: unknown, at: number): void {
+    if (slot.dead || slot.written) return
+    slot.written = true
     if (this.pending.peekFront() === slot) this.pending.shift()
     else this.pending.remove(slot)
     this.pendingCount--
-    this.add(slot.where, slot.at, slot.publishedAt)
+    this.add(where, at, slot.publishedAt)
   }
 
   /** The log refused the slot's record: it never joins. False when it was not waiting. */
   refuse(slot: BacklogSlot): boolean {
-    if (slot.dead || slot.where !== undefined || !this.pending.remove(slot)) return false
+    if (slot.dead || slot.written || !this.pending.remove(slot)) return false
     this.pendingCount--
     return true
   }
@@ -105,14 +107,13 @@ export class Backlog {
   }
 
   /**
-   * Every message of the backlog as handles for a purge's or drop's record: one per file
-   * standing for all its messages there, and each one not yet written.
+   * What a purge or drop ends of the backlog, for the log's live counts: how many messages in
+   * each file, and the seqs of those not yet placed.
    */
-  handles(): BacklogHandle[] {
-    const out: BacklogHandle[] = []
-    for (const [where, count] of this.bySegment) out.push({ where, at: 0, count })
-    for (const slot of this.pending) out.push(slot)
-    return out
+  ends(): { files: [unknown, number][]; seqs: number[] } {
+    const seqs: number[] = []
+    for (const slot of this.pending) seqs.push(slot.seq)
+    return { files: [...this.bySegment], seqs }
   }
 
   /** Empties the backlog (a purge or a drop); returns what `restore` puts back. */
@@ -139,11 +140,8 @@ export class Backlog {
     for (const [where, count] of state.bySegment) this.bySegment.set(where, count)
     for (const slot of state.pending) {
       slot.dead = false
-      if (slot.where !== undefined) this.add(slot.where, slot.at, slot.publishedAt)
-      else {
-        this.pending.push(slot)
-        this.pendingCount++
-      }
+      this.pending.push(slot)
+      this.pendingCount++
     }
   }
 }

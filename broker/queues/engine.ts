@@ -122,7 +122,6 @@ export class QueueEngine {
     if (found.length === 0) return 0
     for (const message of found) {
       queue.hold(message)
-      backlog.taken(message.where)
       queue.pushReady(message, false)
     }
     backlog.oldestAt = (found[found.length - 1] as StoredMessage).publishedAt
@@ -163,7 +162,7 @@ export class QueueEngine {
    * message goes back to the front of its queue and nothing more is taken from it this time.
    */
   private unspill(message: StoredMessage): boolean {
-    const stored = this.port.readBody(message)
+    const stored = this.port.readBody(message.seq)
     if (stored !== undefined) {
       message.bodyJson = stored.bodyJson
       message.attrs = stored.attrs
@@ -292,8 +291,8 @@ export class QueueEngine {
     movedOut(message, true)
     message.state = State.Gone
     message.generation++
+    // The copy keeps the message's seq: its data stays where it is in the log.
     const moved = this.materialize(target, { ...toRecord(message, message.bodyJson as string), mid: toMid, origin: queue.name })
-    this.port.held(move, [message, moved])
     target.pushReady(moved, false)
     if (dispatch) this.dispatch(target)
   }
@@ -303,9 +302,7 @@ export class QueueEngine {
 
   /** The message is past its queue's retention: it leaves, and is not counted as acked. */
   expire(message: StoredMessage): void {
-    const record = expireRecord(message)
-    this.port.held(record, [message])
-    this.tryWrite(record)
+    this.tryWrite(expireRecord(message), message.seq)
     this.forget(message)
   }
 
@@ -379,9 +376,9 @@ export class QueueEngine {
   }
 
   /** Bookkeeping records (receive counts, releases): a failed write must not fail the delivery. */
-  tryWrite(record: EngineRecord): void {
+  tryWrite(record: EngineRecord, ends?: number): void {
     try {
-      this.port.write(record)
+      this.port.write(record, ends)
     } catch {
       // The log reports itself unhealthy; publishes fail with `unavailable` until it recovers.
     }

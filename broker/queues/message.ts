@@ -4,15 +4,6 @@ import type { Attrs } from '../../shared/protocol/types.js'
 import type { Owner } from '../../shared/protocol/store-types.js'
 import type { Queue } from './queue.js'
 
-/**
- * Where the log keeps a message's data: opaque to the engine, the log's to set and read (the
- * store's LogHandle has this shape; the engine declares it rather than import the store).
- */
-export interface LogSlot {
-  where: unknown
-  at: number
-}
-
 export const enum State {
   Ready,
   Inflight,
@@ -63,12 +54,13 @@ export function splitKey(key: string): { mid: string; copy: string | undefined }
 const TIME_BASE = Math.floor(Date.now()) - 10 * 24 * 3600 * 1000
 
 /**
- * One message in one queue. The store may hold millions, so it keeps fourteen fields and no
+ * One message in one queue. The store may hold millions, so it keeps thirteen fields and no
  * map entry anywhere: its queue finds it through the list threaded through `older`/`newer`, the
- * log through `where`. The in-flight lease and the rare fields live in objects of their own,
- * made only when needed; the accessors below read them as if they were fields.
+ * log through `seq` (the log keeps its own index: nothing of the log is stored here, and nothing
+ * changes the seq). The in-flight lease and the rare fields live in objects of their own, made
+ * only when needed; the accessors below read them as if they were fields.
  */
-export class StoredMessage implements LogSlot {
+export class StoredMessage {
   private publishedOffset: number
   private untilOffset: number
   /** Bumped on every state change, so stale timer entries are ignored. */
@@ -79,12 +71,15 @@ export class StoredMessage implements LogSlot {
   /** Neighbours in the queue's list of held messages (see Queue.hold). */
   older: StoredMessage | undefined = undefined
   newer: StoredMessage | undefined = undefined
-  /** Which log file holds this message's data, and at what byte: the log's to set and read (LogSlot). */
-  where: unknown = undefined
-  at = 0
 
   constructor(
     readonly mid: string,
+    /**
+     * The log sequence number of the publish record that holds its data (MessageRecord.seq): the
+     * log finds the data by it, wherever compaction has moved it. 0 when no log keeps it. A small
+     * integer, kept inside the object; past 2^31 publishes V8 boxes it (more memory, the same value).
+     */
+    readonly seq: number,
     public queue: Queue,
     /** Undefined while the body is kept on disk only, and its attrs with it (spill, bodies.ts). */
     public bodyJson: string | undefined,

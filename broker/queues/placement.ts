@@ -54,19 +54,15 @@ export function placeNew(engine: QueueEngine, records: MessageRecord[], now: num
   let only: Queue | undefined
   let touched: Set<Queue> | undefined
   for (const record of records) {
-    const held: (StoredMessage | BacklogSlot)[] = []
-    engine.port.held(record, held)
     for (let index = 0; index < record.queues.length; index++) {
       const queue = engine.queueOrDeclare(record.queues[index] as string, false)
       if (record.backlog?.[index] === true) {
-        const slot = queue.backlog.append(record.publishedAt)
-        held.push(slot)
+        const slot = queue.backlog.append(record.publishedAt, record.seq ?? 0)
         slots.push(slot)
         queue.published++
         continue
       }
       const message = engine.materialize(queue, record, index)
-      held.push(message)
       engine.place(message, now)
       placed.push(message)
       queue.published++
@@ -132,7 +128,7 @@ export function withdrawCopies(engine: QueueEngine, copies: StoredMessage[]): vo
 /** The log refused these backlog messages: they never join (their publisher got `unavailable`). */
 export function withdrawSlots(slots: BacklogSlot[]): void {
   for (const slot of slots) {
-    if (slot.dead || slot.where !== undefined) continue
+    if (slot.dead || slot.written) continue
     if (slot.backlog.refuse(slot)) slot.backlog.owner.published--
   }
 }

@@ -2,7 +2,7 @@
 // bodies and backlogs back from. The local store implements it over its Journal (the durable log,
 // or nothing); a test implements it in a few lines.
 import type { Clock } from '../../shared/clock.js'
-import type { LogSlot, StoredMessage } from './message.js'
+import type { StoredMessage } from './message.js'
 import type { Queue } from './queue.js'
 import type { EngineRecord, MessageBody } from './records.js'
 
@@ -14,24 +14,24 @@ import type { EngineRecord, MessageBody } from './records.js'
 export const BODIES_IN_MEMORY = 10_000
 
 export interface EnginePort {
-  /** Appends a record (buffered). Throws HubqError('unavailable') when the log cannot take it. */
-  write(record: EngineRecord): void
   /**
-   * The messages a record is about (one per queue of a publish, the message of a delete, `[from,
-   * to]` of a move): the log counts live messages per file by them. Told before the record is
-   * written, or after it is appended and before the commit it waits for.
+   * Appends a record (buffered); a publish record is given its log sequence number (`seq`) here.
+   * `ends`: the seq of the message a delete or an expire ends, for the log's live counts per file
+   * (handed beside the record, never written). Throws HubqError('unavailable') when the log
+   * cannot take it.
    */
-  held(record: EngineRecord, messages: LogSlot[]): void
+  write(record: EngineRecord, ends?: number): void
   /** Resolves once every record written so far is durable; rejects with HubqError('unavailable'). */
   durable(): Promise<void>
   /** True when the log can read its records back: a deep standard queue keeps a backlog in it. */
   readonly backlogs: boolean
-  /** The body and attrs of a message kept on disk only, or undefined when it cannot be read. */
-  readBody(slot: LogSlot): MessageBody | undefined
+  /** The body and attrs of a message kept on disk only (by its seq), or undefined when it cannot be read. */
+  readBody(seq: number): MessageBody | undefined
   /**
    * At most `max` of the queue's backlog messages, from its start, in order, as objects it does
-   * not hold yet; the `advance` record that says so is written first and the backlog's start
-   * moved past them. None when the log cannot be read or written now.
+   * not hold yet (each with its record's seq); the `advance` record that says so is written first
+   * and the backlog's start moved past them, its counts taken down. None when the log cannot be
+   * read or written now.
    */
   readAhead(queue: Queue, max: number): StoredMessage[]
 }

@@ -108,14 +108,12 @@ export function publishOne(engine: QueueEngine, queue: Queue, record: MessageRec
   if ((queue.backlog.size > 0 || queue.readyLength >= engine.highWater) && port.backlogs && mayJoinBacklog(record, 0)) {
     record.backlog = JOINS
     port.write(record)
-    const slot = queue.backlog.append(record.publishedAt)
-    port.held(record, [slot])
+    const slot = queue.backlog.append(record.publishedAt, record.seq ?? 0)
     queue.published++
     return slot
   }
   port.write(record)
   const message = engine.materialize(queue, record)
-  port.held(record, [message])
   engine.place(message, now)
   queue.published++
   engine.dispatch(queue)

@@ -13,6 +13,11 @@ export interface MessageRecord {
   /** Every queue the message went to: one record, so a fan-out is all or nothing. */
   queues: readonly string[]
   mid: string
+  /**
+   * Its log sequence number: handed out by the log as the record is appended (never reused), and
+   * kept by every copy of the message (a compacted copy, a dead-letter move) as long as it lives.
+   */
+  seq?: number
   bodyJson: string
   attrs?: Attrs
   publishedAt: number
@@ -97,7 +102,7 @@ export function publishRecord(queues: readonly string[], mid: string, input: Pub
  */
 export function toRecord(message: StoredMessage, bodyJson: string, attrs = message.attrs): MessageRecord {
   const record: MessageRecord = {
-    type: 'publish', queues: [message.queue.name], mid: message.key, bodyJson,
+    type: 'publish', queues: [message.queue.name], mid: message.key, seq: message.seq, bodyJson,
     publishedAt: message.publishedAt, visibleAt: message.state === State.Delayed ? message.until : 0,
     receives: message.receives,
   }
@@ -136,7 +141,7 @@ export function messageOf(queue: Queue, record: MessageRecord, index: number): S
   // Only a copy (a rewritten dead-letter move or redrive) has a '/' in its key.
   const { mid, copy } = record.mid.length > 36 ? splitKey(record.mid) : { mid: record.mid, copy: undefined }
   return new StoredMessage(
-    mid, queue, record.bodyJson, record.publishedAt, record.receives ?? 0, visibleAt,
+    mid, record.seq ?? 0, queue, record.bodyJson, record.publishedAt, record.receives ?? 0, visibleAt,
     record.attrs, record.group, record.dedupId, record.origin, copy,
   )
 }

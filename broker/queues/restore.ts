@@ -70,7 +70,7 @@ export function placeReplayed(engine: QueueEngine): void {
   }
   for (const message of spent) {
     if (message.bodyJson === undefined) {
-      const stored = engine.port.readBody(message)
+      const stored = engine.port.readBody(message.seq)
       if (stored === undefined) {
         engine.place(message, now)
         continue

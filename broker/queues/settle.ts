@@ -17,9 +17,7 @@ export function ack(engine: QueueEngine, receipts: string[]): number {
       continue
     }
     const queue = message.queue
-    const record = deleteRecord(message)
-    engine.port.held(record, [message])
-    engine.port.write(record)
+    engine.port.write(deleteRecord(message), message.seq)
     engine.leaveInflight(message)
     engine.forget(message, true)
     touched.add(queue)

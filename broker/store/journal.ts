@@ -3,24 +3,10 @@
 import type { QueueConfig } from '../../shared/protocol/types.js'
 import type { MessageBody, MessageRecord, Position } from '../queues/records.js'
 
-/**
- * A message as the log sees it: the log notes in `where` which file holds the message's data,
- * so it needs no index of its own by message id. Only the log reads or writes `where`.
- */
+/** A place in the log, opaque outside it: a file (the log's) and a byte offset in it. */
 export interface LogHandle {
   where: unknown
-  /** The byte offset of its publish record in that file. */
   at: number
-  /**
-   * How many messages the handle stands for, when not one: a queue's backlog in one file, handed
-   * to a purge or drop (which ends them all) or counted at start-up.
-   */
-  count?: number
-  /**
-   * A handle that stands for a message the store holds no object for (one of its queue's backlog,
-   * see PublishRecord.backlog) is told once its record is written and `where`/`at` say where.
-   */
-  placed?(): void
 }
 
 /** A place in the log that outlives the process: a segment's number and a byte offset in it. */
@@ -30,32 +16,35 @@ export type LogPosition = Position
 export type StoredBody = MessageBody
 
 /**
- * The messages a record is about, for the log's count of live messages per file: one per queue
- * of a publish (in the order of `queues`), the message of a delete, `[from, to]` of a move, every
- * message of a purged or dropped queue. A symbol key: it is never written with the record.
- * Records written without it (read back at start-up, or appended by a caller with no messages)
- * are counted by queue and id instead.
+ * What a record ends, for the log's count of live messages per file: handed to the log beside the
+ * record (Journal.append), never written with it and never read back. A delete's or an expire's
+ * is the seq of its message (a number: no object per ack); a purge's or drop's, every message of
+ * the queue. A publish needs none (its seq is in it); a move none (the data stays where it is,
+ * under the same seq).
  */
-export const HELD: unique symbol = Symbol('held')
-
-/** A published message (the engine's MessageRecord, broker/queues/records.ts), with the messages it is about. */
-export interface PublishRecord extends MessageRecord {
-  [HELD]?: LogHandle[]
+export type About = number | {
+  /** The seqs of the messages it ends. */
+  seqs?: readonly number[]
+  /** A purged or dropped queue's backlog messages, by file: where (the log's) and how many. */
+  files?: readonly (readonly [unknown, number])[]
 }
+
+/** A published message (the engine's MessageRecord, broker/queues/records.ts); `seq` is set by the log. */
+export type PublishRecord = MessageRecord
 
 export type JournalRecord =
   | { type: 'declare'; config: QueueConfig }
-  | { type: 'drop'; queue: string; [HELD]?: LogHandle[] }
-  | { type: 'purge'; queue: string; [HELD]?: LogHandle[] }
+  | { type: 'drop'; queue: string }
+  | { type: 'purge'; queue: string }
   | PublishRecord
   /** `mid` in the records below is the held message's key in its queue (queue.ts, messageKey). */
   | { type: 'receive'; queue: string; mid: string; receives: number }
   | { type: 'release'; queue: string; mid: string; visibleAt: number }
-  | { type: 'delete'; queue: string; mid: string; [HELD]?: LogHandle[] }
+  | { type: 'delete'; queue: string; mid: string }
   /** A message past its queue's retention: it leaves as a delete does, but is not counted as acked. */
-  | { type: 'expire'; queue: string; mid: string; [HELD]?: LogHandle[] }
+  | { type: 'expire'; queue: string; mid: string }
   /** `toMid`: the key the message takes in `to` (a new copy suffix; absent in older logs: `mid`). */
-  | { type: 'move'; from: string; to: string; mid: string; toMid?: string; receives: number; origin?: string; [HELD]?: LogHandle[] }
+  | { type: 'move'; from: string; to: string; mid: string; toMid?: string; receives: number; origin?: string }
   | { type: 'topic'; topic: string }
   /** A topic removed with its bindings (its queues stay). */
   | { type: 'drop-topic'; topic: string }
@@ -99,15 +88,15 @@ export function isConfirmed(record: JournalRecord): boolean {
 
 /** The store's current view, for compaction to rewrite live messages. */
 export interface LiveView {
-  /** Calls `each` with every message held now: its queue's name, its id, its handle (once, after replay). */
-  eachHeld(each: (queue: string, mid: string, handle: LogHandle) => void): void
-  /** Every held message whose handle's `where` is `where` (counted before any body is read). */
-  heldAt(where: unknown): LogHandle[]
+  /** Calls `each` with the seq of every message held now (once, after replay). */
+  eachHeld(each: (seq: number) => void): void
+  /** Every held message whose seq `inFile` takes (counted before any body is read); opaque to the log. */
+  heldAt(inFile: (seq: number) => boolean): unknown[]
   /**
-   * A message from heldAt as it stands now: a publish record with the message as its handle, or
+   * A message from heldAt as it stands now: a publish record carrying the message's seq, or
    * undefined when its body cannot be read (the error is logged).
    */
-  snapshot(handle: LogHandle): PublishRecord | undefined
+  snapshot(held: unknown): PublishRecord | undefined
   /** Queue configs, topics and bindings as they stand now. */
   metadata(): JournalRecord[]
   /** Calls `each` with the backlog messages of every queue, by file: where they are and how many (once, after replay). */
@@ -115,16 +104,19 @@ export interface LiveView {
   /**
    * A checkpoint of the store's state (log/checkpoint.ts), taken as a batch is about to be
    * written: everything appended so far is in that batch or before it. The function returned
-   * runs once the batch is written, with where its handles landed, and gives the state as
-   * JSON-able data, or undefined when it cannot be told in positions.
+   * runs once the batch is written, with the positions of handles and of seqs then, and gives the
+   * state as JSON-able data, or undefined when it cannot be told in positions.
    */
-  checkpoint?(): (position: (handle: LogHandle) => LogPosition | undefined) => unknown
+  checkpoint?(): (position: (handle: LogHandle) => LogPosition | undefined, seqAt: (seq: number) => LogPosition | undefined) => unknown
   /**
    * Start-up from a checkpoint: the store takes back the state `checkpoint` gave, before the
    * records after it are replayed. `handle` turns a position back into a handle: undefined when
    * its file is gone; with `forward`, a gone file's place is the start of the next one still there.
+   * `kept` says whether the log still holds the data of a seq.
    */
-  restore?(data: unknown, handle: (position: LogPosition, forward?: boolean) => LogHandle | undefined): void
+  restore?(
+    data: unknown, handle: (position: LogPosition, forward?: boolean) => LogHandle | undefined, kept: (seq: number) => boolean,
+  ): void
 }
 
 export interface Journal {
@@ -137,8 +129,11 @@ export interface Journal {
   open(
     replay: (record: JournalRecord, where?: unknown, at?: number) => void, live: LiveView, options?: { bodiesLater?: boolean },
   ): Promise<void>
-  /** Writes a record (buffered). Throws HubqError('unavailable') when it cannot. */
-  append(record: JournalRecord): void
+  /**
+   * Writes a record (buffered); a publish record is given its seq here, a number never handed out
+   * before. `about`: what the record ends (About). Throws HubqError('unavailable') when it cannot.
+   */
+  append(record: JournalRecord, about?: About): void
   /**
    * Resolves once everything appended so far is as durable as the policy promises
    * (group commit: one fsync covers every append waiting at that moment); rejects with
@@ -149,10 +144,12 @@ export interface Journal {
   writable(): boolean
   /**
    * A journal that can read a written message's body back (the log) lets the store keep deep
-   * queues' bodies on disk only: the body and attrs of the publish record at the handle's
-   * `where` and `at`, or undefined when it cannot be read (the error is logged).
+   * queues' bodies on disk only: the body and attrs of the publish record of `seq` (its newest
+   * copy), or undefined when it cannot be read (the error is logged).
    */
-  readBody?(handle: LogHandle): StoredBody | undefined
+  readBody?(seq: number): StoredBody | undefined
+  /** Where the publish record of `seq` (its newest copy) is, once written; undefined before, or once gone. */
+  locate?(seq: number): LogHandle | undefined
   /**
    * A log that can read its records back lets a queue keep a backlog (PublishRecord.backlog):
    * visits the publish records written from `from` on, in log order, with their bodies, until

@@ -34,7 +34,6 @@ export class MemoryPort implements EnginePort {
   write(record: EngineRecord): void {
     this.records.push(JSON.parse(JSON.stringify(record)) as QueueRecord)
   }
-  held(): void {}
   durable(): Promise<void> {
     return Promise.resolve()
   }

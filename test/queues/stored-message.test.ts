@@ -11,7 +11,7 @@ const queue = new Queue({ queue: 'q', ...QUEUE_DEFAULTS })
 t.test('times read back exactly, near now, far from now, zero and fractional', async (t) => {
   const now = Date.now()
   for (const at of [now, now + 0.5, now + 1e-3, now - 400 * 24 * 3600 * 1000, now + 5e9, 0, 1000.25, 1.5e15]) {
-    const message = new StoredMessage('m', queue, '1', at, 0, at + 30_000, undefined, undefined, undefined, undefined)
+    const message = new StoredMessage('m', 1, queue, '1', at, 0, at + 30_000, undefined, undefined, undefined, undefined)
     t.equal(message.publishedAt, at, `publishedAt ${at}`)
     t.equal(message.until, at + 30_000, `until ${at + 30_000}`)
     message.until = at
@@ -20,7 +20,7 @@ t.test('times read back exactly, near now, far from now, zero and fractional', a
 })
 
 t.test('rare fields and the lease read through, and only cost an object when present', async (t) => {
-  const plain = new StoredMessage('m1', queue, '"x"', 1, 0, 1, undefined, undefined, undefined, undefined)
+  const plain = new StoredMessage('m1', 2, queue, '"x"', 1, 0, 1, undefined, undefined, undefined, undefined)
   t.equal(plain.extra, undefined)
   t.equal(plain.group, undefined)
   t.equal(plain.origin, undefined)
@@ -35,7 +35,7 @@ t.test('rare fields and the lease read through, and only cost an object when pre
   t.equal(plain.owner, owner)
   t.equal(plain.sub, undefined)
 
-  const rich = new StoredMessage('m2', queue, '"y"', 1, 2, 1, { k: 'v' }, 'g', 'd', undefined)
+  const rich = new StoredMessage('m2', 3, queue, '"y"', 1, 2, 1, { k: 'v' }, 'g', 'd', undefined)
   t.same(rich.attrs, { k: 'v' })
   t.equal(rich.group, 'g')
   t.equal(rich.dedupId, 'd')
@@ -43,6 +43,15 @@ t.test('rare fields and the lease read through, and only cost an object when pre
   rich.origin = 'q0'
   t.equal(rich.origin, 'q0')
   t.equal(rich.group, 'g', 'setting origin keeps the other rare fields')
+})
+
+t.test('thirteen own fields, the seq one of them and no place in the log: the log finds the data by seq', async (t) => {
+  const message = new StoredMessage('m', 2 ** 30, queue, '1', 1, 0, 1, undefined, undefined, undefined, undefined)
+  const fields = Object.keys(message)
+  t.equal(fields.length, 13, `fields: ${fields.join(', ')}`)
+  t.ok(fields.includes('seq'), 'the seq is a field')
+  t.notOk(fields.includes('where') || fields.includes('at'), 'no log position')
+  t.equal(message.seq, 2 ** 30, 'a seq reads back as given')
 })
 
 t.test('message ids: 36-character UUIDv7 strings, ascending within the process', async (t) => {
@@ -57,7 +66,7 @@ t.test('message ids: 36-character UUIDv7 strings, ascending within the process',
 
 t.test('a queue holds its messages in a list through them: order, letting go anywhere, iteration while letting go', async (t) => {
   const q = new Queue({ queue: 'held', ...QUEUE_DEFAULTS })
-  const make = (n: number) => new StoredMessage(`m${n}`, q, String(n), n, 0, n, undefined, undefined, undefined, undefined)
+  const make = (n: number) => new StoredMessage(`m${n}`, n, q, String(n), n, 0, n, undefined, undefined, undefined, undefined)
   const messages = [1, 2, 3, 4, 5].map(make)
   for (const message of messages) q.hold(message)
   const mids = () => [...q.held()].map((m) => m.mid)

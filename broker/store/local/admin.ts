@@ -2,7 +2,7 @@
 // redrive. Each answers once its record is durable; a refused write puts the queue back as it was.
 import { HubqError } from '../../../shared/errors.js'
 import type { Delivery, PeekState } from '../../../shared/protocol/types.js'
-import { HELD, type JournalRecord, type LogHandle } from '../journal.js'
+import type { About, JournalRecord } from '../journal.js'
 import type { Queue } from '../../queues/queue.js'
 import { State, type StoredMessage } from '../../queues/message.js'
 import { copyKey, messageOf, toDelivery, toRecord } from '../../queues/records.js'
@@ -20,9 +20,7 @@ export function purge(store: LocalStore, name: string): Promise<number> {
   const { engine, journal } = store
   const queue = engine.existing(name)
   const held = snapshotHeld(queue)
-  const handles: LogHandle[] = held.map((h) => h.message)
-  for (const handle of queue.backlog.handles()) handles.push(handle)
-  journal.append({ type: 'purge', queue: name, [HELD]: handles })
+  journal.append({ type: 'purge', queue: name }, ends(queue, held))
   const backlogged = queue.backlog.size
   const { count, backlog } = removeAll(engine, queue)
   return store.afterCommit(new Undo(() => {
@@ -31,14 +29,20 @@ export function purge(store: LocalStore, name: string): Promise<number> {
   }), count + backlogged)
 }
 
+/** What a purge or drop ends, for the log's live counts: every held message and backlog message by seq, the backlog's written ones by file. */
+function ends(queue: Queue, held: { message: StoredMessage }[]): About {
+  const backlog = queue.backlog.ends()
+  const seqs = held.map((h) => h.message.seq)
+  for (const seq of backlog.seqs) seqs.push(seq)
+  return { seqs, files: backlog.files }
+}
+
 /** Subscriptions end once the drop is durable: a refused one leaves them as they were. */
 export function drop(store: LocalStore, name: string): Promise<void> {
   const { engine, journal, topics } = store
   const queue = engine.existing(name)
   const held = snapshotHeld(queue)
-  const handles: LogHandle[] = held.map((h) => h.message)
-  for (const handle of queue.backlog.handles()) handles.push(handle)
-  journal.append({ type: 'drop', queue: name, [HELD]: handles })
+  journal.append({ type: 'drop', queue: name }, ends(queue, held))
   const { backlog } = removeAll(engine, queue)
   cancelWaiters(queue)
   engine.queues.delete(name)
@@ -93,13 +97,11 @@ function peekBacklog(store: LocalStore, queue: Queue, max: number, out: Delivery
   if (out.length >= max || backlog.count === 0 || backlog.start === undefined || scan === undefined) return
   let seen = 0
   try {
-    scan(backlog.start, undefined, (record, where, at) => {
+    scan(backlog.start, undefined, (record) => {
       const index = backlogIndex(record, queue.name)
       if (index < 0) return true
       seen++
       const message = messageOf(queue, record, index)
-      message.where = where
-      message.at = at
       out.push(toDelivery(message, { bodyJson: record.bodyJson, attrs: record.attrs }))
       return out.length < max && seen < backlog.count
     })
@@ -140,8 +142,8 @@ export function redrive(store: LocalStore, name: string): Promise<number> {
       leaveDelayed(message, touched)
     }
     movedOut(message, false)
+    // The copy keeps the message's seq: its data stays where it is in the log.
     const copy = engine.materialize(target, { ...toRecord(message, body.bodyJson, body.attrs), mid: toMid, visibleAt: 0, receives: 0, origin: undefined })
-    move[HELD] = [message, copy]
     engine.place(copy, now)
     copies.push([message, copy])
     touched.add(target)

@@ -12,7 +12,7 @@ import { State, type StoredMessage } from '../../queues/message.js'
  * has them. Only a ready one (one out with a consumer, or waiting out a delay, keeps its body).
  */
 export function spill(message: StoredMessage, journal: Journal, bodiesInMemory: number): void {
-  if (message.state !== State.Ready || message.where === undefined || journal.readBody === undefined) return
+  if (message.state !== State.Ready || journal.readBody === undefined) return
   if (message.queue.readyLength > bodiesInMemory) {
     message.bodyJson = undefined
     message.attrs = undefined
@@ -35,7 +35,7 @@ export function loadFront(queue: Queue, journal: Journal, bodiesInMemory: number
   for (const message of queue.readyMessages()) {
     if (++seen > bodiesInMemory) return
     if (message.bodyJson !== undefined) continue
-    const stored = journal.readBody?.(message)
+    const stored = journal.readBody?.(message.seq)
     if (stored) restore(message, stored)
   }
 }
@@ -43,7 +43,7 @@ export function loadFront(queue: Queue, journal: Journal, bodiesInMemory: number
 /** The body and attrs, from memory or from the log (without keeping them in memory after). */
 export function bodyOf(message: StoredMessage, journal: Journal): StoredBody | undefined {
   const bodyJson = message.bodyJson
-  return bodyJson !== undefined ? { bodyJson, attrs: message.attrs } : journal.readBody?.(message)
+  return bodyJson !== undefined ? { bodyJson, attrs: message.attrs } : journal.readBody?.(message.seq)
 }
 
 /** For peek: the body and attrs, wherever they are kept, without keeping them in memory after. */

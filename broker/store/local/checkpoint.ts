@@ -1,8 +1,8 @@
 // The local store's part of a log checkpoint (store/log/checkpoint.ts): what replay would rebuild
 // from the records before it. Queue settings and counters, dedup windows, topics and bindings,
 // each queue's backlog (where it starts, how many, how many per file) and every message held as
-// an object, by where its publish record is (its body is read back from there when wanted). A
-// message in flight is kept as ready: a restart releases it anyway.
+// an object, with its seq (the log finds its body by it when wanted). A message in flight is kept
+// as ready: a restart releases it anyway.
 import type { LogHandle, LogPosition } from '../journal.js'
 import type { QueueConfig } from '../../../shared/protocol/types.js'
 import { Queue } from '../../queues/queue.js'
@@ -10,8 +10,8 @@ import { State, StoredMessage, splitKey } from '../../queues/message.js'
 import type { BacklogSlot } from '../../queues/backlog.js'
 import type { Bindings, ReplayState } from './replay.js'
 
-/** key, segment, at, publishedAt, receives, until (0 unless delayed), group, dedupId, origin. */
-type MessageEntry = [string, number, number, number, number, number, string | null, string | null, string | null]
+/** key, seq, publishedAt, receives, until (0 unless delayed), group, dedupId, origin. */
+type MessageEntry = [string, number, number, number, number, string | null, string | null, string | null]
 
 interface QueueEntry {
   config: QueueConfig
@@ -29,17 +29,20 @@ export interface StoreCheckpoint {
 }
 
 type Position = (handle: LogHandle) => LogPosition | undefined
+type SeqAt = (seq: number) => LogPosition | undefined
 
 /**
  * The state now (LiveView.checkpoint); the function returned tells it in positions once the batch
  * being written has landed (undefined when a message has no place in the log: nothing is written).
  */
-export function takeCheckpoint(queues: Map<string, Queue>, topics: Map<string, Bindings>): (position: Position) => StoreCheckpoint | undefined {
+export function takeCheckpoint(
+  queues: Map<string, Queue>, topics: Map<string, Bindings>,
+): (position: Position, seqAt: SeqAt) => StoreCheckpoint | undefined {
   const taken = [...queues.values()].map((queue) => {
-    const held: { message: StoredMessage; key: string; publishedAt: number; receives: number; until: number }[] = []
+    const held: { message: StoredMessage; key: string; seq: number; publishedAt: number; receives: number; until: number }[] = []
     for (const message of queue.held()) {
       held.push({
-        message, key: message.key, publishedAt: message.publishedAt, receives: message.receives,
+        message, key: message.key, seq: message.seq, publishedAt: message.publishedAt, receives: message.receives,
         until: message.state === State.Delayed ? message.until : 0,
       })
     }
@@ -60,14 +63,12 @@ export function takeCheckpoint(queues: Map<string, Queue>, topics: Map<string, B
     }
   })
   const bound = [...topics].map(([topic, bindings]): StoreCheckpoint['topics'][number] => [topic, [...bindings].map(([queue, filter]) => [queue, filter ?? null])])
-  return (position) => {
+  return (position, seqAt) => {
     const out: QueueEntry[] = []
     for (const q of taken) {
       const messages: MessageEntry[] = []
-      for (const { message, key, publishedAt, receives, until } of q.held) {
-        const at = position(message)
-        if (at === undefined) return undefined
-        messages.push([key, at.segment, at.at, publishedAt, receives, until, message.group ?? null, message.dedupId ?? null, message.origin ?? null])
+      for (const { message, key, seq, publishedAt, receives, until } of q.held) {
+        messages.push([key, seq, publishedAt, receives, until, message.group ?? null, message.dedupId ?? null, message.origin ?? null])
       }
       const entry: QueueEntry = { config: q.config, published: q.published, acked: q.acked, deadLettered: q.deadLettered, dedup: q.dedup, messages }
       let count = q.count
@@ -81,7 +82,7 @@ export function takeCheckpoint(queues: Map<string, Queue>, topics: Map<string, B
       }
       // Appended before the state was taken, written with the batch since: they are in it.
       for (const slot of q.slots as BacklogSlot[]) {
-        const at = position(slot)
+        const at = seqAt(slot.seq)
         if (at === undefined) return undefined
         if (count === 0) {
           start = at
@@ -104,6 +105,7 @@ export function takeCheckpoint(queues: Map<string, Queue>, topics: Map<string, B
  */
 export function restoreCheckpoint(
   state: ReplayState, data: StoreCheckpoint, handle: (position: LogPosition, forward?: boolean) => LogHandle | undefined,
+  kept: (seq: number) => boolean,
 ): void {
   const { queues, topics } = state
   for (const entry of data.queues) {
@@ -117,13 +119,12 @@ export function restoreCheckpoint(
     for (const [dedupId, mid, at] of entry.dedup) queue.dedup.set(dedupId, { mid, at })
     let ids = state.byId.get(name)
     if (!ids) state.byId.set(name, (ids = new Map()))
-    for (const [key, segment, at, publishedAt, receives, until, group, dedupId, origin] of entry.messages) {
-      const where = handle({ segment, at })
-      if (where === undefined) continue
+    for (const [key, seq, publishedAt, receives, until, group, dedupId, origin] of entry.messages) {
+      if (!kept(seq)) continue
       const { mid, copy } = splitKey(key)
-      const message = new StoredMessage(mid, queue, undefined, publishedAt, receives, until, undefined, group ?? undefined, dedupId ?? undefined, origin ?? undefined, copy)
-      message.where = where.where
-      message.at = where.at
+      const message = new StoredMessage(
+        mid, seq, queue, undefined, publishedAt, receives, until, undefined, group ?? undefined, dedupId ?? undefined, origin ?? undefined, copy,
+      )
       queue.hold(message)
       ids.set(key, message)
     }

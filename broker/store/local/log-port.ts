@@ -1,11 +1,11 @@
 // The engine's port over the store's Journal (broker/queues/port.ts): the engine's records are
-// appended as they are, the messages they are about noted for the log's live counts, bodies and
-// backlogs read back from the log when it can.
-import { HELD, type Journal, type JournalRecord, type LogHandle } from '../journal.js'
+// appended as they are (with the seqs a delete or expire ends, for the log's live counts), bodies
+// and backlogs read back from the log when it can.
+import type { Journal, JournalRecord, LogHandle } from '../journal.js'
 import type { EnginePort } from '../../queues/port.js'
 import type { EngineRecord, MessageBody } from '../../queues/records.js'
 import { messageOf } from '../../queues/records.js'
-import type { LogSlot, StoredMessage } from '../../queues/message.js'
+import type { StoredMessage } from '../../queues/message.js'
 import type { Queue } from '../../queues/queue.js'
 import { backlogIndex } from '../../queues/placement.js'
 
@@ -16,20 +16,16 @@ export class LogPort implements EnginePort {
     this.backlogs = journal.scan !== undefined
   }
 
-  write(record: EngineRecord): void {
-    this.journal.append(record as JournalRecord)
-  }
-
-  held(record: EngineRecord, messages: LogSlot[]): void {
-    (record as { [HELD]?: LogHandle[] })[HELD] = messages
+  write(record: EngineRecord, ends?: number): void {
+    this.journal.append(record as JournalRecord, ends)
   }
 
   durable(): Promise<void> {
     return this.journal.commit()
   }
 
-  readBody(slot: LogSlot): MessageBody | undefined {
-    return this.journal.readBody?.(slot)
+  readBody(seq: number): MessageBody | undefined {
+    return this.journal.readBody?.(seq)
   }
 
   /**
@@ -42,15 +38,14 @@ export class LogPort implements EnginePort {
     const start = backlog.start
     if (start === undefined || journal.scan === undefined || journal.position === undefined) return []
     const found: StoredMessage[] = []
+    const files: unknown[] = []
     let end: LogHandle
     try {
-      end = journal.scan(start, undefined, (record, where, at) => {
+      end = journal.scan(start, undefined, (record, where) => {
         const index = backlogIndex(record, queue.name)
         if (index < 0) return true
-        const message = messageOf(queue, record, index)
-        message.where = where
-        message.at = at
-        return found.push(message) < max
+        files.push(where)
+        return found.push(messageOf(queue, record, index)) < max
       })
       if (found.length === 0) return found
       journal.append({ type: 'advance', queue: queue.name, to: journal.position(end) })
@@ -60,6 +55,7 @@ export class LogPort implements EnginePort {
       return []
     }
     backlog.start = end
+    for (const where of files) backlog.taken(where)
     return found
   }
 }

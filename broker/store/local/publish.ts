@@ -49,6 +49,7 @@ export function publish(store: LocalStore, target: PublishTarget, inputs: Publis
     (err: unknown) => {
       forgetDedup(dedupAdded)
       withdraw(engine, placed)
+      placeWritten(store, slots)
       withdrawSlots(slots)
       undo.run()
       throw err
@@ -73,6 +74,7 @@ function publishToQueue(store: LocalStore, queue: Queue, input: PublishInput, un
         return mids
       },
       (err: unknown) => {
+        placeWritten(store, [held])
         withdrawSlots([held])
         undo?.run()
         throw err
@@ -92,8 +94,24 @@ function publishToQueue(store: LocalStore, queue: Queue, input: PublishInput, un
   )
 }
 
+/**
+ * Backlog messages whose records the log holds are placed where it says they landed (found by
+ * their seqs): the store does it, the log writes nothing into them. A refused commit may follow
+ * a batch that was written: its slots are placed, and only the rest refused.
+ */
+function placeWritten(store: LocalStore, slots: BacklogSlot[]): void {
+  const locate = store.journal.locate
+  if (locate === undefined) return
+  for (const slot of slots) {
+    if (slot.dead || slot.written) continue
+    const handle = locate(slot.seq)
+    if (handle !== undefined) slot.backlog.place(slot, handle.where, handle.at)
+  }
+}
+
 /** Backlog messages are written: a queue whose ready objects ran out meanwhile reads them ahead for its consumers. */
 function backlogWritten(store: LocalStore, slots: BacklogSlot[]): void {
+  placeWritten(store, slots)
   let last: BacklogSlot['backlog'] | undefined
   for (const slot of slots) {
     if (slot.backlog === last) continue

@@ -1,7 +1,7 @@
 // Rebuilding the local store from its journal after a restart (the log read back, its records
 // handed to the engine's interpreter, queues/apply.ts), and the store's current view that log
 // compaction writes back (PROTOCOL.md §9).
-import { HELD, type Journal, type JournalRecord, type LiveView, type PublishRecord, type StoredBody } from '../journal.js'
+import type { Journal, JournalRecord, LiveView, StoredBody } from '../journal.js'
 import { backlogIndex } from '../../queues/placement.js'
 import { takeCheckpoint } from './checkpoint.js'
 import type { Queue } from '../../queues/queue.js'
@@ -69,12 +69,10 @@ function replayAdvance(state: ReplayState, queue: Queue, to: { segment: number; 
   const start = backlog.start
   if (backlog.count === 0 || start === undefined || state.scan === undefined) return
   const mids = idsOf(state, queue.name)
-  backlog.start = state.scan(start, to, (record, where, at) => {
+  backlog.start = state.scan(start, to, (record, where) => {
     const index = backlogIndex(record, queue.name)
     if (index < 0) return true
     const message = state.materialize(queue, record, index)
-    message.where = where
-    message.at = at
     // As every replayed message: its body is read back when wanted (bodies.ts, loadFront).
     message.bodyJson = undefined
     message.attrs = undefined
@@ -93,7 +91,7 @@ export function liveView(
   return {
     eachHeld: (each) => {
       for (const queue of queues.values()) {
-        for (const message of queue.held()) each(queue.name, message.key, message)
+        for (const message of queue.held()) each(message.seq)
       }
     },
     checkpoint: () => takeCheckpoint(queues, topics),
@@ -102,20 +100,18 @@ export function liveView(
         for (const [where, count] of queue.backlog.bySegment) each(where, count)
       }
     },
-    heldAt: (where) => {
+    heldAt: (inFile) => {
       const out: StoredMessage[] = []
       for (const queue of queues.values()) {
-        for (const message of queue.held()) if (message.where === where) out.push(message)
+        for (const message of queue.held()) if (inFile(message.seq)) out.push(message)
       }
       return out
     },
-    snapshot: (handle) => {
-      const message = handle as StoredMessage
+    snapshot: (held) => {
+      const message = held as StoredMessage
       const stored = bodyOf(message)
-      if (stored === undefined) return undefined
-      const record: PublishRecord = toRecord(message, stored.bodyJson, stored.attrs)
-      record[HELD] = [message]
-      return record
+      // Under the message's own seq (toRecord): the log moves its data, the message stays as it is.
+      return stored === undefined ? undefined : toRecord(message, stored.bodyJson, stored.attrs)
     },
     metadata: () => {
       const out: JournalRecord[] = []

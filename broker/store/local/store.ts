@@ -78,7 +78,7 @@ export class LocalStore implements MessageStore {
     const { engine, journal } = this
     const state = replayState(engine.queues, this.topics, (queue, record, index) => engine.materialize(queue, record, index), journal.scan)
     const live = liveView(engine.queues, this.topics, () => engine.clock.now() - DEDUP_WINDOW_MS, (message) => bodyOf(message, journal))
-    live.restore = (data, handle) => restoreCheckpoint(state, data as StoreCheckpoint, handle)
+    live.restore = (data, handle, kept) => restoreCheckpoint(state, data as StoreCheckpoint, handle, kept)
     // Bodies are not replayed: the first ones of each queue are read back below, the rest as they are taken.
     await journal.open((record, where, at) => replayRecord(state, record, where, at), live, { bodiesLater: true })
     placeReplayed(engine)

@@ -1,6 +1,6 @@
 // One batch of the log's writer: the records appended during a turn, encoded back to back into
 // one buffer (the batch's one write), and the promise every commit() waiting on it shares.
-import { isConfirmed, type JournalRecord } from '../journal.js'
+import { isConfirmed, type About, type JournalRecord } from '../journal.js'
 import { encodeRecordInto, recordEnd } from './format.js'
 import { FrameBuffer } from './frame-buffer.js'
 
@@ -10,6 +10,8 @@ const FIRST_BUFFER_BYTES = 64 * 1024
 
 export class Batch {
   readonly records: JournalRecord[] = []
+  /** What each record ends (Journal.append's `about`), in the order of `records`. */
+  readonly abouts: (About | undefined)[] = []
   /** Messages its publish records add (a publish to N queues adds N): the deletes the log will owe. */
   publishes = 0
   /** Its records whose ops are answered only once they are written (isConfirmed). */
@@ -28,19 +30,20 @@ export class Batch {
   /** `spare`: a buffer whose write has finished, to encode into instead of allocating one. */
   constructor(private spare?: FrameBuffer) {}
 
-  add(record: JournalRecord): void {
+  add(record: JournalRecord, about?: About): void {
     encodeRecordInto(this.out(), record)
-    this.push(record)
+    this.push(record, about)
   }
 
   /** A record already encoded (kept from a failed batch): its frame bytes are copied as they are. */
-  addEncoded(record: JournalRecord, frame: Uint8Array): void {
+  addEncoded(record: JournalRecord, frame: Uint8Array, about: About | undefined): void {
     this.out().append(frame)
-    this.push(record)
+    this.push(record, about)
   }
 
-  private push(record: JournalRecord): void {
+  private push(record: JournalRecord, about: About | undefined): void {
     this.records.push(record)
+    this.abouts.push(about)
     if (record.type === 'publish') this.publishes += record.queues.length
     if (isConfirmed(record)) this.confirmed++
   }
@@ -52,7 +55,7 @@ export class Batch {
    */
   static kept(failed: Batch, pending: Batch): Batch {
     const kept = failed.collection ? new Batch() : failed.bookkeeping()
-    pending.forEachFrame((record, frame) => kept.addEncoded(record, frame))
+    pending.forEachFrame((record, frame, about) => kept.addEncoded(record, frame, about))
     kept.fresh = pending.fresh
     if (pending.size > 0) kept.done().then(() => pending.settle(), (e: unknown) => pending.settle(e))
     return kept
@@ -61,8 +64,8 @@ export class Batch {
   /** Its bookkeeping records (not isConfirmed), as a batch of their own. */
   bookkeeping(): Batch {
     const kept = new Batch()
-    this.forEachFrame((record, frame) => {
-      if (!isConfirmed(record)) kept.addEncoded(record, frame)
+    this.forEachFrame((record, frame, about) => {
+      if (!isConfirmed(record)) kept.addEncoded(record, frame, about)
     })
     return kept
   }
@@ -81,12 +84,12 @@ export class Batch {
   }
 
   /** Calls `each` with every record and its frame bytes, in order. */
-  forEachFrame(each: (record: JournalRecord, frame: Buffer) => void): void {
+  forEachFrame(each: (record: JournalRecord, frame: Buffer, about: About | undefined) => void): void {
     const data = this.frames?.data
     let offset = 0
-    for (const record of this.records) {
+    for (let i = 0; i < this.records.length; i++) {
       const end = recordEnd(data as Buffer, offset)
-      each(record, (data as Buffer).subarray(offset, end))
+      each(this.records[i] as JournalRecord, (data as Buffer).subarray(offset, end), this.abouts[i])
       offset = end
     }
   }

@@ -2,8 +2,8 @@
 // only (PROTOCOL.md §9): synchronous reads in chunks, since the bodies of the messages behind one
 // were mostly written right after it and are usually wanted next.
 import type { Logger } from '../../../shared/logger.js'
-import type { LogHandle, StoredBody } from '../journal.js'
-import { RECORD_HEADER_BYTES, publishBodyAt, recordSize } from './format.js'
+import type { StoredBody } from '../journal.js'
+import { MAX_PAYLOAD_BYTES, NOT_PUBLISH, NO_SEQ, RECORD_HEADER_BYTES, headerBytes, publishBodyAt, publishSeqAt, recordSize } from './format.js'
 import type { LogFs } from './fs.js'
 import type { Segment } from './live-index.js'
 
@@ -35,24 +35,73 @@ export class BodyReader {
     return fs.openRead !== undefined && fs.readAt !== undefined && fs.closeRead !== undefined
   }
 
-  /** The body and attrs of the publish record at `handle`, from the last chunk read when it holds it. */
-  bodyAt(handle: LogHandle): StoredBody | undefined {
-    const segment = handle.where as Segment | undefined
-    if (!segment) return undefined
-    const at = handle.at
-    let chunk = this.chunk
-    if (!chunk || chunk.segment !== segment || at < chunk.start || at + RECORD_HEADER_BYTES > chunk.end ||
-      at + recordSize(chunk.data, at - chunk.start) > chunk.end) {
-      try {
-        chunk = this.readChunk(segment, at)
-      } catch (err) {
-        this.log.error({ err, file: segment.path, offset: at }, 'log: a message body kept on disk could not be read')
-        return undefined
-      }
+  /** The body and attrs of the publish record at `at` in `segment`, from the last chunk read when it holds it. */
+  bodyAt(segment: Segment, at: number): StoredBody | undefined {
+    let chunk: Chunk
+    try {
+      chunk = this.chunkAt(segment, at)
+    } catch (err) {
+      this.log.error({ err, file: segment.path, offset: at }, 'log: a message body kept on disk could not be read')
+      return undefined
     }
     const body = publishBodyAt(chunk.data, at - chunk.start, chunk.end - chunk.start)
     if (body === undefined) this.log.error({ file: segment.path, offset: at }, 'log: no valid publish record where a message body was kept')
     return body
+  }
+
+  /**
+   * The offset of the native publish record of `seq` in `segment`, reading forward from `at`,
+   * where the native record of `fromSeq` is (seq-index.ts); undefined when it is not there. The
+   * records of a file older than version 5 carry no seq: each publish record there is the next.
+   * Throws when the file cannot be read.
+   */
+  findSeq(segment: Segment, at: number, fromSeq: number, seq: number): number | undefined {
+    let counter = fromSeq
+    let found: number | undefined
+    this.walk(segment, at, (s, offset) => {
+      if (s === NO_SEQ) {
+        if (counter === seq) found = offset
+        counter++
+        return found === undefined && counter <= seq
+      }
+      if (s === seq) found = offset
+      return found === undefined && (s < segment.firstSeq || s < seq)
+    })
+    return found
+  }
+
+  /**
+   * Calls `each` with the seq (NO_SEQ before version 5), offset and end of every publish record
+   * of `segment` from `at` (its first record when undefined) on, in order, until it returns false.
+   * Throws when the file cannot be read.
+   */
+  eachPublishFrom(segment: Segment, at: number | undefined, each: (seq: number, at: number, end: number) => boolean): void {
+    this.walk(segment, at ?? headerBytes(segment.version), each)
+  }
+
+  /** Reads `segment` forward from `at` through its publish records until `each` returns false or the file ends. */
+  private walk(segment: Segment, at: number, each: (seq: number, at: number, end: number) => boolean): void {
+    let offset = at
+    while (offset + RECORD_HEADER_BYTES <= segment.size) {
+      const chunk = this.chunkAt(segment, offset)
+      const rel = offset - chunk.start
+      if (offset + RECORD_HEADER_BYTES > chunk.end) return
+      const length = chunk.data.readUInt32BE(rel)
+      // No record can be this long, or it runs past what was read: damage, where nothing more is found.
+      if (length > MAX_PAYLOAD_BYTES || offset + RECORD_HEADER_BYTES + length > chunk.end) return
+      const seq = publishSeqAt(chunk.data, rel, rel + RECORD_HEADER_BYTES + length)
+      const end = offset + RECORD_HEADER_BYTES + length
+      if (seq !== NOT_PUBLISH && !each(seq, offset, end)) return
+      offset = end
+    }
+  }
+
+  /** The chunk holding the whole record at `at` (the last one read when it does). */
+  private chunkAt(segment: Segment, at: number): Chunk {
+    const chunk = this.chunk
+    if (chunk && chunk.segment === segment && at >= chunk.start && at + RECORD_HEADER_BYTES <= chunk.end &&
+      at + recordSize(chunk.data, at - chunk.start) <= chunk.end) return chunk
+    return this.readChunk(segment, at)
   }
 
   /** The segment is gone: its read descriptor is closed, its chunk forgotten. */

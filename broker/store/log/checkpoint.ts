@@ -22,6 +22,10 @@ export interface SegmentEntry {
   entries: number
   metadata: boolean
   version?: number
+  /** The first seq of its native range. */
+  firstSeq: number
+  /** The compaction copies it holds: seq, offset, seq, offset... (absent when none). */
+  copies?: number[]
 }
 
 export interface CheckpointFile {
@@ -29,6 +33,8 @@ export interface CheckpointFile {
   position: LogPosition
   /** The segments before `position` (and the one it is in), as they were. */
   segments: SegmentEntry[]
+  /** The seq the log was to hand out next. A checkpoint without it was taken by an older version: not used. */
+  nextSeq: number
   /** The store's state (LiveView.checkpoint). */
   store: unknown
 }
@@ -48,6 +54,7 @@ export function decodeCheckpoint(data: Buffer): CheckpointFile | string {
   try {
     const checkpoint = JSON.parse(payload.toString('utf8')) as CheckpointFile
     if (typeof checkpoint.position?.segment !== 'number' || !Array.isArray(checkpoint.segments)) return 'malformed'
+    if (typeof checkpoint.nextSeq !== 'number') return 'written by an older version, without seqs'
     return checkpoint
   } catch {
     return 'malformed JSON'

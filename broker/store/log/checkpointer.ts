@@ -6,9 +6,10 @@
 import type { Logger } from '../../../shared/logger.js'
 import type { LiveView, LogHandle, LogPosition } from '../journal.js'
 import type { BodyReader } from './body-reader.js'
-import { writeCheckpoint, type CheckpointFile } from './checkpoint.js'
+import { writeCheckpoint, type CheckpointFile, type SegmentEntry } from './checkpoint.js'
 import type { LogFs } from './fs.js'
 import type { SegmentFiles } from './segments.js'
+import type { SeqIndex } from './seq-index.js'
 
 /**
  * Besides one as each segment starts, a checkpoint is written once this much (or a quarter of a
@@ -17,7 +18,7 @@ import type { SegmentFiles } from './segments.js'
 const CHECKPOINT_MIN_BYTES = 4 * 1024 * 1024
 
 /** The store's part of a checkpoint, taken with a batch and finished once its handles have positions (LiveView.checkpoint). */
-export type FinishCheckpoint = (position: (handle: LogHandle) => LogPosition | undefined) => unknown
+export type FinishCheckpoint = (position: (handle: LogHandle) => LogPosition | undefined, seqAt: (seq: number) => LogPosition | undefined) => unknown
 
 export class Checkpointer {
   /** The next batch writes one (a segment rolled, enough was written, or the log was replayed whole). */
@@ -28,6 +29,7 @@ export class Checkpointer {
   constructor(
     private readonly fs: LogFs, private readonly dir: string, private readonly log: Logger,
     private readonly files: SegmentFiles, private readonly bodies: BodyReader | undefined, private readonly segmentBytes: number,
+    private readonly seqs: SeqIndex, private readonly locate: ((seq: number) => LogHandle | undefined) | undefined,
   ) {}
 
   /** Checkpoints need the store's part and segments whose bodies can be read back one by one (version 2 on). */
@@ -70,13 +72,28 @@ export class Checkpointer {
 
   /** The store's state, as `finish` tells it now, with the log's end as its position; undefined when it cannot be told. */
   private file(finish: FinishCheckpoint): CheckpointFile | undefined {
-    const store = finish(this.files.positionOf)
+    const store = finish(this.files.positionOf, this.seqAt)
     if (store === undefined) return undefined
     const active = this.files.active
     return {
       position: { segment: active.id, at: active.size },
-      segments: this.files.list.map(({ id, size, entries, metadata, version }) => ({ id, size, entries, metadata, ...(version !== undefined ? { version } : {}) })),
+      segments: this.files.list.map(({ id, size, entries, metadata, version, firstSeq, seqs }) => {
+        const entry: SegmentEntry = { id, size, entries, metadata, ...(version !== undefined ? { version } : {}), firstSeq }
+        const copies = seqs.copies
+        if (copies !== undefined && copies.length > 0) {
+          entry.copies = []
+          for (let i = 0; i < copies.length; i++) entry.copies.push(copies.seqs[i] as number, copies.offsets[i] as number)
+        }
+        return entry
+      }),
+      nextSeq: this.seqs.nextSeq,
       store,
     }
+  }
+
+  /** Where the record of a seq is, exactly (a backlog's messages written since the state was taken). */
+  private readonly seqAt = (seq: number): LogPosition | undefined => {
+    const handle = this.locate?.(seq)
+    return handle === undefined ? undefined : this.files.positionOf(handle)
   }
 }

@@ -69,7 +69,8 @@ export class Collector {
 
   private async compact(oldest: Segment): Promise<boolean> {
     const live = this.host.live as LiveView
-    const held = live.heldAt(oldest)
+    const seqs = this.files.seqs
+    const held = live.heldAt((seq) => seqs.fileOf(seq) === oldest)
     // A record that ends or moves one of them is still pending (the store has let it go, the
     // count has not caught up), the store does not hold one the log counts, or a body cannot be
     // read: its data must stay where it is for now. The counts are compared before any body is read.
@@ -80,8 +81,9 @@ export class Collector {
     if (held.length !== oldest.live) return later()
     const batch = new Batch()
     batch.collection = true
-    for (const handle of held) {
-      const snapshot = live.snapshot(handle)
+    for (const message of held) {
+      // A copy carries the message's own seq: nothing outside the log changes when its data moves.
+      const snapshot = live.snapshot(message)
       if (!snapshot) return later()
       batch.add(snapshot)
     }

@@ -8,16 +8,19 @@
 //   collector.ts    dead segments deleted, nearly dead ones compacted (decided in collection.ts)
 //   checkpointer.ts when a checkpoint is written and what goes in it (the file: checkpoint.ts)
 //   live-index.ts   live messages per segment: the one reading of what records do to them
+//   seq-index.ts, locate.ts  the log's own index: each publish record by its seq
 //   recovery.ts     start-up: the segments read back, torn tails cut, damage reported
 //   body-reader.ts, scan.ts  bodies read back one by one, and a backlog read ahead in chunks
 import { systemClock, type Clock } from '../../../shared/clock.js'
 import { HubqError } from '../../../shared/errors.js'
 import { silentLogger, type Logger } from '../../../shared/logger.js'
 import type { FsyncPolicy } from './policy.js'
-import type { Journal, JournalRecord, LiveView, LogHandle, StoredBody } from '../journal.js'
+import type { About, Journal, JournalRecord, LiveView, LogHandle, StoredBody } from '../journal.js'
 import { FORMAT_VERSION } from './format.js'
 import { batchFs, makeFolder, nodeFs, type LogFs } from './fs.js'
 import { LiveIndex, type Segment } from './live-index.js'
+import { SeqIndex } from './seq-index.js'
+import { Locator } from './locate.js'
 import { lockFolder } from './lock.js'
 import { recover } from './recovery.js'
 import { BodyReader } from './body-reader.js'
@@ -53,7 +56,8 @@ export class LogJournal implements Journal {
   private readonly dir: string
   private readonly fs: LogFs
   private readonly log: Logger
-  private readonly index = new LiveIndex()
+  private readonly index: LiveIndex
+  private readonly seqs: SeqIndex
   private readonly files: SegmentFiles
   private readonly space: Space
   private readonly checkpoints: Checkpointer
@@ -61,7 +65,8 @@ export class LogJournal implements Journal {
   private readonly bodies: BodyReader | undefined
   private unlock: (() => Promise<void>) | undefined
   /** Set when the file system can read synchronously (see Journal.readBody). */
-  readonly readBody: ((handle: LogHandle) => StoredBody | undefined) | undefined
+  readonly readBody: ((seq: number) => StoredBody | undefined) | undefined
+  readonly locate: ((seq: number) => LogHandle | undefined) | undefined
   readonly scan: Journal['scan']
   readonly position: Journal['position']
 
@@ -74,16 +79,26 @@ export class LogJournal implements Journal {
     this.description = `log in ${dir} (fsync ${describePolicy(policy)}, segments of ${segmentBytes} bytes)`
     const bodies = BodyReader.canRead(fs) ? new BodyReader(fs, log) : undefined
     this.bodies = bodies
-    this.files = new SegmentFiles(fs, dir)
-    this.space = new Space(fs, dir, log, this.files)
-    this.checkpoints = new Checkpointer(fs, dir, log, this.files, bodies, segmentBytes)
+    const files = (this.files = new SegmentFiles(fs, dir))
+    const seqs = (this.seqs = new SeqIndex(files))
+    const found = bodies && new Locator(seqs, bodies, log)
+    files.seqs = seqs
+    this.index = new LiveIndex(seqs)
+    this.space = new Space(fs, dir, log, files)
+    const reader = found
+    const locate = reader && ((seq: number): LogHandle | undefined => (this.writer.closed ? undefined : reader.locate(seq)))
+    this.locate = locate
+    this.checkpoints = new Checkpointer(fs, dir, log, files, bodies, segmentBytes, seqs, locate)
     this.writer = new Writer({
       fs, batchFs: batchFs(fs), log, policy, segmentBytes, retryMs: options.retryMs ?? 1000, fsyncObserver: options.fsyncObserver,
       clock: options.clock ?? systemClock,
-      files: this.files, index: this.index, space: this.space, checkpoints: this.checkpoints, bodies,
+      files, index: this.index, space: this.space, checkpoints: this.checkpoints, bodies,
     })
-    this.readBody = bodies ? (handle) => (this.writer.closed ? undefined : bodies.bodyAt(handle)) : undefined
-    const scanner = bodies && new Scanner(bodies)
+    this.readBody = bodies && found ? (seq) => {
+      const handle = locate?.(seq)
+      return handle && bodies.bodyAt(handle.where as Segment, handle.at)
+    } : undefined
+    const scanner = bodies && found && new Scanner(bodies, (segment, at) => found.seqAt(segment, at))
     this.scan = scanner ? (from, until, visit) => {
       if (this.writer.closed) throw new HubqError('unavailable', 'the log is closed')
       return scanner.scan(this.files.list, from, until, visit)
@@ -106,7 +121,7 @@ export class LogJournal implements Journal {
       file: checkpoint,
       load: () => {
         loaded = true
-        live.restore?.(checkpoint.store, (position, forward) => this.files.handleAt(position, forward === true))
+        live.restore?.(checkpoint.store, (position, forward) => this.files.handleAt(position, forward === true), (seq) => this.seqs.fileOf(seq) !== undefined)
       },
     }
     const files = this.files
@@ -127,9 +142,11 @@ export class LogJournal implements Journal {
     this.writer.schedule()
   }
 
-  append(record: JournalRecord): void {
+  append(record: JournalRecord, about?: About): void {
     if (this.writer.closed) throw new HubqError('unavailable', 'the log is closed')
-    this.writer.append(record)
+    // Handed out here, whether or not the record is written in the end: a seq is never handed out twice.
+    if (record.type === 'publish') record.seq = this.seqs.take()
+    this.writer.append(record, about)
   }
 
   commit(): Promise<void> {

@@ -1,17 +1,18 @@
-// How many live messages each segment holds, and where each live message's data is. A segment
-// whose count reaches zero can go; one with only a few can be compacted.
+// How many live messages each segment holds. A segment whose count reaches zero can go; one with
+// only a few can be compacted.
 //
 // One function, applyRecord, reads what a record does to the segment it is in, for the records
-// the writer writes and for the records start-up reads back: its entries, and whether it holds
-// metadata to write again before the file goes. The log does not interpret what its records do to
-// messages by id: the store does. At run time the store hands every publish, delete, expire,
-// move, purge and drop record the messages it is about (HELD), and each message carries its
-// segment in its own `where`: no map by id, which for a million queued messages would cost a
-// million entries. Records read back at start-up carry no messages: the store's replay gives each
-// message the segment its record came from, and once replay is over, handOver counts the messages
-// the store holds, per segment.
-import { HELD, type JournalRecord, type LiveView, type LogHandle } from '../journal.js'
+// the writer writes and for the records start-up reads back: its entries, its publish records in
+// the log's seq index (seq-index.ts), and whether it holds metadata to write again before the file
+// goes. The log does not interpret what its records do to messages by id: the store does. At run
+// time a publish counts its messages live in the file it lands in (a compacted copy moves its
+// message there from the file it was in), and the store hands each delete, expire, purge and drop
+// record the seqs it ends (About), whose files the index finds: no map by id, and nothing written
+// into the store's objects. Records read back at start-up only place entries: once replay is
+// over, handOver counts the messages the store holds, by their seqs.
+import type { About, JournalRecord, LiveView } from '../journal.js'
 import { recordSize } from './format.js'
+import type { SeqIndex, SegmentSeqs } from './seq-index.js'
 
 export interface Segment {
   readonly id: number
@@ -20,65 +21,76 @@ export interface Segment {
   size: number
   /** Live entries ever placed in it (a publish to N queues is N). */
   entries: number
-  /** Entries not yet ended by a delete, expire, move, purge or drop. */
+  /** Entries not yet ended by a delete, expire, purge or drop (or moved on by compaction). */
   live: number
   /** Holds declare/topic/bind records: they must be rewritten before the file goes. */
   metadata: boolean
   /** Its format version, when not the current one (format.ts). */
   version?: number
+  /** The first seq of its native range (format.ts: the header's, or assigned at start-up for an older file). */
+  firstSeq: number
+  /** Its part of the seq index. */
+  seqs: SegmentSeqs
 }
 
 export class LiveIndex {
-  /** A batch's records, just written to `segment` from byte `base` on; `frames` are their bytes. */
-  applyAll(records: JournalRecord[], segment: Segment, frames: Buffer, base: number): void {
+  constructor(readonly seqs: SeqIndex) {}
+
+  /** A batch's records, just written to `segment` from byte `base` on; `frames` are their bytes, `abouts` what each ends. */
+  applyAll(records: JournalRecord[], abouts: (About | undefined)[], segment: Segment, frames: Buffer, base: number): void {
     let offset = 0
     for (let i = 0; i < records.length; i++) {
-      this.applyRecord(records[i] as JournalRecord, segment, base + offset)
+      this.applyRecord(records[i] as JournalRecord, segment, base + offset, true, abouts[i])
       offset += recordSize(frames, offset)
     }
   }
 
   /**
-   * One record in `segment` at byte `at`, written now or read back at start-up: what it says of
-   * the file itself, and the messages it carries (HELD, only while running) move their counts.
+   * One record in `segment` at byte `at`, written now (`running`) or read back at start-up: what
+   * it says of the file itself, where its publish record is by seq, and (only while running) the
+   * live counts it moves: its own messages', and those of the seqs it ends (`about`).
    */
-  applyRecord(record: JournalRecord, segment: Segment, at: number): void {
+  applyRecord(record: JournalRecord, segment: Segment, at: number, running: boolean, about?: About): void {
     noteKind(record, segment)
-    const held = (record as { [HELD]?: LogHandle[] })[HELD]
-    if (held === undefined) {
-      // Read back at start-up, or written without messages (the store's bookkeeping, or a caller
-      // with none): placed entries only.
-      if (record.type === 'publish') segment.entries += record.queues.length
+    if (record.type === 'publish') {
+      const seq = record.seq as number
+      const count = record.queues.length
+      segment.entries += count
+      if (running) {
+        // A compacted copy (below the file's native range) moves its message: the file it was in loses it.
+        if (seq < segment.firstSeq) {
+          const from = this.seqs.fileOf(seq, segment)
+          if (from) from.live -= count
+        }
+        segment.live += count
+      }
+      this.seqs.note(segment, seq, at)
       return
     }
-    switch (record.type) {
-      case 'publish':
-        // A compacted copy of a live message moves it: its old segment loses it.
-        for (let i = 0; i < held.length; i++) placeHeld(held[i] as LogHandle, segment, at)
-        return
-      case 'move': {
-        // The data stays where it is: the message that now holds it takes over the count.
-        const [from, to] = held as [LogHandle, LogHandle]
-        to.where = from.where
-        to.at = from.at
-        from.where = undefined
-        return
-      }
-      case 'receive':
-      case 'release':
-        return
-      default:
-        for (let i = 0; i < held.length; i++) endHeld(held[i] as LogHandle)
+    if (!running || about === undefined) return
+    if (typeof about === 'number') {
+      const file = this.seqs.fileOf(about)
+      if (file) file.live--
+      return
     }
+    const seqs = about.seqs
+    if (seqs !== undefined) {
+      for (let i = 0; i < seqs.length; i++) {
+        const file = this.seqs.fileOf(seqs[i] as number)
+        if (file) file.live--
+      }
+    }
+    const files = about.files
+    if (files !== undefined) for (const [where, count] of files) (where as Segment).live -= count
   }
 
   /**
-   * After start-up replay: every message the store holds counts as live in the segment it came
-   * from, and so does every message of a queue's backlog.
+   * After start-up replay: every message the store holds counts as live in the file its seq's
+   * data is in, and so does every message of a queue's backlog.
    */
   handOver(live: LiveView): void {
-    live.eachHeld((_queue, _key, handle) => {
-      const segment = handle.where as Segment | undefined
+    live.eachHeld((seq) => {
+      const segment = this.seqs.fileOf(seq)
       if (segment) segment.live++
     })
     live.eachBacklog?.((where, count) => {
@@ -106,21 +118,4 @@ function noteKind(record: JournalRecord, segment: Segment): void {
       return
     default:
   }
-}
-
-function placeHeld(handle: LogHandle, segment: Segment, at: number): void {
-  const previous = handle.where as Segment | undefined
-  if (previous) previous.live--
-  handle.where = segment
-  handle.at = at
-  segment.live++
-  segment.entries++
-  handle.placed?.()
-}
-
-function endHeld(handle: LogHandle): void {
-  const segment = handle.where as Segment | undefined
-  if (!segment) return
-  segment.live -= handle.count ?? 1
-  handle.where = undefined
 }

@@ -9,7 +9,7 @@
 //
 // A string is its UTF-8 byte length u32 BE, then the bytes. The flags say which [optional]
 // fields follow, in the order above.
-import type { HELD, PublishRecord, StoredBody } from '../journal.js'
+import type { PublishRecord, StoredBody } from '../journal.js'
 import { putString, putText, putU32, stringRoom, textRoom, type Writable } from './frame-buffer.js'
 
 const ATTRS = 1
@@ -27,8 +27,8 @@ const FIXED_BYTES = 1 + 8 + 8 + 4
 
 /** Every field of a publish record the writer below handles; the compiler flags one added and not written. */
 type WrittenPublishField = 'type' | 'queues' | 'mid' | 'attrs' | 'publishedAt' | 'visibleAt' | 'group' | 'dedupId' | 'receives' | 'origin' | 'queueDelay' | 'visibleAts' | 'backlog' | 'bodyJson'
-/** HELD is not data: the messages a record is about, for the log's counts (never written). */
-type UnwrittenPublishField = Exclude<keyof PublishRecord, WrittenPublishField | typeof HELD>
+/** `seq` is written ahead of these fields, by format.ts (kind 6). */
+type UnwrittenPublishField = Exclude<keyof PublishRecord, WrittenPublishField | 'seq'>
 const everyPublishFieldWritten: UnwrittenPublishField extends never ? true : never = true
 void everyPublishFieldWritten
 

@@ -1,7 +1,7 @@
 // Journal.scan: a queue reads ahead from its backlog, forward through the segments, in chunks.
 import type { LogHandle, LogPosition, PublishRecord } from '../journal.js'
 import type { BodyReader } from './body-reader.js'
-import { FILE_HEADER_BYTES, MAX_PAYLOAD_BYTES, RECORD_HEADER_BYTES, decodeRecordAt } from './format.js'
+import { MAX_PAYLOAD_BYTES, RECORD_HEADER_BYTES, decodeRecordAt, headerBytes } from './format.js'
 import type { Segment } from './live-index.js'
 
 /** Bytes read at once when a queue reads ahead from its backlog (Journal.scan). */
@@ -10,7 +10,8 @@ const SCAN_CHUNK_BYTES = 256 * 1024
 export class Scanner {
   private buffer: Buffer | undefined
 
-  constructor(private readonly bodies: BodyReader) {}
+  /** `seqAt`: the seq of a publish record of a file older than version 5, which does not carry it. */
+  constructor(private readonly bodies: BodyReader, private readonly seqAt: (segment: Segment, at: number) => number | undefined) {}
 
   /**
    * Reads forward from `from` (a segment that is gone since is passed by: the next one still
@@ -26,7 +27,7 @@ export class Scanner {
     while (index < segments.length && (segments[index] as Segment).id < first.id) index++
     let segment = segments[index]
     if (segment === undefined) return from
-    let at = segment === first ? from.at : FILE_HEADER_BYTES
+    let at = segment === first ? from.at : headerBytes(segment.version)
     for (;;) {
       let limit = segment.size
       if (until !== undefined) {
@@ -38,7 +39,7 @@ export class Scanner {
         if (next === undefined || (until !== undefined && segment.id === until.segment)) return { where: segment, at }
         segment = next
         index++
-        at = FILE_HEADER_BYTES
+        at = headerBytes(segment.version)
         continue
       }
       let data = (this.buffer ??= Buffer.allocUnsafeSlow(SCAN_CHUNK_BYTES))
@@ -63,7 +64,9 @@ export class Scanner {
           continue
         }
         offset += size
-        if (record.type === 'publish' && !visit(record, segment, at + offset - size)) return { where: segment, at: at + offset }
+        if (record.type !== 'publish') continue
+        if (record.seq === undefined) record.seq = this.seqAt(segment, at + offset - size)
+        if (!visit(record, segment, at + offset - size)) return { where: segment, at: at + offset }
       }
       if (offset === 0) offset = length
       at += offset

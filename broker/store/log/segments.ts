@@ -3,9 +3,10 @@
 // file descriptor, starting, rolling and removing files in the crash-safe order.
 import { join } from 'node:path'
 import type { LogHandle, LogPosition } from '../journal.js'
-import { FILE_HEADER_BYTES, FORMAT_VERSION, encodeFileHeader } from './format.js'
+import { FILE_HEADER_BYTES, FORMAT_VERSION, encodeFileHeader, headerBytes } from './format.js'
 import { syncFolder, type LogFs } from './fs.js'
 import type { Segment } from './live-index.js'
+import { SegmentSeqs, type SeqIndex } from './seq-index.js'
 
 const NAME = /^(\d{16})\.log$/
 
@@ -28,6 +29,8 @@ export class SegmentFiles {
   /** The active segment's file, open for writing; -1 before open and after close. */
   fd = -1
   nextId = 1
+  /** The log's seq index (set once both are made): a new file's header names the seq it hands out next. */
+  seqs!: SeqIndex
 
   constructor(private readonly fs: LogFs, private readonly dir: string) {}
 
@@ -42,13 +45,18 @@ export class SegmentFiles {
     return live
   }
 
-  /** Starts the next segment: its header and its directory entry are synced before it takes appends. */
+  /**
+   * Starts the next segment: its header and its directory entry are synced before it takes
+   * appends. Its native range starts after the last seq written: a publish appended and not yet
+   * written when it starts (waiting behind a compaction, or the batch it is started for) is native to it.
+   */
   async start(): Promise<void> {
+    const firstSeq = this.seqs.written + 1
     const id = this.nextId
     const path = join(this.dir, segmentName(id))
     const fd = await this.fs.open(path, 'w')
     try {
-      await this.fs.write(fd, encodeFileHeader(), 0)
+      await this.fs.write(fd, encodeFileHeader(firstSeq), 0)
       await this.fs.fdatasync(fd)
       await this.syncDir()
     } catch (err) {
@@ -57,7 +65,9 @@ export class SegmentFiles {
     }
     this.nextId = id + 1
     this.fd = fd
-    this.list.push({ id, path, size: FILE_HEADER_BYTES, entries: 0, live: 0, metadata: false, version: FORMAT_VERSION })
+    this.list.push({
+      id, path, size: FILE_HEADER_BYTES, entries: 0, live: 0, metadata: false, version: FORMAT_VERSION, firstSeq, seqs: new SegmentSeqs(),
+    })
   }
 
   /** Opens the last segment for appends again, or starts a new one when it may not (`appendable`). */
@@ -89,6 +99,7 @@ export class SegmentFiles {
       await this.fs.unlink(segment.path)
       await this.syncDir()
       this.list.shift()
+      this.seqs.forget(segment)
       gone(segment)
     }
   }
@@ -102,7 +113,7 @@ export class SegmentFiles {
   handleAt(position: LogPosition, forward: boolean): LogHandle | undefined {
     for (const segment of this.list) {
       if (segment.id === position.segment) return { where: segment, at: position.at }
-      if (segment.id > position.segment) return forward ? { where: segment, at: FILE_HEADER_BYTES } : undefined
+      if (segment.id > position.segment) return forward ? { where: segment, at: headerBytes(segment.version) } : undefined
     }
     return undefined
   }

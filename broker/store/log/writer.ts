@@ -13,7 +13,7 @@
 import type { Clock } from '../../../shared/clock.js'
 import { HubqError } from '../../../shared/errors.js'
 import type { Logger } from '../../../shared/logger.js'
-import type { JournalRecord, LiveView } from '../journal.js'
+import type { About, JournalRecord, LiveView } from '../journal.js'
 import { Batch } from './batch.js'
 import type { Checkpointer, FinishCheckpoint } from './checkpointer.js'
 import { Collector, type CollectorHost } from './collector.js'
@@ -75,8 +75,8 @@ export class Writer implements CollectorHost {
     this.collector = new Collector(this, parts.files, parts.space, parts.bodies, parts.log, parts.segmentBytes, parts.clock)
   }
 
-  append(record: JournalRecord): void {
-    this.pending.add(record)
+  append(record: JournalRecord, about?: About): void {
+    this.pending.add(record, about)
     this.pending.fresh = true
     this.schedule()
   }
@@ -308,7 +308,7 @@ export class Writer implements CollectorHost {
     this.writeDone = undefined
     const active = this.parts.files.active
     active.size = this.writeStart + batch.bytes
-    this.parts.index.applyAll(batch.records, active, batch.data(), this.writeStart)
+    this.parts.index.applyAll(batch.records, batch.abouts, active, batch.data(), this.writeStart)
     this.parts.checkpoints.wrote(batch.bytes)
     this.spare = batch.release() ?? this.spare
     this.parts.space.recovered()

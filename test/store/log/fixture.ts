@@ -1,7 +1,7 @@
 // Shared pieces of the log tests: a journal on a temp folder, replayed into a plain list.
 import { readdirSync, statSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import { HELD, type JournalRecord, type LiveView, type PublishRecord } from '../../../broker/store/journal.js'
+import type { JournalRecord, LiveView, PublishRecord } from '../../../broker/store/journal.js'
 import { LogJournal, type LogJournalOptions } from '../../../broker/store/log/journal.js'
 import { nodeFs, type LogFs } from '../../../broker/store/log/fs.js'
 import { createLogger } from '../../../shared/logger.js'
@@ -24,11 +24,12 @@ export function publishRecord(n: number, body = `{"n":${n}}`): PublishRecord {
 }
 
 /**
- * A publish record held by someone, as the store holds its messages: the log counts a message
- * live only while a holder has it (it interprets no record by id), so its file is kept.
+ * A publish record held by someone, as the store holds its messages: a publish appended while
+ * running counts live until a record ends its seq (the log interprets no record by id), so its
+ * file is kept.
  */
 export function heldPublishRecord(n: number, body?: string): PublishRecord {
-  return { ...publishRecord(n, body), [HELD]: [{ where: undefined, at: 0 }] }
+  return publishRecord(n, body)
 }
 
 /** The folder's size now; a file the broker deletes between the listing and its stat counts as gone. */

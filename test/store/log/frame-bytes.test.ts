@@ -1,4 +1,4 @@
-// The bytes of format version 2 are fixed: records are encoded straight into a batch's buffer and
+// The bytes of format version 2 are fixed (version 5 writes the same payload behind a publish's seq): records are encoded straight into a batch's buffer and
 // their CRCs partly computed in JS, and none of that may change a byte. The digests below were
 // taken from the encoder that wrote one Buffer per record with zlib's CRC.
 import t from 'tap'
@@ -47,6 +47,20 @@ t.test('records encode to the same bytes as before', async (t) => {
   t.equal(sha256(all), DIGEST)
 })
 
+t.test('a publish record with its seq (kind 6) is the seq as u64, then the same payload as kind 3', async (t) => {
+  for (const seq of [1, 2 ** 32 + 5, 2 ** 53 - 1]) {
+    for (const record of goldenRecords().filter((r) => r.type === 'publish').slice(0, 12)) {
+      const plain = encodeRecord(record)
+      const framed = encodeRecord({ ...record, seq })
+      t.equal(framed.length, plain.length + 8, 'eight bytes more')
+      t.equal(framed[8], 6, 'kind 6')
+      t.equal(framed.readUInt32BE(0), plain.readUInt32BE(0) + 8, 'its length counts them')
+      t.equal(framed.readUInt32BE(9) * 2 ** 32 + framed.readUInt32BE(13), seq, 'the seq, big-endian')
+      t.ok(framed.subarray(RECORD_HEADER_BYTES + 8).equals(plain.subarray(RECORD_HEADER_BYTES)), 'then the kind 3 payload, byte for byte')
+    }
+  }
+})
+
 t.test('a batch written by the journal holds exactly those frames, and replays', async (t) => {
   const dir = tempDir()
   t.teardown(() => dir.remove())
@@ -57,7 +71,10 @@ t.test('a batch written by the journal holds exactly those frames, and replays',
   await journal.close()
   const [file] = segmentFiles(dir.path)
   const data = readFileSync(join(dir.path, file as string))
-  t.equal(sha256(data.subarray(FILE_HEADER_BYTES)), DIGEST, 'the same bytes, one batch')
+  // The log gave each publish record its seq as it was appended: 1, 2, 3...
+  let seq = 0
+  t.ok(records.every((record) => record.type !== 'publish' || record.seq === ++seq), 'publish records numbered in append order')
+  t.ok(data.subarray(FILE_HEADER_BYTES).equals(Buffer.concat(records.map((record) => encodeRecord(record)))), 'the same bytes, one batch')
   const replayed: JournalRecord[] = []
   t.same(scanRecords(data, (record) => replayed.push(record)), [], 'no gaps')
   t.same(replayed, JSON.parse(JSON.stringify(records)), 'every record reads back')

@@ -18,6 +18,9 @@ const records: JournalRecord[] = []
 for (let n = 0; n < COUNT; n++) {
   records.push(n % 3 === 2 ? { type: 'delete', queue: 'q', mid: `m${n - 1}` } : publishRecord(n, `{"n":${n},"pad":"${'x'.repeat(n)}"}`))
 }
+// Each publish record carries the seq a fresh log hands it (1, 2, ...), so its bytes are known here.
+let seq = 1
+for (const record of records) if (record.type === 'publish') record.seq = seq++
 /** Where each record ends in the file. */
 const ends: number[] = []
 let offset = FILE_HEADER_BYTES
@@ -148,7 +151,8 @@ t.test('damage in an older segment is reported with its range and the rest is re
   const loud = lines.filter((l) => l.level === 50)
   t.equal(loud.length, 1, 'one loud line')
   t.equal(loud[0]?.from, FILE_HEADER_BYTES, 'names where the damage starts')
-  t.equal(loud[0]?.to, FILE_HEADER_BYTES + encodeRecord(publishRecord(0, JSON.stringify({ n: 0, pad: 'y'.repeat(40) }))).length, 'and where the next good record starts')
+  const first = { ...publishRecord(0, JSON.stringify({ n: 0, pad: 'y'.repeat(40) })), seq: 1 }
+  t.equal(loud[0]?.to, FILE_HEADER_BYTES + encodeRecord(first).length, 'and where the next good record starts')
   t.equal(reopened.replayed.length, 199, 'only the damaged record is lost')
   t.notOk(lines.some((l) => /torn tail/.test(l.msg)), 'an older segment is never cut')
 })
