@@ -151,6 +151,11 @@ export interface Journal {
   /** Where the publish record of `seq` (its newest copy) is, once written; undefined before, or once gone. */
   locate?(seq: number): LogHandle | undefined
   /**
+   * locate without making an object, for the records just written: true, and `out` set, when the
+   * log knows the place without reading a file; false (nothing known) otherwise.
+   */
+  locateExact?(seq: number, out: LogHandle): boolean
+  /**
    * A log that can read its records back lets a queue keep a backlog (PublishRecord.backlog):
    * visits the publish records written from `from` on, in log order, with their bodies, until
    * `visit` returns false, the log's written end, or `until` when given; returns where the next

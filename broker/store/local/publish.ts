@@ -4,6 +4,7 @@
 // back out of the engine (PROTOCOL.md §6 "Semantics").
 import { notFound } from '../../../shared/errors.js'
 import type { PublishInput } from '../../../shared/protocol/types.js'
+import type { LogHandle } from '../journal.js'
 import type { PublishTarget } from '../types.js'
 import type { Queue } from '../../queues/queue.js'
 import { BacklogSlot } from '../../queues/backlog.js'
@@ -100,14 +101,19 @@ function publishToQueue(store: LocalStore, queue: Queue, input: PublishInput, un
  * a batch that was written: its slots are placed, and only the rest refused.
  */
 function placeWritten(store: LocalStore, slots: BacklogSlot[]): void {
-  const locate = store.journal.locate
+  const journal = store.journal
+  const locate = journal.locate
   if (locate === undefined) return
   for (const slot of slots) {
     if (slot.dead || slot.written) continue
-    const handle = locate(slot.seq)
+    // Just written, a record's place is known without an object made for it (one per publish).
+    const handle = journal.locateExact?.(slot.seq, found) === true ? found : locate(slot.seq)
     if (handle !== undefined) slot.backlog.place(slot, handle.where, handle.at)
   }
 }
+
+/** Where locateExact puts what it finds (read at once: placeWritten runs to the end in one go). */
+const found: LogHandle = { where: undefined, at: 0 }
 
 /** Backlog messages are written: a queue whose ready objects ran out meanwhile reads them ahead for its consumers. */
 function backlogWritten(store: LocalStore, slots: BacklogSlot[]): void {

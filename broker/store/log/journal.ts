@@ -67,6 +67,7 @@ export class LogJournal implements Journal {
   /** Set when the file system can read synchronously (see Journal.readBody). */
   readonly readBody: ((seq: number) => StoredBody | undefined) | undefined
   readonly locate: ((seq: number) => LogHandle | undefined) | undefined
+  readonly locateExact: (seq: number, out: LogHandle) => boolean
   readonly scan: Journal['scan']
   readonly position: Journal['position']
 
@@ -88,6 +89,7 @@ export class LogJournal implements Journal {
     const reader = found
     const locate = reader && ((seq: number): LogHandle | undefined => (this.writer.closed ? undefined : reader.locate(seq)))
     this.locate = locate
+    this.locateExact = (seq, out) => !this.writer.closed && seqs.exact(seq, out)
     this.checkpoints = new Checkpointer(fs, dir, log, files, bodies, segmentBytes, seqs, locate)
     this.writer = new Writer({
       fs, batchFs: batchFs(fs), log, policy, segmentBytes, retryMs: options.retryMs ?? 1000, fsyncObserver: options.fsyncObserver,

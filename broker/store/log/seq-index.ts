@@ -211,6 +211,31 @@ export class SeqIndex {
     return this.nativeFile(seq)
   }
 
+  /**
+   * The exact place of `seq`'s record when the index has it without reading a file (a compaction
+   * copy, or one of the last records written), put in `out`; false otherwise. Makes no object: a
+   * publish placed in its backlog once written (store/local/publish.ts) asks this for each one.
+   */
+  exact(seq: number, out: { where: unknown; at: number }): boolean {
+    const hosts = this.hosts
+    for (let i = hosts.length - 1; i >= 0; i--) {
+      const host = hosts[i] as Segment
+      const at = host.seqs.copyAt(seq)
+      if (at !== undefined) {
+        out.where = host
+        out.at = at
+        return true
+      }
+    }
+    const i = this.recentIndex(seq)
+    if (i < 0) return false
+    const segment = this.recentFiles[i]
+    if (segment === undefined) return false
+    out.where = segment
+    out.at = this.recentAt[i] as number
+    return true
+  }
+
   /** Where to find `seq`'s record (see SeqPlace), or undefined when no file holds it. */
   place(seq: number): SeqPlace | undefined {
     const hosts = this.hosts
@@ -244,23 +269,33 @@ export class SeqIndex {
 
   /** The exact place of a native record among the last written (in seq order, oldest at recentNext - recentCount). */
   private recent(seq: number): SeqPlace | undefined {
+    const i = this.recentIndex(seq)
+    const segment = i < 0 ? undefined : this.recentFiles[i]
+    return segment === undefined ? undefined : { segment, at: this.recentAt[i] as number, fromSeq: seq, exact: true }
+  }
+
+  /** Where `seq` is in the ring of the last records written, or -1. */
+  private recentIndex(seq: number): number {
     const count = this.recentCount
-    if (count === 0) return undefined
+    if (count === 0) return -1
     const first = (this.recentNext - count + RECENT) % RECENT
+    // Seqs are written in order and mostly without gaps: the guess from the newest one usually hits.
+    const back = (this.recentSeqs[(this.recentNext - 1 + RECENT) % RECENT] as number) - seq
+    if (back >= 0 && back < count) {
+      const guess = (this.recentNext - 1 - back + RECENT) % RECENT
+      if (this.recentSeqs[guess] === seq) return guess
+    }
     let lo = 0
     let hi = count - 1
     while (lo <= hi) {
       const mid = (lo + hi) >> 1
       const i = (first + mid) % RECENT
       const found = this.recentSeqs[i] as number
-      if (found === seq) {
-        const segment = this.recentFiles[i]
-        return segment === undefined ? undefined : { segment, at: this.recentAt[i] as number, fromSeq: seq, exact: true }
-      }
+      if (found === seq) return i
       if (found < seq) lo = mid + 1
       else hi = mid - 1
     }
-    return undefined
+    return -1
   }
 
   /** The file whose native range holds `seq`: the last one starting at or below it. */
