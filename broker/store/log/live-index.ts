@@ -68,20 +68,17 @@ export class LiveIndex {
       return
     }
     if (!running || about === undefined) return
-    if (typeof about === 'number') {
-      const file = this.seqs.fileOf(about)
-      if (file) file.live--
-      return
-    }
+    if (typeof about === 'number') return this.ended(about)
     const seqs = about.seqs
-    if (seqs !== undefined) {
-      for (let i = 0; i < seqs.length; i++) {
-        const file = this.seqs.fileOf(seqs[i] as number)
-        if (file) file.live--
-      }
-    }
+    if (seqs !== undefined) for (let i = 0; i < seqs.length; i++) this.ended(seqs[i] as number)
     const files = about.files
     if (files !== undefined) for (const [where, count] of files) (where as Segment).live -= count
+  }
+
+  /** The message of `seq` ended: the file its data is in holds one live message fewer. */
+  private ended(seq: number): void {
+    const file = this.seqs.fileOf(seq)
+    if (file) file.live--
   }
 
   /**

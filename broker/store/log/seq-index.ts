@@ -170,6 +170,8 @@ export class SeqIndex {
   written = 0
   /** Files holding compaction copies, oldest first. */
   private hosts: Segment[] = []
+  /** What `place` has `exact` fill in (read at once). */
+  private readonly found: { where: unknown; at: number } = { where: undefined, at: 0 }
 
   constructor(private readonly files: { readonly list: readonly Segment[] }) {}
 
@@ -238,14 +240,8 @@ export class SeqIndex {
 
   /** Where to find `seq`'s record (see SeqPlace), or undefined when no file holds it. */
   place(seq: number): SeqPlace | undefined {
-    const hosts = this.hosts
-    for (let i = hosts.length - 1; i >= 0; i--) {
-      const host = hosts[i] as Segment
-      const at = host.seqs.copyAt(seq)
-      if (at !== undefined) return { segment: host, at, fromSeq: seq, exact: true }
-    }
-    const recent = this.recent(seq)
-    if (recent !== undefined) return recent
+    const found = this.found
+    if (this.exact(seq, found)) return { segment: found.where as Segment, at: found.at, fromSeq: seq, exact: true }
     const segment = this.nativeFile(seq)
     if (segment === undefined) return undefined
     const seqs = segment.seqs
@@ -267,14 +263,7 @@ export class SeqIndex {
     for (let r = 0; r < RECENT; r++) if (this.recentFiles[r] === segment) this.recentFiles[r] = undefined
   }
 
-  /** The exact place of a native record among the last written (in seq order, oldest at recentNext - recentCount). */
-  private recent(seq: number): SeqPlace | undefined {
-    const i = this.recentIndex(seq)
-    const segment = i < 0 ? undefined : this.recentFiles[i]
-    return segment === undefined ? undefined : { segment, at: this.recentAt[i] as number, fromSeq: seq, exact: true }
-  }
-
-  /** Where `seq` is in the ring of the last records written, or -1. */
+  /** Where `seq` is in the ring of the last records written (in seq order, oldest at recentNext - recentCount), or -1. */
   private recentIndex(seq: number): number {
     const count = this.recentCount
     if (count === 0) return -1
